@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+/**
+ * `hl-orderbook`: one binary, one subcommand per job. Each domain registers its own
+ * subcommands (src/cli/<command>.ts) so that this file stays a table of contents.
+ */
+import { Command } from 'commander';
+import { refuseNodeKillerArgs } from './guard.js';
+
+const program = new Command();
+program
+  .name('hl-orderbook')
+  .description('Order book server for a Hyperliquid node, its simulated node, and tools')
+  .showHelpAfterError();
+
+refuseNodeKillerArgs(process.argv.slice(2));
+
+await program.parseAsync(process.argv);

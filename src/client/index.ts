@@ -1,0 +1,2 @@
+// The client SDK's public surface (filled by the client issue).
+export {};

@@ -1,0 +1,59 @@
+/**
+ * One registry of coded errors (in the manner of fastify's `FST_ERR_…`): a stable code makes
+ * error frames and log lines greppable. Every message names the thing and the value.
+ *
+ * Add a code here rather than throwing a bare `Error` anywhere in the project.
+ */
+export const ErrorCodes = {
+  /** A decimal string that is not a valid price or size, or one we cannot hold exactly. */
+  BAD_DECIMAL: 'HLOB_ERR_BAD_DECIMAL',
+  /** A value that does not fit the exact representation (never rounded silently). */
+  DECIMAL_RANGE: 'HLOB_ERR_DECIMAL_RANGE',
+  /** A raw book diff that cannot apply to the book (unknown oid, wrong coin/side…). */
+  DESYNC: 'HLOB_ERR_DESYNC',
+  /** A node line that does not parse as a block of its stream. */
+  BAD_LINE: 'HLOB_ERR_BAD_LINE',
+  /** An L4 snapshot that does not have the node's shape. */
+  BAD_SNAPSHOT: 'HLOB_ERR_BAD_SNAPSHOT',
+  /** A directory the node should have written is missing. */
+  MISSING_DIR: 'HLOB_ERR_MISSING_DIR',
+  /** The info server failed to answer a request as expected. */
+  INFO_SERVER: 'HLOB_ERR_INFO_SERVER',
+  /** Heights are not consecutive: a block is missing. */
+  HEIGHT_GAP: 'HLOB_ERR_HEIGHT_GAP',
+  /** A buffer passed its bound. */
+  BUFFER_FULL: 'HLOB_ERR_BUFFER_FULL',
+  /** Bad command-line flags or configuration. */
+  CONFIG: 'HLOB_ERR_CONFIG',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class HlobError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A number string we refuse: malformed, too many decimals, or out of exact range. */
+export class DecimalError extends HlobError {
+  constructor(message: string, code: ErrorCode = ErrorCodes.BAD_DECIMAL) {
+    super(code, message);
+  }
+}
+
+/** A diff that cannot apply. Names coin, oid and height so that a log line says it all. */
+export class DesyncError extends HlobError {
+  readonly coin: string;
+  readonly oid: number;
+  readonly height: number;
+  constructor(coin: string, oid: number, height: number, reason: string) {
+    super(ErrorCodes.DESYNC, `desync on ${coin} at height ${height}: oid ${oid}: ${reason}`);
+    this.coin = coin;
+    this.oid = oid;
+    this.height = height;
+  }
+}

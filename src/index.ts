@@ -1,0 +1,2 @@
+export * from './book/index.js';
+export * from './errors.js';
