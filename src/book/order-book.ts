@@ -210,6 +210,7 @@ export class OrderBook {
 
   /** Rest an order at the back of its level (`limitPx`, `sz` are where and how much it rests). */
   add(order: L4Order): void {
+    if (order.side !== 'B' && order.side !== 'A') throw desync(`oid ${order.oid} on ${this.coin} has side ${JSON.stringify(order.side)}, not "B" or "A"`);
     this.rest(order.user, order, parsePrice(order.limitPx), parseUnits(order.sz), order.side === 'B');
   }
 
