@@ -14,6 +14,7 @@
  * `remove` of an oid never seen is accepted (and learnt). With the snapshot the data starts
  * from, every oid must be known.
  */
+import { resolve } from 'node:path';
 import type { L4SnapshotFile } from '../book/events.js';
 import { STREAMS, type StreamName } from './block-writer.js';
 import { canonicalDecimal } from './decimal.js';
@@ -281,7 +282,7 @@ export function parseBlockLine(fl: FileLine, checker: DataChecker): BlockPart | 
 
 /** Check a node data directory (`dir`, or `dir/hl/data`). */
 export async function checkNodeData(dir: string, opts: CheckOptions = {}): Promise<CheckReport> {
-  const dataDir = await resolveDataDir(dir);
+  const dataDir = await resolveDataDir(resolve(dir));
   const snapshot = typeof opts.snapshot === 'string' ? await readSnapshotFile(opts.snapshot) : opts.snapshot;
   const checker = new DataChecker(snapshot, opts.maxViolations ?? 20);
   const report: CheckReport = { dataDir, blocks: 0, firstHeight: null, lastHeight: null, statuses: 0, diffs: 0, fills: 0, violations: [], violationCount: 0, restingOrders: 0 };

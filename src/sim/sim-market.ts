@@ -599,8 +599,9 @@ export class SimMarket {
     let fee: string;
     let feeToken = 'USDC';
     if (c.kind === 'spot' && side === BID) {
-      // A spot buyer pays its fee in the token it receives.
-      fee = formatBigUnits(BigInt(qty) * ppm, c.szDecimals + 6);
+      // A spot buyer pays its fee in the token it receives (at most 8 decimals, truncated).
+      const scale = c.szDecimals + 6;
+      fee = scale > 8 ? formatBigUnits((BigInt(qty) * ppm) / 10n ** BigInt(scale - 8), 8) : formatBigUnits(BigInt(qty) * ppm, scale);
       feeToken = c.spot!.base;
     } else {
       fee = formatBigUnits((BigInt(pxTicks) * BigInt(qty) * ppm) / 10n ** BigInt(scale), 6);
