@@ -27,6 +27,10 @@ export const ErrorCodes = {
   BUFFER_FULL: 'HLOB_ERR_BUFFER_FULL',
   /** Bad command-line flags or configuration. */
   CONFIG: 'HLOB_ERR_CONFIG',
+  /** A directory we must write to cannot be created or written. */
+  UNWRITABLE_DIR: 'HLOB_ERR_UNWRITABLE_DIR',
+  /** A port we must listen on is in use or not allowed. */
+  LISTEN: 'HLOB_ERR_LISTEN',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
