@@ -25,6 +25,8 @@ export const ErrorCodes = {
   BUFFER_FULL: 'HLOB_ERR_BUFFER_FULL',
   /** Bad command-line flags or configuration. */
   CONFIG: 'HLOB_ERR_CONFIG',
+  /** Reading the node's files failed, or found them truncated or replaced. */
+  NODE_FILES: 'HLOB_ERR_NODE_FILES',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
