@@ -13,7 +13,10 @@ import { STREAMS, type Block, type BlockEnvelope, type StreamName } from './type
 /** A joined block and the bytes of its three lines (what caching it costs, roughly). */
 export interface JoinedBlock {
   block: Block;
+  /** All three lines. */
   bytes: number;
+  /** Per stream. */
+  lineBytes: Record<StreamName, number>;
 }
 
 /** Heights that can never be joined: everything applied after them needs a fresh snapshot. */
@@ -119,7 +122,7 @@ export class BlockJoiner extends EventEmitter<BlockJoinerEventMap> {
         this.bufferedBytes -= s.bytes + d.bytes + f.bytes;
         this.expected = e + 1;
         const block: Block = { height: e, time: blockTimeMs(s.env.block_time), statuses: s.env.events, diffs: d.env.events, fills: f.env.events };
-        this.emit('block', { block, bytes: s.bytes + d.bytes + f.bytes });
+        this.emit('block', { block, bytes: s.bytes + d.bytes + f.bytes, lineBytes: { statuses: s.bytes, diffs: d.bytes, fills: f.bytes } });
         continue;
       }
       const lacking = NAMES.filter((n) => !this.queues[n].has(e));

@@ -49,12 +49,27 @@ async function badSnapshot(p: Promise<unknown>): Promise<HlobError> {
 
 describe('readSnapshotFile', () => {
   it('reads the real 51,351-order BTC snapshot exactly as JSON.parse does, in runs of orders', async () => {
-    const { sink, result, calls } = rebuild();
-    const summary = await readSnapshotFile(fixturePath, sink);
-    expect(summary).toEqual({ height: 985148181, coins: 1, orders: 51_351, bytes: fixtureText.length });
-    expect(result()).toEqual(JSON.parse(fixtureText));
-    expect(Math.max(...calls)).toBeLessThanOrEqual(1000);
-    expect(calls.length).toBeGreaterThan(51);
+    const expected: unknown = JSON.parse(fixtureText);
+    for (const fastCut of [true, false]) {
+      const { sink, result, calls } = rebuild();
+      const summary = await readSnapshotFile(fixturePath, sink, { fastCut });
+      expect(summary).toEqual({ height: 985148181, coins: 1, orders: 51_351, bytes: fixtureText.length });
+      expect(result()).toEqual(expected);
+      expect(Math.max(...calls)).toBeLessThanOrEqual(1000);
+      expect(calls.length).toBeGreaterThan(51);
+    }
+  });
+
+  it('finds a cut inside a string and falls back to the byte scan there', async () => {
+    const o = (oid: number, cloid: string): [string, Record<string, unknown>] => ['0xu', { coin: 'X', side: 'B', limitPx: '1.0', sz: '1.0', oid, cloid }];
+    const snap = [3, [['X', [[o(1, 'a}],["b'), o(2, '}]]'), o(3, 'c')], [o(4, '}],["}]]')]]]]];
+    const p = join(dir, 'tricky.json');
+    writeFileSync(p, JSON.stringify(snap));
+    for (const batchBytes of [1, 30, 1 << 20]) {
+      const { sink, result } = rebuild();
+      await readSnapshotFile(p, sink, { batchBytes });
+      expect(result(), `batchBytes ${batchBytes}`).toEqual(snap);
+    }
   });
 
   it('does not stall the event loop while reading it (JSON.parse of it blocks for 100+ ms)', async () => {
@@ -81,10 +96,14 @@ describe('readSnapshotFile', () => {
     const text = JSON.stringify(snap, null, 1);
     const p = join(dir, 'weird.json');
     writeFileSync(p, text);
-    for (const chunkBytes of [1, 2, 3, 7, 64, 1 << 20]) {
-      const { sink, result } = rebuild();
-      await readSnapshotFile(p, sink, { chunkBytes, batchOrders: 1 });
-      expect(result(), `chunkBytes ${chunkBytes}`).toEqual(snap);
+    for (const fastCut of [true, false]) {
+      for (const chunkBytes of [1, 2, 3, 7, 64, 1 << 20]) {
+        for (const batchBytes of [1, 100, 1 << 20]) {
+          const { sink, result } = rebuild();
+          await readSnapshotFile(p, sink, { chunkBytes, batchOrders: 1, batchBytes, fastCut });
+          expect(result(), `chunkBytes ${chunkBytes} batchBytes ${batchBytes} fastCut ${fastCut}`).toEqual(snap);
+        }
+      }
     }
   });
 
