@@ -31,6 +31,8 @@ export const ErrorCodes = {
   UNWRITABLE_DIR: 'HLOB_ERR_UNWRITABLE_DIR',
   /** A port we must listen on is in use or not allowed. */
   LISTEN: 'HLOB_ERR_LISTEN',
+  /** Reading the node's files failed, or found them truncated or replaced. */
+  NODE_FILES: 'HLOB_ERR_NODE_FILES',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
