@@ -59,6 +59,8 @@ export class Publisher {
   private readonly midsViews = new Set<AllMidsView>();
   private readonly mids = new MidsBoard();
   private readonly statusView: ServerStatusView;
+  /** `l2Book` views due for a heartbeat this turn. */
+  private readonly heartbeatDue = new Set<L2View>();
   /** State views to recompute this turn. */
   private readonly toRefresh = new Set<StateView>();
   /** Coins with `l4Book` subscribers waiting for a Snapshot. */
@@ -129,11 +131,20 @@ export class Publisher {
       this.views.set(key, view);
     }
     view.add(peer);
-    // serverStatus moves without blocks: a newcomer gets it as of now.
+    // The first data follows the acknowledgement at once (before anything the client asks
+    // next, such as a ping): computed now, not at the end of the turn.
     if (view === this.statusView) this.statusView.dirty = true;
-    if (view instanceof StateView) this.toRefresh.add(view);
-    if (view instanceof L4View) this.l4Due.add(view.coin);
-    this.outbox.requestFlush();
+    if (view instanceof StateView) {
+      this.toRefresh.delete(view);
+      view.refresh(this.context(), this.heartbeatDue.delete(view as L2View));
+    } else if (view instanceof L4View) {
+      if (this.feed.status().repairing.includes(view.coin)) this.l4Due.add(view.coin);
+      else view.deliver(this.snapshotFor(view.coin, view), this.outbox);
+    }
+  }
+
+  private context(): ViewContext {
+    return { books: this.books, time: this.time, now: this.now(), outbox: this.outbox };
   }
 
   unsubscribe(peer: Peer, sub: Subscription): void {
@@ -223,21 +234,25 @@ export class Publisher {
     const books = this.books;
     const midsOn = this.midsViews.size > 0;
     let midsChanged = false;
+    // A coin whose diffs could not apply was rolled back: its raw events would break every
+    // l4Book replica. Its subscribers wait for the fresh Snapshot that the repair's reset brings.
+    const desynced = change.desyncs.length === 0 ? null : new Set(change.desyncs.map((d) => d.coin));
+    if (desynced !== null) {
+      for (const coin of desynced) for (const v of this.byCoin.get(coin)?.l4 ?? []) v.restart(change.height);
+      this.logger?.warn({ coins: [...desynced], height: change.height }, 'desync: l4Book subscribers of these coins wait for the repair');
+    }
     for (const [coin, cc] of change.coins) {
       if (midsOn && cc.bboChanged && this.mids.update(coin, books) !== null) midsChanged = true;
       const cv = this.byCoin.get(coin);
       if (cv === undefined) continue;
       for (const v of cv.l2) if (v.noteChange(cc)) this.toRefresh.add(v);
-      if (cv.bbo !== null && cc.bboChanged) {
-        cv.bbo.dirty = true;
-        this.toRefresh.add(cv.bbo);
-      }
-      if (cv.l4.size > 0 && (cc.diffs.length > 0 || cc.statuses.length > 0)) {
+      if (cv.bbo !== null && cc.bboChanged) this.markDirty(cv.bbo);
+      if (cv.l4.size > 0 && (cc.diffs.length > 0 || cc.statuses.length > 0) && desynced?.has(coin) !== true) {
         const diffsJson = JSON.stringify(cc.diffs);
         for (const v of cv.l4) v.publish(cc, change.height, change.time, diffsJson, this.outbox);
       }
     }
-    if (midsChanged) for (const v of this.midsViews) this.toRefresh.add(v);
+    if (midsChanged) for (const v of this.midsViews) this.markDirty(v);
     for (const [coin, trades] of change.trades) {
       const tv = this.byCoin.get(coin)?.trades;
       if (tv != null) tv.publish(trades, this.outbox);
@@ -247,8 +262,7 @@ export class Publisher {
 
   private onState(_status: FeedStatus): void {
     if (!this.available) this.checkAvailable();
-    this.statusView.dirty = true;
-    if (this.statusView.subscribers.size > 0) this.toRefresh.add(this.statusView);
+    if (this.statusView.subscribers.size > 0) this.markDirty(this.statusView);
     // A coin that finished repairing may have l4Book subscribers waiting.
     this.outbox.requestFlush();
   }
@@ -263,14 +277,8 @@ export class Publisher {
       this.snapshots.delete(coin);
       const cv = this.byCoin.get(coin);
       if (cv === undefined) continue;
-      for (const v of cv.l2) {
-        v.dirty = true;
-        this.toRefresh.add(v);
-      }
-      if (cv.bbo !== null) {
-        cv.bbo.dirty = true;
-        this.toRefresh.add(cv.bbo);
-      }
+      for (const v of cv.l2) this.markDirty(v);
+      if (cv.bbo !== null) this.markDirty(cv.bbo);
       for (const v of cv.l4) v.restart(height);
       if (cv.l4.size > 0) this.l4Due.add(coin);
     }
@@ -278,9 +286,14 @@ export class Publisher {
     if (this.midsViews.size > 0) {
       if (coins === 'all') this.mids.rebuild(this.books);
       else for (const coin of coins) this.mids.update(coin, this.books);
-      for (const v of this.midsViews) this.toRefresh.add(v);
+      for (const v of this.midsViews) this.markDirty(v);
     }
     this.outbox.requestFlush();
+  }
+
+  private markDirty(view: StateView): void {
+    view.dirty = true;
+    this.toRefresh.add(view);
   }
 
   private checkAvailable(): void {
@@ -307,7 +320,7 @@ export class Publisher {
   /** Once per turn, before the outbox writes: compute each marked view once. */
   private refresh(): void {
     if (!this.available) return;
-    const ctx: ViewContext = { books: this.books, time: this.time, now: this.now(), outbox: this.outbox };
+    const ctx = this.context();
     for (const v of this.toRefresh) v.refresh(ctx, v instanceof L2View && this.heartbeatDue.delete(v));
     this.toRefresh.clear();
     for (const v of this.heartbeatDue) if (this.views.get(v.key) === v) v.refresh(ctx, true);
@@ -376,12 +389,9 @@ export class Publisher {
     if (due) this.outbox.requestFlush();
   }
 
-  private readonly heartbeatDue = new Set<L2View>();
-
   private markStatus(): void {
     if (this.statusView.subscribers.size === 0) return;
-    this.statusView.dirty = true;
-    this.toRefresh.add(this.statusView);
+    this.markDirty(this.statusView);
     this.outbox.requestFlush();
   }
 }
