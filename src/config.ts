@@ -25,13 +25,13 @@ export interface ServeConfig {
   l2HeartbeatMs: number;
   /** Compare the books with a fresh node snapshot every this many minutes (0 = never); default 0. */
   validateEveryMin: number;
-  /** State `stale` after this many seconds without a block; default 10. */
+  /** State `stale` after this many seconds without a block; default 5. */
   staleAfterS: number;
   /** Default `info`. */
   logLevel: LogLevel;
   /** Wait for the node's directories to appear instead of failing; default false. */
   wait: boolean;
-  /** Where the node writes requested L4 snapshots; null = a temporary dir. */
+  /** Where the node writes requested L4 snapshots; null = `hlob-snapshots` next to the data dir. */
   snapshotDir: string | null;
   /** A client with more unsent output than this is closed with 1008; default 64 MiB. */
   maxClientUnsentBytes: number;
@@ -70,6 +70,12 @@ function positiveNumber(raw: string, from: string): number {
   if (raw.trim() === '' || !Number.isFinite(n) || n < 0) {
     throw new HlobError(ErrorCodes.CONFIG, `${from}: expected a number >= 0, got ${JSON.stringify(raw)}`);
   }
+  return n;
+}
+
+function aboveZero(raw: string, from: string): number {
+  const n = positiveNumber(raw, from);
+  if (n === 0) throw new HlobError(ErrorCodes.CONFIG, `${from}: expected a number > 0, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -114,7 +120,7 @@ export const DEFAULTS: ServeConfig = {
   compressionLevel: 0,
   l2HeartbeatMs: 5000,
   validateEveryMin: 0,
-  staleAfterS: 10,
+  staleAfterS: 5,
   logLevel: 'info',
   wait: false,
   snapshotDir: null,
@@ -131,10 +137,10 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'compressionLevel', flag: '--compression-level <0-9>', aliases: ['--websocket-compression-level <0-9>'], env: 'HL_ORDERBOOK_COMPRESSION_LEVEL', description: 'permessage-deflate level, 0 = off (costs CPU per client)', shown: '0', parse: integer(0, 9) },
   { key: 'l2HeartbeatMs', flag: '--l2-heartbeat-ms <ms>', env: 'HL_ORDERBOOK_L2_HEARTBEAT_MS', description: 're-send an unchanged l2Book at least this often', shown: String(DEFAULTS.l2HeartbeatMs), parse: integer(100, 3_600_000) },
   { key: 'validateEveryMin', flag: '--validate-every <min>', env: 'HL_ORDERBOOK_VALIDATE_EVERY', description: "compare the books with a fresh node snapshot every N minutes (0: never)", shown: '0', parse: positiveNumber },
-  { key: 'staleAfterS', flag: '--stale-after <s>', env: 'HL_ORDERBOOK_STALE_AFTER', description: 'state "stale" after this many seconds without a block', shown: String(DEFAULTS.staleAfterS), parse: positiveNumber },
+  { key: 'staleAfterS', flag: '--stale-after <s>', env: 'HL_ORDERBOOK_STALE_AFTER', description: 'state "stale" after this many seconds without a block', shown: String(DEFAULTS.staleAfterS), parse: aboveZero },
   { key: 'logLevel', flag: '--log-level <level>', env: 'HL_ORDERBOOK_LOG_LEVEL', description: LOG_LEVELS.join(', '), shown: DEFAULTS.logLevel, parse: logLevel },
   { key: 'wait', flag: '--wait', env: 'HL_ORDERBOOK_WAIT', description: "wait for the node's directories instead of failing", shown: 'false', parse: bool, boolean: true },
-  { key: 'snapshotDir', flag: '--snapshot-dir <dir>', env: 'HL_ORDERBOOK_SNAPSHOT_DIR', description: 'where the node writes requested L4 snapshots', shown: 'a temporary dir', parse: text },
+  { key: 'snapshotDir', flag: '--snapshot-dir <dir>', env: 'HL_ORDERBOOK_SNAPSHOT_DIR', description: 'where the node writes requested L4 snapshots', shown: 'hlob-snapshots next to the data dir', parse: text },
   { key: 'maxClientUnsentBytes', flag: '--max-client-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_CLIENT_UNSENT_MB', description: 'close a client with more unsent output (1008)', shown: '64', parse: mebibytes },
   { key: 'maxTotalUnsentBytes', flag: '--max-total-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_TOTAL_UNSENT_MB', description: 'bound on all unsent output; the furthest behind are closed first', shown: '1024', parse: mebibytes },
 ];
