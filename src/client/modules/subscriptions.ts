@@ -75,6 +75,13 @@ export interface SubscriptionsHandle {
    * the connection (within the timeout).
    */
   subscribe<T = unknown>(subscription: Subscription, listener?: (data: T) => void, options?: SubscribeOptions): Promise<ActiveSubscription<T>>;
+  /**
+   * Like `subscribe`, but the first iterator of the result holds every frame since the
+   * acknowledgement (an `l2Book` subscription's first frame comes right after it, before
+   * `await` returns): `for await (const book of await subs.stream(sub))`. Iterators of a
+   * `subscribe` result, and later ones of a `stream`, see frames from their creation on.
+   */
+  stream<T = unknown>(subscription: Subscription, options?: SubscribeOptions): Promise<ActiveSubscription<T>>;
   /** Every server error frame, as it comes. */
   errors(signal?: AbortSignal): AsyncIterableIterator<ServerError>;
   on<K extends keyof SubscriptionsEvents>(event: K, listener: (...args: SubscriptionsEvents[K]) => void): () => void;
@@ -104,6 +111,8 @@ interface Hold {
   listeners: Set<(data: unknown) => void>;
   queues: Set<AsyncQueue<unknown>>;
   controller: AbortController;
+  /** The queue a `stream` filled since before the acknowledgement, for its first iterator. */
+  first: AsyncQueue<unknown> | undefined;
 }
 
 export class Subscriptions implements ApiModule<SubscriptionsHandle> {
@@ -132,7 +141,8 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
     this.unsubAcks = new PendingReplies(ctx.clock);
     this.events = new Emitter((error, event) => ctx.logger.error({ err: asError(error), event }, 'Subscriptions listener threw'));
     this.handle = {
-      subscribe: (subscription, listener, opts) => this.subscribe(subscription, listener, opts),
+      subscribe: (subscription, listener, opts) => this.subscribe(subscription, listener, opts, false),
+      stream: (subscription, opts) => this.subscribe(subscription, undefined, opts, true),
       errors: (signal) => {
         const queue = new AsyncQueue<ServerError>({
           bound: this.iteratorBound,
@@ -195,6 +205,7 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
     subscription: Subscription,
     listener: ((data: T) => void) | undefined,
     options: SubscribeOptions = {},
+    eager: boolean,
   ): Promise<ActiveSubscription<T>> {
     if (this.stopped) throw this.stopped;
     if (!isRecord(subscription) || typeof subscription.type !== 'string') {
@@ -215,8 +226,13 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
       if (!set) this.byType.set(subscription.type, (set = new Set()));
       set.add(entry);
     }
-    const hold: Hold = { entry, listeners: new Set(), queues: new Set(), controller: new AbortController() };
+    const hold: Hold = { entry, listeners: new Set(), queues: new Set(), controller: new AbortController(), first: undefined };
     if (listener) hold.listeners.add(listener as (data: unknown) => void);
+    if (eager) {
+      const first = this.queueFor(hold);
+      hold.first = first;
+      hold.queues.add(first);
+    }
     entry.holds.add(hold);
     try {
       await this.untilActive(entry, options);
@@ -318,16 +334,24 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
       },
       unsubscribe: (options) => this.release(hold, options),
       [Symbol.asyncIterator]: () => {
-        const queue = new AsyncQueue<unknown>({
-          bound: this.iteratorBound,
-          what: `subscription ${entry.key}`,
-          onDone: () => hold.queues.delete(queue),
-        });
+        const first = hold.first;
+        hold.first = undefined;
+        if (first) return first as AsyncQueue<T>;
+        const queue = this.queueFor(hold);
         if (hold.controller.signal.aborted) queue.fail(hold.controller.signal.reason);
         else hold.queues.add(queue);
         return queue as AsyncQueue<T>;
       },
     };
+  }
+
+  private queueFor(hold: Hold): AsyncQueue<unknown> {
+    const queue: AsyncQueue<unknown> = new AsyncQueue<unknown>({
+      bound: this.iteratorBound,
+      what: `subscription ${hold.entry.key}`,
+      onDone: () => hold.queues.delete(queue),
+    });
+    return queue;
   }
 
   private async release(hold: Hold, options: SubscribeOptions = {}): Promise<void> {

@@ -25,6 +25,20 @@ describe('Subscriptions', () => {
     expect(await it.next()).toEqual({ value: batch, done: false });
   });
 
+  it('stream() keeps the frames that come right after the acknowledgement for its first iterator', async () => {
+    const { socket, subs } = await withSubscriptions();
+    const sub = { type: 'l2Book', coin: 'BTC' };
+    const pending = subs.stream(sub);
+    await sent(socket, { method: 'subscribe' });
+    const book = { coin: 'BTC', time: 1, levels: [[], []] };
+    // Acknowledgement and first frame in one go, before the caller's await returns.
+    socket.receive(ack(sub));
+    socket.receive({ channel: 'l2Book', data: book });
+    const active = await pending;
+    const it = active[Symbol.asyncIterator]();
+    expect(await it.next()).toEqual({ value: book, done: false });
+  });
+
   it('matches an acknowledgement that adds fields to the subscription (the public API fills in defaults)', async () => {
     const { socket, subs } = await withSubscriptions();
     const sub = { type: 'l2Book', coin: 'ETH' };
