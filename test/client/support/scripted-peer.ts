@@ -28,6 +28,10 @@ import { WebSocketServer, type WebSocket } from 'ws';
 export interface PeerOptions {
   /** Coins it knows. Default BTC, ETH. */
   coins?: string[];
+  /** Extra subscription types it accepts (this server's `l4Book`, `serverStatus`). */
+  extraTypes?: string[];
+  /** Called after each acknowledged subscribe, to send the first data. */
+  onSubscribe?: (subscription: Record<string, unknown>, send: (frame: unknown) => void) => void;
 }
 
 interface Conn {
@@ -49,11 +53,15 @@ export class ScriptedPeer {
   private readonly server: WebSocketServer;
   private readonly conns = new Set<Conn>();
   private readonly coins: Set<string>;
+  private readonly types: Set<string>;
+  private readonly onSubscribe: PeerOptions['onSubscribe'];
   private waiters: (() => void)[] = [];
 
   private constructor(server: WebSocketServer, options: PeerOptions) {
     this.server = server;
     this.coins = new Set(options.coins ?? ['BTC', 'ETH']);
+    this.types = new Set([...KNOWN_TYPES, ...(options.extraTypes ?? [])]);
+    this.onSubscribe = options.onSubscribe;
     server.on('connection', (ws) => this.accept(ws));
   }
 
@@ -143,7 +151,7 @@ export class ScriptedPeer {
         const sub = msg.subscription as Record<string, unknown>;
         const quoted = JSON.stringify(sub);
         const valid =
-          typeof sub === 'object' && sub !== null && KNOWN_TYPES.has(sub.type as string) && (sub.coin === undefined || this.coins.has(sub.coin as string));
+          typeof sub === 'object' && sub !== null && this.types.has(sub.type as string) && (sub.coin === undefined || this.coins.has(sub.coin as string));
         if (!valid) {
           this.send(ws, { channel: 'error', data: `Invalid subscription ${quoted}` });
           return;
@@ -158,6 +166,7 @@ export class ScriptedPeer {
           const echoed = sub.type === 'l2Book' ? { nSigFigs: null, mantissa: null, ...sub } : sub;
           this.send(ws, { channel: 'subscriptionResponse', data: { method: 'subscribe', subscription: echoed } });
           if (sub.type === 'l2Book') this.send(ws, { channel: 'l2Book', data: this.book(sub.coin as string) });
+          this.onSubscribe?.(sub, (frame) => this.send(ws, frame));
         } else {
           if (!conn.subs.delete(k)) {
             this.send(ws, { channel: 'error', data: `Already unsubscribed: ${quoted}` });
