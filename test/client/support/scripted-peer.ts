@@ -65,14 +65,19 @@ export class ScriptedPeer {
     server.on('connection', (ws) => this.accept(ws));
   }
 
-  static async start(options: PeerOptions = {}): Promise<ScriptedPeer> {
-    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/ws' });
+  /** Listens on `port` (default 0: a free one; pass a former peer's port to "restart" it). */
+  static async start(options: PeerOptions = {}, port = 0): Promise<ScriptedPeer> {
+    const server = new WebSocketServer({ host: '127.0.0.1', port, path: '/ws' });
     await once(server, 'listening');
     return new ScriptedPeer(server, options);
   }
 
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
   get url(): string {
-    return `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}/ws`;
+    return `ws://127.0.0.1:${this.port}/ws`;
   }
 
   get connections(): number {
