@@ -45,7 +45,9 @@ class EnginePeer {
   block(publish = true): number {
     const b = blocks[this.next++] as Block;
     expect(this.books.applyBlock(b).desyncs).toEqual([]);
-    if (publish) this.peer.publish('l4Book', (updatesFrame(b, 'BTC') as { data: unknown }).data, (s) => s.coin === 'BTC');
+    // As the server: no Updates for a block without events of the coin.
+    const quiet = !b.statuses.some((st) => st.order.coin === 'BTC') && !b.diffs.some((d) => d.coin === 'BTC');
+    if (publish && !quiet) this.peer.publish('l4Book', (updatesFrame(b, 'BTC') as { data: unknown }).data, (s) => s.coin === 'BTC');
     return b.height;
   }
 
@@ -107,6 +109,7 @@ describe('L4BookTracker over a socket', () => {
     await client.whenOpen();
     // The re-subscribe brings a snapshot at the server's height; then blocks flow again.
     await tracker.waitForHeight('BTC', (blocks[9] as Block).height);
+    // Blocks 985148192..985148196; 985148193 is quiet, the last is not.
     let height = 0;
     for (let i = 0; i < 5; i++) height = server.block();
     const replica = await tracker.waitForHeight('BTC', height);
