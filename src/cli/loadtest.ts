@@ -76,6 +76,8 @@ export function registerLoadtest(program: Command): void {
         });
         if (!flags.json) process.stdout.write(formatReport(report) + '\n');
         process.stdout.write(JSON.stringify(report) + '\n');
+        // A run where no client ever got in measured nothing: fail it.
+        if (report.connects === 0) process.exitCode = 1;
       } catch (err) {
         if (err instanceof HlobError) {
           process.stderr.write(`hl-orderbook loadtest: ${err.message} [${err.code}]\n`);

@@ -216,7 +216,10 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadReport> {
     const windowStart = Date.now();
     const every = opts.progressEveryMs ?? 10_000;
     const end = windowStart + opts.durationMs;
-    while (!opts.signal?.aborted && Date.now() < end) {
+    // Nothing to measure when no client got in (server down, wrong port): say so at once.
+    const nobody = ramped.open === 0;
+    if (nobody) progress('no client is connected: skipping the measuring window');
+    while (!nobody && !opts.signal?.aborted && Date.now() < end) {
       await waitFor(Math.min(every, end - Date.now()), opts.signal);
       if (opts.onProgress && Date.now() < end && !opts.signal?.aborted) {
         const s = mergeStats(await Promise.all(pools.map((p) => p.stats())));
@@ -247,8 +250,8 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadReport> {
       churned: sum.churned,
       frames: sum.frames,
       bytes: sum.bytes,
-      framesPerSecond: round(sum.frames / windowSeconds, 1),
-      megabytesPerSecond: round(sum.bytes / windowSeconds / 1e6, 3),
+      framesPerSecond: windowSeconds > 0 ? round(sum.frames / windowSeconds, 1) : 0,
+      megabytesPerSecond: windowSeconds > 0 ? round(sum.bytes / windowSeconds / 1e6, 3) : 0,
       framesByChannel: sum.framesByChannel,
       latencyMs: {
         samples: latency.count,
@@ -261,14 +264,14 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadReport> {
       errorFrames: sum.errorFrames,
       socketErrors: sum.socketErrors,
       errorSamples: sum.errorSamples,
-      loadCpuPercent: round((sum.cpuSeconds / windowSeconds) * 100, 1),
+      loadCpuPercent: windowSeconds > 0 ? round((sum.cpuSeconds / windowSeconds) * 100, 1) : 0,
       server:
         serverCpu === null || !after
           ? null
           : {
               source: probe.source,
               cpuSeconds: round(serverCpu, 3),
-              cpuPercent: round((serverCpu / windowSeconds) * 100, 1),
+              cpuPercent: windowSeconds > 0 ? round((serverCpu / windowSeconds) * 100, 1) : 0,
               cpuMicrosPerFrame: sum.frames > 0 ? round((serverCpu * 1e6) / sum.frames, 3) : null,
               rssMb: after.rssBytes === null ? null : round(after.rssBytes / 1e6, 1),
             },

@@ -63,4 +63,17 @@ describe('hl-orderbook loadtest', () => {
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/--duration: "soon" is not a duration/);
   });
+
+  it('fails at once with exit 1 and the socket error when no client can connect', async () => {
+    server = await startTinyServer();
+    const url = server.url;
+    await server.close();
+    server = null;
+    const started = Date.now();
+    const r = await cli(['--url', url, '--clients', '3', '--duration', '60s', '--workers', '0']);
+    expect(r.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(r.stderr).toMatch(/no client is connected: skipping the measuring window/);
+    expect(r.stdout).toMatch(/error +client 0: connect ECONNREFUSED/);
+  });
 });
