@@ -11,6 +11,8 @@ export const ErrorCodes = {
   DECIMAL_RANGE: 'HLOB_ERR_DECIMAL_RANGE',
   /** A raw book diff that cannot apply to the book (unknown oid, wrong coin/side…). */
   DESYNC: 'HLOB_ERR_DESYNC',
+  /** L2 view parameters outside Hyperliquid's (nSigFigs 2..5, mantissa with 5 only, nLevels 1..100). */
+  BAD_L2_PARAMS: 'HLOB_ERR_BAD_L2_PARAMS',
   /** A node line that does not parse as a block of its stream. */
   BAD_LINE: 'HLOB_ERR_BAD_LINE',
   /** An L4 snapshot that does not have the node's shape. */

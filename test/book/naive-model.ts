@@ -1,0 +1,125 @@
+/**
+ * The naive model the engine is checked against: a plain list of orders, sorted and grouped
+ * on every query, with bigint arithmetic and string formatting written independently of
+ * src/book (no shared code on purpose).
+ */
+import type { L2Level, L2Levels, L4Order, NodeOrder, Side } from '../../src/book/index.js';
+
+export interface ModelOrder {
+  oid: number;
+  user: string;
+  side: Side;
+  px: bigint;
+  sz: bigint;
+  seq: number;
+  order: NodeOrder;
+}
+
+export function toUnits(s: string): bigint {
+  const [int, frac = ''] = s.split('.');
+  return BigInt(int! + frac.padEnd(8, '0').slice(0, 8));
+}
+
+export function fromUnits(u: bigint): string {
+  const s = u.toString().padStart(9, '0');
+  const frac = s.slice(-8).replace(/0+$/, '');
+  return `${s.slice(0, -8)}.${frac === '' ? '0' : frac}`;
+}
+
+export function bucket(px: bigint, side: Side, sigFigs: number | null, mantissa: number | null): bigint {
+  if (sigFigs === null) return px;
+  const digits = px.toString().length;
+  const inc = BigInt(mantissa ?? 1) * 10n ** BigInt(Math.max(0, digits - sigFigs));
+  const floor = px - (px % inc);
+  return side === 'B' || floor === px ? floor : floor + inc;
+}
+
+export class NaiveBook {
+  orders: ModelOrder[] = [];
+  private seq = 0;
+
+  /** A copy whose orders can change without touching this one. */
+  clone(): NaiveBook {
+    const c = new NaiveBook();
+    c.orders = this.orders.map((o) => ({ ...o }));
+    c.seq = this.seq;
+    return c;
+  }
+
+  /** Take another model's orders (in their time order) as this one's. */
+  replaceWith(other: NaiveBook): void {
+    this.orders = other.orders.map((o, i) => ({ ...o, seq: i }));
+    this.seq = this.orders.length;
+  }
+
+  add(user: string, order: NodeOrder, px: string, sz: string): void {
+    this.orders.push({ oid: order.oid, user, side: order.side, px: toUnits(px), sz: toUnits(sz), seq: this.seq++, order });
+  }
+  find(oid: number): ModelOrder | undefined {
+    return this.orders.find((o) => o.oid === oid);
+  }
+  update(oid: number, sz: string): void {
+    this.find(oid)!.sz = toUnits(sz);
+  }
+  remove(oid: number): void {
+    this.orders = this.orders.filter((o) => o.oid !== oid);
+  }
+
+  /** One side, best price first, then time priority. */
+  sorted(side: Side): ModelOrder[] {
+    return this.orders
+      .filter((o) => o.side === side)
+      .sort((a, b) => (a.px === b.px ? a.seq - b.seq : (side === 'B' ? a.px > b.px : a.px < b.px) ? -1 : 1));
+  }
+
+  l2(sigFigs: number | null, mantissa: number | null, nLevels: number): L2Levels {
+    const side = (s: Side): L2Level[] => {
+      const out: { px: bigint; sz: bigint; n: number }[] = [];
+      for (const o of this.sorted(s)) {
+        const b = bucket(o.px, s, sigFigs, mantissa);
+        const last = out[out.length - 1];
+        if (last !== undefined && last.px === b) {
+          last.sz += o.sz;
+          last.n++;
+        } else out.push({ px: b, sz: o.sz, n: 1 });
+      }
+      return out.slice(0, nLevels).map((l) => ({ px: fromUnits(l.px), sz: fromUnits(l.sz), n: l.n }));
+    };
+    return [side('B'), side('A')];
+  }
+
+  bbo(): [L2Level | null, L2Level | null] {
+    const [b, a] = this.l2(null, null, 1);
+    return [b[0] ?? null, a[0] ?? null];
+  }
+
+  mid(): string | null {
+    const [b, a] = this.bbo();
+    if (b === null || a === null) return null;
+    const sum = toUnits(b.px) + toUnits(a.px);
+    // Half of a 1e-8 unit needs a 9th decimal.
+    const s = (sum * 5n).toString().padStart(10, '0');
+    const frac = s.slice(-9).replace(/0+$/, '');
+    return `${s.slice(0, -9)}.${frac === '' ? '0' : frac}`;
+  }
+
+  /** `[user, oid, px, sz]` per order, best first, time priority. */
+  l4(): [string, number, string, string][][] {
+    return (['B', 'A'] as const).map((s) => this.sorted(s).map((o) => [o.user, o.oid, fromUnits(o.px), fromUnits(o.sz)] as [string, number, string, string]));
+  }
+}
+
+export function l4Keys(orders: L4Order[]): [string, number, string, string][] {
+  return orders.map((o) => [o.user, o.oid, o.limitPx, o.sz]);
+}
+
+/** Every L2 parameter combination a subscription may ask for (nLevels sampled). */
+export function allL2Params(): { nSigFigs: number | null; mantissa: number | null; nLevels: number }[] {
+  const out: { nSigFigs: number | null; mantissa: number | null; nLevels: number }[] = [];
+  for (const nLevels of [1, 2, 3, 7, 20, 100]) {
+    for (const nSigFigs of [null, 2, 3, 4, 5]) {
+      for (const mantissa of nSigFigs === 5 ? [null, 1, 2, 5] : [null]) out.push({ nSigFigs, mantissa, nLevels });
+    }
+  }
+  return out;
+}
