@@ -19,7 +19,6 @@ interface LoadtestFlags {
   churn?: string;
   seed: string;
   connectConcurrency: string;
-  deflate?: boolean;
   json?: boolean;
 }
 
@@ -49,7 +48,6 @@ export function registerLoadtest(program: Command): void {
     .option('--churn <time>', 'mean connection lifetime: clients close and reconnect at random (default: never)')
     .option('--seed <n>', 'seed of the churn lifetimes', '1')
     .option('--connect-concurrency <n>', 'handshakes in flight during the ramp', '200')
-    .option('--deflate', 'offer permessage-deflate (default: plain frames)')
     .option('--json', 'print only the JSON report')
     .action(async (flags: LoadtestFlags) => {
       const ac = new AbortController();
@@ -70,7 +68,6 @@ export function registerLoadtest(program: Command): void {
           ...(flags.churn !== undefined && { churnMs: parseDuration(flags.churn, '--churn') }),
           seed: wholeNumber('--seed', flags.seed),
           connectConcurrency: Math.max(1, wholeNumber('--connect-concurrency', flags.connectConcurrency)),
-          deflate: flags.deflate === true,
           signal: ac.signal,
           ...(!flags.json && { onProgress: (line: string) => process.stderr.write(`loadtest: ${line}\n`) }),
         });

@@ -5,10 +5,11 @@
  * that on a small machine the tool measures the server, not itself.
  */
 import { EventEmitter } from 'node:events';
-import WebSocket from 'ws';
+import { OPCODE } from './frame-reader.js';
 import { scanChannel, scanFrame } from './frame-scan.js';
 import { type HistogramData, LatencyHistogram } from './histogram.js';
 import { seededRandom } from './random.js';
+import { RawWebSocket } from './raw-ws.js';
 import { type Subscription, SubscriptionPlan } from './subscriptions.js';
 
 /** Everything a pool needs, serializable (sent to worker processes as is). */
@@ -36,8 +37,6 @@ export interface ClientPoolOptions {
   seed?: number;
   /** How long a client waits for its subscription acknowledgements, ms. Default 30000. */
   subscribeTimeoutMs?: number;
-  /** Offer permessage-deflate to the server. Default false (measure plain frames). */
-  deflate?: boolean;
   /** Wall clock, ms (a seam for tests; not sent to workers). Default `Date.now`. */
   now?: () => number;
 }
@@ -94,7 +93,9 @@ function errorText(buf: Buffer): string {
 interface LoadClient {
   readonly index: number;
   readonly subscriptions: Subscription[];
-  ws: WebSocket | null;
+  /** Resolves a pending `close()` when this client's socket is gone. */
+  onGone: (() => void) | null;
+  ws: RawWebSocket | null;
   /** Subscriptions not yet answered on the current connection. */
   pending: number;
   /** Wall time the subscriptions were sent: frames with older block times are snapshots, not live data. */
@@ -117,6 +118,7 @@ export class ClientPool extends EventEmitter {
   private readonly random: () => number;
   private readonly clients: LoadClient[] = [];
   private readonly histogram = new LatencyHistogram();
+  private readonly url: URL;
   private stopping = false;
   private waitingOpen = 0;
   private settledInitial = 0;
@@ -149,11 +151,11 @@ export class ClientPool extends EventEmitter {
       churnMs: 0,
       seed: 1,
       subscribeTimeoutMs: 30_000,
-      deflate: false,
       now: Date.now,
       ...options,
     };
     this.plan = new SubscriptionPlan(this.opts.subscribe, this.opts.coins);
+    this.url = new URL(this.opts.url);
     this.random = seededRandom(this.opts.seed + this.opts.firstIndex);
   }
 
@@ -177,6 +179,7 @@ export class ClientPool extends EventEmitter {
         churnTimer: null,
         subscribeTimer: null,
         settled: false,
+        onGone: null,
       });
       queue.push(i);
     }
@@ -238,19 +241,10 @@ export class ClientPool extends EventEmitter {
       if (c.churnTimer) clearTimeout(c.churnTimer);
       if (c.subscribeTimer) clearTimeout(c.subscribeTimer);
       const ws = c.ws;
-      if (!ws || ws.readyState === WebSocket.CLOSED) continue;
+      if (!ws || ws.state === 'closed') continue;
       c.closingByUs = true;
-      closing.push(
-        new Promise<void>((resolve) => {
-          const hard = setTimeout(() => ws.terminate(), graceMs);
-          ws.once('close', () => {
-            clearTimeout(hard);
-            resolve();
-          });
-          if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
-          else ws.close(1000);
-        }),
-      );
+      closing.push(new Promise<void>((resolve) => (c.onGone = resolve)));
+      ws.close(1000, graceMs);
     }
     await Promise.all(closing);
   }
@@ -276,96 +270,94 @@ export class ClientPool extends EventEmitter {
       this.waitingOpen--;
       onHandshakeDone();
     };
-    const ws = new WebSocket(this.opts.url, {
-      perMessageDeflate: this.opts.deflate,
-      // Validating UTF-8 of megabyte frames would make the tool measure itself.
-      skipUTF8Validation: true,
-      handshakeTimeout: 15_000,
-    });
-    c.ws = ws;
     c.closingByUs = false;
     c.seen = 0;
     c.lastTime.clear();
     c.pending = c.subscriptions.length;
-    let wasOpen = false;
     let wasSubscribed = false;
-
-    ws.on('open', () => {
-      wasOpen = true;
-      this.open_++;
-      this.connects++;
-      handshakeDone();
-      c.subscribedAt = this.opts.now();
-      for (const s of c.subscriptions) ws.send(JSON.stringify({ method: 'subscribe', subscription: s }));
-      if (c.pending === 0) this.markSubscribed(c);
-      c.subscribeTimer = setTimeout(() => {
-        c.subscribeTimer = null;
-        if (c.pending > 0) this.noteError(`client ${c.index}: ${c.pending} subscription(s) unanswered after ${this.opts.subscribeTimeoutMs} ms`);
-        this.settleInitial(c);
-      }, this.opts.subscribeTimeoutMs);
-    });
-
-    ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
-      const buf = data as Buffer;
-      this.frames++;
-      this.bytes += buf.length;
-      if (isBinary) {
-        this.bump('(binary)');
-        return;
-      }
-      const channel = scanChannel(buf);
-      this.bump(channel);
-      if (channel === 'subscriptionResponse' || channel === 'error') {
-        if (channel === 'subscriptionResponse') this.acks++;
-        else {
-          this.errorFrames++;
-          if (this.errorSamples.length < MAX_ERROR_SAMPLES) this.noteError(`client ${c.index}: ${errorText(buf)}`);
-        }
-        if (c.pending > 0 && --c.pending === 0) {
+    const ws: RawWebSocket = new RawWebSocket(this.url, {
+      onOpen: () => {
+        this.open_++;
+        this.connects++;
+        handshakeDone();
+        c.subscribedAt = this.opts.now();
+        for (const s of c.subscriptions) ws.send(JSON.stringify({ method: 'subscribe', subscription: s }));
+        if (c.pending === 0) {
           wasSubscribed = true;
           this.markSubscribed(c);
         }
-        return;
-      }
-      if (channel === 'pong' || channel === 'post') return;
-      if (++c.seen % this.opts.sampleEvery !== 0) return;
-      this.sampleLatency(c, channel, buf);
-    });
-
-    ws.on('error', (err: Error) => {
-      this.socketErrors++;
-      this.noteError(`client ${c.index}: ${err.message}`);
-    });
-
-    ws.on('close', (code: number) => {
-      if (c.subscribeTimer) {
-        clearTimeout(c.subscribeTimer);
-        c.subscribeTimer = null;
-      }
-      if (c.churnTimer) {
-        clearTimeout(c.churnTimer);
-        c.churnTimer = null;
-      }
-      if (c.ws === ws) c.ws = null;
-      if (wasOpen) this.open_--;
-      if (wasSubscribed) this.subscribed_--;
-      if (!wasOpen) {
-        this.connectFailures++;
-        handshakeDone();
-        this.settleInitial(c);
-        return;
-      }
-      this.settleInitial(c);
-      if (c.closingByUs) {
-        if (!this.stopping) {
-          this.churned++;
-          this.connect(c, () => undefined);
+        c.subscribeTimer = setTimeout(() => {
+          c.subscribeTimer = null;
+          if (c.pending > 0) this.noteError(`client ${c.index}: ${c.pending} subscription(s) unanswered after ${this.opts.subscribeTimeoutMs} ms`);
+          this.settleInitial(c);
+        }, this.opts.subscribeTimeoutMs);
+      },
+      onMessage: (opcode, length, prefix) => {
+        this.frames++;
+        this.bytes += length;
+        if (opcode === OPCODE.binary) {
+          this.bump('(binary)');
+          return;
         }
-        return;
-      }
-      this.disconnects++;
-      this.closeCodes.set(code, (this.closeCodes.get(code) ?? 0) + 1);
-    });
+        const channel = scanChannel(prefix);
+        this.bump(channel);
+        if (channel === 'subscriptionResponse' || channel === 'error') {
+          if (channel === 'subscriptionResponse') this.acks++;
+          else {
+            this.errorFrames++;
+            if (this.errorSamples.length < MAX_ERROR_SAMPLES) this.noteError(`client ${c.index}: ${errorText(prefix)}`);
+          }
+          if (c.pending > 0 && --c.pending === 0) {
+            wasSubscribed = true;
+            this.markSubscribed(c);
+          }
+          return;
+        }
+        if (channel === 'pong' || channel === 'post') return;
+        if (++c.seen % this.opts.sampleEvery !== 0) return;
+        this.sampleLatency(c, channel, prefix);
+      },
+      onError: (err) => {
+        this.socketErrors++;
+        this.noteError(`client ${c.index}: ${err.message}`);
+      },
+      onClose: (code, reason, wasOpen) => {
+        if (c.subscribeTimer) {
+          clearTimeout(c.subscribeTimer);
+          c.subscribeTimer = null;
+        }
+        if (c.churnTimer) {
+          clearTimeout(c.churnTimer);
+          c.churnTimer = null;
+        }
+        if (c.ws === ws) c.ws = null;
+        const gone = c.onGone;
+        c.onGone = null;
+        if (wasOpen) this.open_--;
+        if (wasSubscribed) this.subscribed_--;
+        if (!wasOpen) {
+          this.connectFailures++;
+          handshakeDone();
+          this.settleInitial(c);
+          gone?.();
+          return;
+        }
+        this.settleInitial(c);
+        if (c.closingByUs) {
+          if (!this.stopping) {
+            this.churned++;
+            this.connect(c, () => undefined);
+          }
+          gone?.();
+          return;
+        }
+        this.disconnects++;
+        this.closeCodes.set(code, (this.closeCodes.get(code) ?? 0) + 1);
+        if (reason && this.errorSamples.length < MAX_ERROR_SAMPLES) this.noteError(`client ${c.index}: closed by the server with ${code} ${reason}`);
+        gone?.();
+      },
+    }, { handshakeTimeoutMs: 15_000 });
+    c.ws = ws;
   }
 
   private markSubscribed(c: LoadClient): void {

@@ -6,6 +6,8 @@
 export interface HealthWatchResult {
   /** ms from `watchHealth` until the first `ready` answer, or null. */
   readyAfterMs: number | null;
+  /** The clock (`now()`) when the first `ready` answer came, or null. */
+  readyAt: number | null;
   /** Distinct states in the order seen (`starting`, `ready`…). */
   states: string[];
   /** The slowest answered call, ms. */
@@ -32,7 +34,7 @@ export interface HealthWatchOptions {
 export async function watchHealth(opts: HealthWatchOptions): Promise<HealthWatchResult> {
   const now = opts.now ?? (() => performance.now());
   const start = now();
-  const r: HealthWatchResult = { readyAfterMs: null, states: [], maxResponseMs: 0, calls: 0, failures: 0 };
+  const r: HealthWatchResult = { readyAfterMs: null, readyAt: null, states: [], maxResponseMs: 0, calls: 0, failures: 0 };
   while (!opts.signal.aborted) {
     const t0 = now();
     let state: string | null;
@@ -51,7 +53,8 @@ export async function watchHealth(opts: HealthWatchOptions): Promise<HealthWatch
     if (took > r.maxResponseMs) r.maxResponseMs = took;
     if (state !== null && r.states[r.states.length - 1] !== state) r.states.push(state);
     if (state === 'ready' && r.readyAfterMs === null) {
-      r.readyAfterMs = now() - start;
+      r.readyAt = now();
+      r.readyAfterMs = r.readyAt - start;
       if (opts.untilReady) break;
     }
   }

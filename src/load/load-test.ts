@@ -44,7 +44,6 @@ export interface LoadTestOptions {
   seed?: number;
   connectConcurrency?: number;
   subscribeTimeoutMs?: number;
-  deflate?: boolean;
   /** The worker's compiled module. Default: worker.js next to this module. */
   workerModule?: string;
   /** Ends the measuring window early; the report covers what was measured. */
@@ -198,7 +197,6 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadReport> {
         ...(opts.seed !== undefined && { seed: opts.seed }),
         ...(opts.connectConcurrency !== undefined && { connectConcurrency: Math.max(1, Math.ceil(opts.connectConcurrency / shares.length)) }),
         ...(opts.subscribeTimeoutMs !== undefined && { subscribeTimeoutMs: opts.subscribeTimeoutMs }),
-        ...(opts.deflate !== undefined && { deflate: opts.deflate }),
       };
       firstIndex += n;
       pools.push(workers === 0 ? new InProcessPool(options) : new ForkedPool(options, opts.workerModule));
