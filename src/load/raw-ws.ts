@@ -11,6 +11,11 @@ import { connect as tlsConnect } from 'node:tls';
 import { DEFAULT_PREFIX_BYTES, FrameReader, OPCODE, clientFrame } from './frame-reader.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/**
+ * One read buffer for every plain socket of the process (`onread`): each chunk is consumed
+ * before the next read, so no per-read Buffer is allocated and the stream machinery is skipped.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 const MAX_HANDSHAKE_BYTES = 16 * 1024;
 
 export interface RawWsHandlers {
@@ -47,7 +52,23 @@ export class RawWebSocket {
     const secure = url.protocol === 'wss:';
     const port = Number(url.port || (secure ? 443 : 80));
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    this.socket = secure ? tlsConnect({ host, port, servername: host, rejectUnauthorized: false }) : netConnect({ host, port });
+    const onData = (chunk: Buffer): void => {
+      if (this.handshake !== null) this.readHandshake(chunk);
+      else this.reader.push(chunk);
+    };
+    this.socket = secure
+      ? tlsConnect({ host, port, servername: host, rejectUnauthorized: false })
+      : netConnect({
+          host,
+          port,
+          onread: {
+            buffer: READ_BUFFER,
+            callback: (n: number, buf: Uint8Array) => {
+              onData(Buffer.from(buf.buffer, buf.byteOffset, n));
+              return true;
+            },
+          },
+        });
     this.socket.setNoDelay(true);
     this.reader = new FrameReader(
       {
@@ -63,10 +84,7 @@ export class RawWebSocket {
           `Sec-WebSocket-Key: ${this.key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       );
     });
-    this.socket.on('data', (chunk: Buffer) => {
-      if (this.handshake !== null) this.readHandshake(chunk);
-      else this.reader.push(chunk);
-    });
+    if (secure) this.socket.on('data', onData);
     this.socket.on('error', (err) => this.handlers.onError(err));
     this.socket.on('close', () => this.finish());
   }
