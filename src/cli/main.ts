@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { refuseNodeKillerArgs } from './guard.js';
 import { registerLoadtest } from './loadtest.js';
+import { registerSimulateCommands } from './simulate.js';
 
 const program = new Command();
 program
@@ -14,6 +15,7 @@ program
   .showHelpAfterError();
 
 registerLoadtest(program);
+registerSimulateCommands(program);
 
 refuseNodeKillerArgs(process.argv.slice(2));
 
