@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { refuseNodeKillerArgs } from './guard.js';
 import { registerServeCommand } from './serve.js';
+import { registerLoadtest } from './loadtest.js';
 import { registerSimulateCommands } from './simulate.js';
 
 const program = new Command();
@@ -15,6 +16,7 @@ program
   .showHelpAfterError();
 
 registerServeCommand(program);
+registerLoadtest(program);
 registerSimulateCommands(program);
 
 refuseNodeKillerArgs(process.argv.slice(2));
