@@ -19,7 +19,7 @@ export type ClientsEvent =
   | { ev: 'error'; message: string };
 
 const TIME = /"time":(\d+)/;
-const CHANNEL = /^\{"channel":"([A-Za-z]+)"/;
+const CHANNEL = /^\{"channel":"([A-Za-z0-9]+)"/;
 
 let sockets: WebSocket[] = [];
 let windowOpen = false;
