@@ -5,12 +5,15 @@
  */
 import { Command } from 'commander';
 import { refuseNodeKillerArgs } from './guard.js';
+import { registerSimulateCommands } from './simulate.js';
 
 const program = new Command();
 program
   .name('hl-orderbook')
   .description('Order book server for a Hyperliquid node, its simulated node, and tools')
   .showHelpAfterError();
+
+registerSimulateCommands(program);
 
 refuseNodeKillerArgs(process.argv.slice(2));
 

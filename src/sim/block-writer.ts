@@ -1,0 +1,169 @@
+/**
+ * Writes blocks the way a node does: one line per block in each of the three by-block streams
+ * (`events:[]` for an empty one), in `<data-dir>/node_*_by_block/hourly/{YYYYMMDD}/{H}`, a new
+ * file each UTC hour of the block time; optionally the `_streaming` layout (one event per
+ * line, same envelope). Lines are appended whole, or in pieces with `partialWrites` (as a node
+ * without `--disable-output-file-buffering` may). Closed hourly files older than
+ * `keepMinutes` are deleted, like the node's pruner.
+ */
+import { mkdir, open, readdir, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EventSink } from './event-sink.js';
+import { ENVELOPE_END, envelopeStart } from './node-json.js';
+import { hourlyPath } from './node-time.js';
+import type { Rng } from './rng.js';
+
+/** The three streams, by their directory prefix. */
+export const STREAMS = ['node_order_statuses', 'node_raw_book_diffs', 'node_fills'] as const;
+export type StreamName = (typeof STREAMS)[number];
+
+export function byBlockDir(dataDir: string, stream: StreamName): string {
+  return join(dataDir, `${stream}_by_block`, 'hourly');
+}
+
+export function streamingDir(dataDir: string, stream: StreamName): string {
+  return join(dataDir, `${stream}_streaming`, 'hourly');
+}
+
+export interface BlockWriterOptions {
+  /** The node's data directory (the equivalent of `~/hl/data`). */
+  dataDir: string;
+  /** Also write the `_streaming` layout. Default false. */
+  streaming?: boolean;
+  /** Write each line in 2–3 pieces with a turn of the event loop between them. Default false. */
+  partialWrites?: boolean;
+  /** Delete closed hourly files that ended more than this many minutes ago. Default 60; `Infinity` keeps everything. */
+  keepMinutes?: number;
+  /** Chooses the split points of partial writes (deterministic). Required with `partialWrites`. */
+  rng?: Rng;
+}
+
+export interface BlockToWrite {
+  height: number;
+  /** The node's time string of the block. */
+  blockTime: string;
+  /** Epoch ms of the block time (decides the hourly file). */
+  blockMs: number;
+  /** `local_time` of each stream's line, asked just before writing it. */
+  localTime: (stream: StreamName) => string;
+  /** Events per stream, in `STREAMS` order. */
+  events: readonly [EventSink, EventSink, EventSink];
+}
+
+interface OpenFile {
+  path: string;
+  handle: FileHandle;
+}
+
+export class BlockWriter {
+  private readonly files = new Map<string, OpenFile>();
+  private readonly keepMs: number;
+  /** Bytes written so far (all files). */
+  bytes = 0;
+
+  constructor(private readonly opts: BlockWriterOptions) {
+    this.keepMs = (opts.keepMinutes ?? 60) * 60_000;
+    if (opts.partialWrites && !opts.rng) throw new TypeError('BlockWriter: partialWrites needs an rng');
+  }
+
+  async write(block: BlockToWrite): Promise<void> {
+    const { date, hour } = hourlyPath(block.blockMs);
+    await Promise.all(
+      STREAMS.map(async (stream, i) => {
+        const events = block.events[i]!;
+        const dir = byBlockDir(this.opts.dataDir, stream);
+        const start = Buffer.from(envelopeStart(block.localTime(stream), block.blockTime, block.height));
+        await this.append(dir, date, hour, [start, events.bytes(), END]);
+        if (this.opts.streaming && events.count > 0) {
+          const parts: Buffer[] = [];
+          for (let e = 0; e < events.count; e++) {
+            parts.push(Buffer.from(envelopeStart(block.localTime(stream), block.blockTime, block.height)), events.event(e), END);
+          }
+          await this.append(streamingDir(this.opts.dataDir, stream), date, hour, [Buffer.concat(parts)]);
+        }
+      }),
+    );
+  }
+
+  /** Append whole lines (`parts` concatenated) to the stream's file of that hour. */
+  private async append(dir: string, date: string, hour: string, parts: Buffer[]): Promise<void> {
+    const path = join(dir, date, hour);
+    let file = this.files.get(dir);
+    if (!file || file.path !== path) {
+      if (file) await file.handle.close();
+      await mkdir(join(dir, date), { recursive: true });
+      file = { path, handle: await open(path, 'a') };
+      this.files.set(dir, file);
+    }
+    let total = 0;
+    for (const p of parts) total += p.length;
+    this.bytes += total;
+    if (this.opts.partialWrites && this.opts.rng && total > 2) {
+      const buf = Buffer.concat(parts, total);
+      const rng = this.opts.rng;
+      const cuts = [1 + rng.int(total - 1)];
+      if (rng.chance(0.5)) cuts.push(1 + rng.int(total - 1));
+      cuts.sort((a, b) => a - b);
+      let from = 0;
+      for (const cut of [...cuts, total]) {
+        if (cut > from) {
+          await writeAll(file.handle, buf.subarray(from, cut));
+          from = cut;
+          if (from < total) await new Promise<void>((r) => setImmediate(r));
+        }
+      }
+      return;
+    }
+    // One writev: the line reaches the file in one append.
+    const { bytesWritten } = await file.handle.writev(parts);
+    if (bytesWritten < total) await writeAll(file.handle, Buffer.concat(parts, total).subarray(bytesWritten));
+  }
+
+  /**
+   * Delete hourly files (of every stream directory, ours or older runs') whose hour ended
+   * more than `keepMinutes` before `nowMs`; never a file still open for writing.
+   */
+  async prune(nowMs: number): Promise<string[]> {
+    if (!Number.isFinite(this.keepMs)) return [];
+    const open = new Set([...this.files.values()].map((f) => f.path));
+    const removed: string[] = [];
+    for (const stream of STREAMS) {
+      for (const dir of [byBlockDir(this.opts.dataDir, stream), streamingDir(this.opts.dataDir, stream)]) {
+        const dates = await readdir(dir).catch(() => [] as string[]);
+        for (const date of dates) {
+          if (!/^\d{8}$/.test(date)) continue;
+          const dayMs = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(4, 6)) - 1, Number(date.slice(6, 8)));
+          const hours = await readdir(join(dir, date)).catch(() => [] as string[]);
+          let left = hours.length;
+          for (const h of hours) {
+            if (!/^\d{1,2}$/.test(h)) continue;
+            const path = join(dir, date, h);
+            const endMs = dayMs + (Number(h) + 1) * 3_600_000;
+            if (open.has(path) || endMs + this.keepMs > nowMs) continue;
+            await unlink(path).catch(() => undefined);
+            removed.push(path);
+            left--;
+          }
+          if (left === 0) await rmdir(join(dir, date)).catch(() => undefined);
+        }
+      }
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    const files = [...this.files.values()];
+    this.files.clear();
+    await Promise.all(files.map((f) => f.handle.close()));
+  }
+}
+
+const END = Buffer.from(ENVELOPE_END);
+
+async function writeAll(handle: FileHandle, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await handle.write(buf, off, buf.length - off);
+    off += bytesWritten;
+  }
+}

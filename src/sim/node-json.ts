@@ -1,0 +1,118 @@
+/**
+ * The node's JSON lines, built as strings in the node's exact field order (faster than
+ * `JSON.stringify` of objects on the hot path, and the order is the node's, not ours).
+ * Field order and optional fields follow the real lines in test/fixtures.
+ */
+import type { CoinSpec } from './market.js';
+import { formatUnits } from './decimal.js';
+import { RestKind, type RestingOrder } from './matching-book.js';
+
+export const SIDE = ['B', 'A'] as const;
+
+function q(s: string | null): string {
+  return s === null ? 'null' : `"${s}"`;
+}
+
+/** The node's order object (statuses and snapshots). */
+export function orderJson(
+  coinJson: string,
+  side: 'B' | 'A',
+  limitPx: string,
+  sz: string,
+  oid: number,
+  timestamp: number,
+  triggerCondition: string,
+  isTrigger: boolean,
+  triggerPx: string,
+  isPositionTpsl: boolean,
+  reduceOnly: boolean,
+  orderType: string,
+  origSz: string,
+  tif: string | null,
+  cloid: string | null,
+): string {
+  return (
+    `{"coin":${coinJson},"side":"${side}","limitPx":"${limitPx}","sz":"${sz}","oid":${oid},"timestamp":${timestamp},` +
+    `"triggerCondition":"${triggerCondition}","isTrigger":${isTrigger},"triggerPx":"${triggerPx}","children":[],` +
+    `"isPositionTpsl":${isPositionTpsl},"reduceOnly":${reduceOnly},"orderType":"${orderType}","origSz":"${origSz}",` +
+    `"tif":${q(tif)},"cloid":${q(cloid)}}`
+  );
+}
+
+/** A resting order as snapshots (and statuses about it) show it, with `lots` as its size. */
+export function restingOrderJson(coin: CoinSpec, o: RestingOrder, lots: number): string {
+  const px = formatUnits(o.px, coin.pxDecimals);
+  const sz = formatUnits(lots, coin.szDecimals);
+  const origSz = formatUnits(o.origLots, coin.szDecimals);
+  switch (o.kind) {
+    case RestKind.Triggered:
+      return orderJson(coin.json, SIDE[o.side], px, sz, o.oid, o.timestamp, 'Triggered', false, '0.0', o.isPositionTpsl, o.reduceOnly, o.orderType, origSz, 'Gtc', o.cloid);
+    case RestKind.Statusless:
+      return orderJson(coin.json, SIDE[o.side], px, sz, o.oid, o.timestamp, 'N/A', false, '0.0', false, false, 'Limit', origSz, 'Alo', null);
+    default:
+      return orderJson(coin.json, SIDE[o.side], px, sz, o.oid, o.timestamp, 'N/A', false, '0.0', o.isPositionTpsl, o.reduceOnly, o.orderType, origSz, o.tif, o.cloid);
+  }
+}
+
+/** One event of `node_order_statuses_*`. `builder` is already JSON (`null` or `{"b":…,"f":…}`). */
+export function statusJson(time: string, user: string, hash: string | null, builder: string, status: string, order: string): string {
+  return `{"time":"${time}","user":"${user}","hash":${q(hash)},"builder":${builder},"status":"${status}","order":${order}}`;
+}
+
+/** One event of `node_raw_book_diffs_*`; `diff` is the JSON of `raw_book_diff`. */
+export function diffJson(user: string, oid: number, coinJson: string, side: 'B' | 'A', px: string, diff: string): string {
+  return `{"user":"${user}","oid":${oid},"coin":${coinJson},"side":"${side}","px":"${px}","raw_book_diff":${diff}}`;
+}
+
+export function newDiff(sz: string): string {
+  return `{"new":{"sz":"${sz}"}}`;
+}
+
+export function updateDiff(origSz: string, newSz: string): string {
+  return `{"update":{"origSz":"${origSz}","newSz":"${newSz}"}}`;
+}
+
+export const REMOVE_DIFF = '"remove"';
+
+export interface FillFields {
+  coinJson: string;
+  px: string;
+  sz: string;
+  side: 'B' | 'A';
+  time: number;
+  startPosition: string;
+  dir: string;
+  closedPnl: string;
+  hash: string;
+  oid: number;
+  crossed: boolean;
+  fee: string;
+  tid: number;
+  /** Omitted from the line when null (as the node does). */
+  cloid: string | null;
+  feeToken: string;
+  twapId: number | null;
+}
+
+/** One event of `node_fills_*`: `[user, fill]`. */
+export function fillJson(user: string, f: FillFields): string {
+  return (
+    `["${user}",{"coin":${f.coinJson},"px":"${f.px}","sz":"${f.sz}","side":"${f.side}","time":${f.time},` +
+    `"startPosition":"${f.startPosition}","dir":"${f.dir}","closedPnl":"${f.closedPnl}","hash":"${f.hash}","oid":${f.oid},` +
+    `"crossed":${f.crossed},"fee":"${f.fee}","tid":${f.tid},${f.cloid === null ? '' : `"cloid":"${f.cloid}",`}` +
+    `"feeToken":"${f.feeToken}","twapId":${f.twapId === null ? 'null' : f.twapId}}]`
+  );
+}
+
+/** A block line of one stream (by-block mode). `events` are JSON strings. */
+export function blockLine(localTime: string, blockTime: string, height: number, events: readonly string[]): string {
+  return `${envelopeStart(localTime, blockTime, height)}${events.join(',')}${ENVELOPE_END}`;
+}
+
+/** A block line up to the opening bracket of `events`. */
+export function envelopeStart(localTime: string, blockTime: string, height: number): string {
+  return `{"local_time":"${localTime}","block_time":"${blockTime}","block_number":${height},"events":[`;
+}
+
+/** The end of a block line, newline included. */
+export const ENVELOPE_END = ']}\n';
