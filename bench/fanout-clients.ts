@@ -62,7 +62,7 @@ async function connect(url: string, n: number, subscriptions: object[], acks: bo
     for (let j = i; j < Math.min(n, i + batch); j++) {
       opened.push(
         new Promise<void>((resolve, reject) => {
-          const ws = new WebSocket(url, { perMessageDeflate: false });
+          const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
           sockets[j] = ws;
           let pending = subscriptions.length;
           ws.on('message', (data: Buffer, isBinary) => {

@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { refuseNodeKillerArgs } from './guard.js';
+import { registerServe } from './serve.js';
 import { registerSimulateCommands } from './simulate.js';
 
 const program = new Command();
@@ -13,6 +14,7 @@ program
   .description('Order book server for a Hyperliquid node, its simulated node, and tools')
   .showHelpAfterError();
 
+registerServe(program);
 registerSimulateCommands(program);
 
 refuseNodeKillerArgs(process.argv.slice(2));
