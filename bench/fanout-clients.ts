@@ -19,7 +19,7 @@ export type ClientsEvent =
   | { ev: 'error'; message: string };
 
 const TIME = /"time":(\d+)/;
-const CHANNEL = /^\{"channel":"([A-Za-z]+)"/;
+const CHANNEL = /^\{"channel":"([A-Za-z0-9]+)"/;
 
 let sockets: WebSocket[] = [];
 let windowOpen = false;
@@ -62,7 +62,7 @@ async function connect(url: string, n: number, subscriptions: object[], acks: bo
     for (let j = i; j < Math.min(n, i + batch); j++) {
       opened.push(
         new Promise<void>((resolve, reject) => {
-          const ws = new WebSocket(url, { perMessageDeflate: false });
+          const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
           sockets[j] = ws;
           let pending = subscriptions.length;
           ws.on('message', (data: Buffer, isBinary) => {

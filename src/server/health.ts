@@ -10,6 +10,8 @@ export interface Health {
   subscriptions: number;
   eventsPerSecond: number;
   source: 'node' | 'simulated';
+  /** Why the state is not `ready`, when the feed knows (only then present). */
+  error?: string;
 }
 
 export function healthOf(feed: BookFeed, clients: number, subscriptions: number): Health {
@@ -23,5 +25,6 @@ export function healthOf(feed: BookFeed, clients: number, subscriptions: number)
     subscriptions,
     eventsPerSecond: s.eventsPerSecond,
     source: s.source,
+    ...(s.error !== undefined ? { error: s.error } : {}),
   };
 }

@@ -1,14 +1,15 @@
 /**
  * Everything the server sends goes through here: frames are queued per client (the same
- * Buffer for every subscriber of a view) and written once per turn of the event loop, all
- * of a client's frames inside one cork/uncork so they leave in one writev. Unsent output
- * is bounded per client and globally; beyond a bound the client is closed with 1008 and a
- * reason, never waited for.
+ * Buffer for every subscriber of a view) and written once per turn of the event loop: each
+ * frame is framed once for everyone, and a client's frames of the turn leave in one write.
+ * Unsent output is bounded per client and globally; beyond a bound the client is closed
+ * with 1008 and a reason, never waited for.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { metrics } from '../metrics.js';
+import { textFrame } from './ws-frame.js';
 
 /** One client as the outbox sees it. Fields are the outbox's; others only read `id`/`closed`. */
 export class Peer {
@@ -127,13 +128,20 @@ export class Outbox {
     return c;
   }
 
-  /** Write every queued frame: one cork/uncork per client. */
+  /**
+   * Write every queued frame. Without compression the frames are framed once for everyone
+   * and a client's frames of this turn leave in one `write` (clients with the same frames
+   * share the same bytes); with compression each client's `ws` compresses its own, inside
+   * one cork/uncork.
+   */
   flush(): void {
     // Frames the hooks queue leave in this flush: no second turn for them.
     for (const fn of this.beforeFlush) fn();
     this.flushScheduled = false;
     const pending = this.pending;
     this.pending = [];
+    const framed = new Map<Buffer, { id: number; bytes: Buffer }>();
+    const groups = new Map<string, Buffer>();
     for (const peer of pending) {
       peer.scheduled = false;
       const queue = peer.queue;
@@ -141,9 +149,15 @@ export class Outbox {
       peer.queuedBytes = 0;
       if (peer.closed) continue;
       const { ws, socket } = peer;
-      socket.cork();
-      for (const frame of queue) ws.send(frame, this.sendOpts);
-      socket.uncork();
+      if (this.sendOpts.compress) {
+        socket.cork();
+        for (const frame of queue) ws.send(frame, this.sendOpts);
+        socket.uncork();
+      } else {
+        // A socket closing (its close frame sent or received) takes no more data frames.
+        if (ws.readyState !== ws.OPEN) continue;
+        socket.write(this.bytesFor(queue, framed, groups));
+      }
       peer.buffered = ws.bufferedAmount;
       if (peer.buffered > 0 && !peer.backlogged) {
         peer.backlogged = true;
@@ -151,6 +165,27 @@ export class Outbox {
       }
     }
     if (this.backlogged.size > 0) this.checkBacklog();
+  }
+
+  /** The wire bytes of a queue of payloads: each framed once per flush, equal queues concatenated once. */
+  private bytesFor(queue: Buffer[], framed: Map<Buffer, { id: number; bytes: Buffer }>, groups: Map<string, Buffer>): Buffer {
+    const frameOf = (payload: Buffer): { id: number; bytes: Buffer } => {
+      let f = framed.get(payload);
+      if (f === undefined) {
+        f = { id: framed.size, bytes: textFrame(payload) };
+        framed.set(payload, f);
+      }
+      return f;
+    };
+    if (queue.length === 1) return frameOf(queue[0]!).bytes;
+    const parts = queue.map(frameOf);
+    const key = parts.map((p) => p.id).join(',');
+    let bytes = groups.get(key);
+    if (bytes === undefined) {
+      bytes = Buffer.concat(parts.map((p) => p.bytes));
+      groups.set(key, bytes);
+    }
+    return bytes;
   }
 
   /** Refresh what the backlogged clients still owe; enforce both bounds. */
