@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { refuseNodeKillerArgs } from './guard.js';
+import { registerServeCommand } from './serve.js';
 import { registerLoadtest } from './loadtest.js';
 import { registerSimulateCommands } from './simulate.js';
 
@@ -14,6 +15,7 @@ program
   .description('Order book server for a Hyperliquid node, its simulated node, and tools')
   .showHelpAfterError();
 
+registerServeCommand(program);
 registerLoadtest(program);
 registerSimulateCommands(program);
 

@@ -209,7 +209,8 @@ export class L4BookTracker implements ApiModule<L4BookTrackerHandle> {
   onFrame(frame: InboundFrame): void {
     const data = frame.data;
     if (!isRecord(data)) return;
-    const coin = coinOfData(data);
+    // An `Updates` with no events names no coin; with one coin tracked it can only be that one's.
+    const coin = coinOfData(data) ?? (this.tracked.size === 1 ? this.tracked.keys().next().value : undefined);
     if (coin === undefined) return;
     const t = this.tracked.get(coin);
     if (!t) return;

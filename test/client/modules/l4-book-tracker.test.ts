@@ -90,6 +90,14 @@ describe('L4BookTracker', () => {
     expect(tracker.replica('BTC')?.l4()).toEqual(reference(2).book('BTC')?.l4());
   });
 
+  it('takes an Updates without events (no coin named) as the only tracked coin\'s height', async () => {
+    const { socket, client } = await tracking();
+    const tracker = client.getHandle(L4BookTracker);
+    socket.receive({ channel: 'l4Book', data: { Updates: { time: 5, height: 985148182, order_statuses: [], book_diffs: [] } } });
+    expect(tracker.replica('BTC')?.height).toBe(985148182);
+    expect(tracker.replica('BTC')?.l4()).toEqual(reference(0).book('BTC')?.l4());
+  });
+
   it('replaces the replica with a fresh Snapshot (a server resync)', async () => {
     const { socket, client } = await tracking();
     const tracker = client.getHandle(L4BookTracker);
