@@ -27,6 +27,8 @@ export interface HealthWatchOptions {
   untilReady?: boolean;
   /** Pause between failed calls (the server not listening yet), ms. Default 20. */
   retryMs?: number;
+  /** One call's time limit, ms. Default 30000. */
+  callTimeoutMs?: number;
   /** Clock, ms. Default `performance.now`. */
   now?: () => number;
 }
@@ -39,7 +41,8 @@ export async function watchHealth(opts: HealthWatchOptions): Promise<HealthWatch
     const t0 = now();
     let state: string | null;
     try {
-      const res = await fetch(opts.url, { signal: opts.signal });
+      // A signal of its own per call: undici keeps a listener on a signal it was given.
+      const res = await fetch(opts.url, { signal: AbortSignal.timeout(opts.callTimeoutMs ?? 30_000) });
       const body = (await res.json()) as { state?: unknown };
       state = typeof body.state === 'string' ? body.state : null;
     } catch {

@@ -35,9 +35,11 @@ export class InProcessPool implements PoolHandle {
   }
 }
 
-/** The worker's compiled module, next to this one. */
+/** The worker's compiled module: next to this one, or in dist/ when this runs from source (tests). */
 export function defaultWorkerModule(): string {
-  return fileURLToPath(new URL('./worker.js', import.meta.url));
+  const beside = fileURLToPath(new URL('./worker.js', import.meta.url));
+  if (existsSync(beside)) return beside;
+  return fileURLToPath(new URL('../../dist/src/load/worker.js', import.meta.url));
 }
 
 export class ForkedPool implements PoolHandle {
