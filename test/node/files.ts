@@ -1,9 +1,10 @@
 /** Test helpers: the real fixtures' lines, and writing node files the way the node lays them out. */
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { afterAll } from 'vitest';
 import { STREAMS, type StreamName } from '../../src/node/types.js';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
@@ -21,8 +22,16 @@ export function fixtureSnapshotText(fixture = BTC): string {
   return gunzipSync(readFileSync(join(fixture, 'snapshot-985148181.json.gz'))).toString('utf8');
 }
 
+const made: string[] = [];
+// Each test file imports this module afresh: its temp dirs go when that file's tests are done.
+afterAll(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 export function tempDir(prefix = 'hlob-ingest-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
 
 /** Append to `<dataDir>/<stream dir>/hourly/<date>/<hour>`, creating folders as the node does. */
