@@ -31,6 +31,18 @@ export const ErrorCodes = {
   UNWRITABLE_DIR: 'HLOB_ERR_UNWRITABLE_DIR',
   /** A port we must listen on is in use or not allowed. */
   LISTEN: 'HLOB_ERR_LISTEN',
+  /** Reading the node's files failed, or found them truncated or replaced. */
+  NODE_FILES: 'HLOB_ERR_NODE_FILES',
+  /** Client SDK: a command got no reply in time. */
+  CLIENT_TIMEOUT: 'HLOB_ERR_CLIENT_TIMEOUT',
+  /** Client SDK: the connection is not open, or was lost before the reply came. */
+  CLIENT_DISCONNECTED: 'HLOB_ERR_CLIENT_DISCONNECTED',
+  /** Client SDK: the server answered a command with an error. */
+  CLIENT_REJECTED: 'HLOB_ERR_CLIENT_REJECTED',
+  /** Client SDK: the client was closed for good (by `close()` or after too many failed attempts). */
+  CLIENT_CLOSED: 'HLOB_ERR_CLIENT_CLOSED',
+  /** Client SDK: a module failed past its restart policy, or was used before it was registered. */
+  CLIENT_MODULE: 'HLOB_ERR_CLIENT_MODULE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

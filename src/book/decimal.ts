@@ -25,7 +25,7 @@ const POW10: readonly number[] = Array.from({ length: 17 }, (_, i) => 10 ** i);
 const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000', '0000000', '00000000'];
 
 function normalize(x: bigint): Units {
-  return x <= MAX_SAFE_BIG ? Number(x) : x;
+  return x <= MAX_SAFE_BIG && x >= -MAX_SAFE_BIG ? Number(x) : x;
 }
 
 function bad(s: string, what: string, why: string): DecimalError {
@@ -127,14 +127,22 @@ export function addUnits(a: Units, b: Units): Units {
   if (typeof a === 'number' && typeof b === 'number') {
     const r = a + b;
     // Two safe integers: a sum past 2^53 - 1 rounds to at least 2^53, so this check is exact.
-    if (r <= MAX_SAFE) return r;
+    if (r <= MAX_SAFE && r >= -MAX_SAFE) return r;
   }
   return normalize(BigInt(a) + BigInt(b));
 }
 
 export function subUnits(a: Units, b: Units): Units {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a - b;
+    if (r <= MAX_SAFE && r >= -MAX_SAFE) return r;
+  }
   return normalize(BigInt(a) - BigInt(b));
+}
+
+/** `-u` (a size change that takes away). */
+export function negUnits(u: Units): Units {
+  return typeof u === 'number' ? -u : normalize(-u);
 }
 
 /** -1, 0 or 1. */

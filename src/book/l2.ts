@@ -61,11 +61,19 @@ export function bucketPx(px: number, isBid: boolean, sigFigs: number, mantissa: 
   return isBid ? px - r : px - r + inc;
 }
 
+/** How far into a side a view reached, so that a cached view knows which changes affect it. */
+export interface ViewReach {
+  /** The view shows every level of the side: any change affects it. */
+  complete: boolean;
+  /** Otherwise, the worst price (units) the view covers: a change at or better than it affects the view. */
+  bound: number;
+}
+
 /**
  * Aggregate one side. `levels` is sorted best last (the book's layout); `isBid` says which
- * way prices round and merge.
+ * way prices round and merge. `reach`, if given, receives how far the view went.
  */
-export function aggregateSide(levels: readonly AggregatableLevel[], isBid: boolean, spec: L2Spec): L2Level[] {
+export function aggregateSide(levels: readonly AggregatableLevel[], isBid: boolean, spec: L2Spec, reach?: ViewReach): L2Level[] {
   const out: L2Level[] = [];
   const { sigFigs, mantissa, nLevels } = spec;
   let i = levels.length - 1;
@@ -74,8 +82,13 @@ export function aggregateSide(levels: readonly AggregatableLevel[], isBid: boole
       const lv = levels[i]!;
       out.push({ px: lv.pxStr, sz: lv.szString(), n: lv.n });
     }
+    if (reach !== undefined) {
+      reach.complete = i < 0;
+      reach.bound = levels[i + 1]?.px ?? 0;
+    }
     return out;
   }
+  if (reach !== undefined) reach.complete = true;
   if (i < 0) return out;
   let first = levels[i]!;
   let edge = bucketPx(first.px, isBid, sigFigs, mantissa);
@@ -87,7 +100,13 @@ export function aggregateSide(levels: readonly AggregatableLevel[], isBid: boole
     const px = lv.px;
     if (isBid ? px < edge : px > edge) {
       out.push({ px: edge === first.px ? first.pxStr : formatUnits(edge), sz: single ? first.szString() : formatUnits(sz), n });
-      if (out.length === nLevels) return out;
+      if (out.length === nLevels) {
+        if (reach !== undefined) {
+          reach.complete = false;
+          reach.bound = edge;
+        }
+        return out;
+      }
       first = lv;
       edge = bucketPx(px, isBid, sigFigs, mantissa);
       sz = lv.sz;

@@ -10,35 +10,16 @@
  * handful. An order is found by oid in O(1) and unlinked from its level in O(1).
  */
 import { ErrorCodes, HlobError } from '../errors.js';
-import { addUnits, formatHalfUnits, formatUnits, parsePrice, parseUnits, subUnits, type Units } from './decimal.js';
+import { addUnits, formatHalfUnits, formatUnits, negUnits, parsePrice, parseUnits, subUnits, type Units } from './decimal.js';
 import type { L4Order, NodeOrder, Side } from './events.js';
-import { aggregateSide, l2Spec, type AggregatableLevel } from './l2.js';
+import { aggregateSide, bucketPx, l2Spec, type L2Spec, type ViewReach } from './l2.js';
+import { Aggregate, PriceLadder } from './price-ladder.js';
 import type { L2Level, L2Levels, L2Params } from './types.js';
 
 /** One price level: a FIFO of orders with its aggregates. */
-export class Level implements AggregatableLevel {
-  sz: Units = 0;
-  n = 0;
+export class Level extends Aggregate {
   head: RestingOrder | null = null;
   tail: RestingOrder | null = null;
-  /** Formatted `sz`, computed on demand and dropped on every change. */
-  szCache: string | null = null;
-  constructor(
-    /** Price in units of 1e-8. */
-    readonly px: number,
-    /** Price in the one number form. */
-    readonly pxStr: string,
-    /** Sort key: `px` for bids, `-px` for asks, so that the best level is the largest key. */
-    readonly key: number,
-  ) {}
-
-  szString(): string {
-    return (this.szCache ??= formatUnits(this.sz));
-  }
-
-  toL2(): L2Level {
-    return { px: this.pxStr, sz: this.szString(), n: this.n };
-  }
 }
 
 /** A resting order: the node's order object it came from, its current size and its place. */
@@ -57,72 +38,79 @@ export class RestingOrder {
   ) {}
 }
 
-/** One side's levels. */
-export class BookSide {
-  /** Sorted by `key` ascending: the best level is the last. */
-  readonly levels: Level[] = [];
-  readonly byPx = new Map<number, Level>();
-  /** False while a bulk load appends levels out of order (see `OrderBook.addSnapshotOrders`). */
-  private sorted = true;
-  constructor(readonly isBid: boolean) {}
-
-  best(): Level | undefined {
-    return this.levels[this.levels.length - 1];
+/**
+ * One side's levels grouped into the buckets of one (nSigFigs, mantissa), kept up to date
+ * with every level change, so that a coarse view (nSigFigs 2: buckets of 1,000 on BTC,
+ * spanning most of the book) reads `nLevels` buckets instead of walking thousands of levels.
+ * Grouping each level by its own bucket edge is the same as Hyperliquid's walk (a bucket
+ * opened by its first level takes exactly the levels whose own edge is that one).
+ */
+export class BucketIndex extends PriceLadder<Aggregate> {
+  constructor(
+    isBid: boolean,
+    readonly sigFigs: number,
+    readonly mantissa: number,
+  ) {
+    super(isBid);
   }
 
-  /** Index of the first level whose key is >= `key`. */
-  private lowerBound(key: number): number {
-    const a = this.levels;
-    let lo = 0;
-    let hi = a.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (a[mid]!.key < key) lo = mid + 1;
-      else hi = mid;
+  protected create(px: number, key: number): Aggregate {
+    return new Aggregate(px, key);
+  }
+
+  /** A level at `px` changed by `dSz` in size and `dN` in order count. */
+  apply(px: number, dSz: Units, dN: number): void {
+    const b = this.level(bucketPx(px, this.isBid, this.sigFigs, this.mantissa));
+    b.n += dN;
+    if (b.n === 0) {
+      this.drop(b);
+      return;
     }
-    return lo;
+    b.sz = addUnits(b.sz, dSz);
+    b.szCache = null;
+  }
+}
+
+/** One side of one cached L2 view: its levels (null once a change reached it) and how far it reaches. */
+class SideView implements ViewReach {
+  levels: L2Level[] | null = null;
+  complete = true;
+  bound = 0;
+}
+
+/** Most L2 parameter sets cached per book (a server uses a handful; the rest are recomputed). */
+const MAX_CACHED_VIEWS = 32;
+
+/** One side's levels, with the bucket indexes and cached views that follow them. */
+export class BookSide extends PriceLadder<Level> {
+  /** This side of every cached L2 view. */
+  readonly views: SideView[] = [];
+  /** Bucket indexes, created on the first view that needs one (at most one per nSigFigs/mantissa). */
+  readonly indexes: BucketIndex[] = [];
+
+  protected create(px: number, key: number): Level {
+    return new Level(px, key);
   }
 
-  /** The level at `px`, created in its sorted place if missing. */
-  level(px: number): Level {
-    let lv = this.byPx.get(px);
-    if (lv === undefined) {
-      lv = new Level(px, formatUnits(px), this.isBid ? px : -px);
-      this.byPx.set(px, lv);
-      const a = this.levels;
-      const last = a[a.length - 1];
-      if (!this.sorted || last === undefined || last.key < lv.key) a.push(lv);
-      else a.splice(this.lowerBound(lv.key), 0, lv);
+  /** The level at `px` changed by `dSz` in size and `dN` in order count: follow it in indexes and views. */
+  changed(px: number, dSz: Units, dN: number): void {
+    const ix = this.indexes;
+    for (let i = 0; i < ix.length; i++) ix[i]!.apply(px, dSz, dN);
+    const views = this.views;
+    for (let i = 0; i < views.length; i++) {
+      const v = views[i]!;
+      if (v.levels !== null && (v.complete || (this.isBid ? px >= v.bound : px <= v.bound))) v.levels = null;
     }
-    return lv;
   }
 
-  /** Like `level`, but appends a new level unsorted (bulk load; call `sort` after). */
-  levelUnsorted(px: number): Level {
-    let lv = this.byPx.get(px);
-    if (lv === undefined) {
-      lv = new Level(px, formatUnits(px), this.isBid ? px : -px);
-      this.byPx.set(px, lv);
-      const a = this.levels;
-      const last = a[a.length - 1];
-      if (last !== undefined && last.key > lv.key) this.sorted = false;
-      a.push(lv);
-    }
-    return lv;
-  }
-
-  sort(): void {
-    if (!this.sorted) {
-      this.levels.sort((x, y) => x.key - y.key);
-      this.sorted = true;
-    }
-  }
-
-  drop(lv: Level): void {
-    this.byPx.delete(lv.px);
-    const a = this.levels;
-    if (a[a.length - 1] === lv) a.pop();
-    else a.splice(this.lowerBound(lv.key), 1);
+  /** The bucket index of (sigFigs, mantissa), built from the levels on first use. */
+  bucketIndex(sigFigs: number, mantissa: number): BucketIndex {
+    for (const ix of this.indexes) if (ix.sigFigs === sigFigs && ix.mantissa === mantissa) return ix;
+    const ix = new BucketIndex(this.isBid, sigFigs, mantissa);
+    // Levels are sorted worst first and bucket edges follow that order: each bucket appends.
+    for (const lv of this.levels) ix.apply(lv.px, lv.sz, lv.n);
+    this.indexes.push(ix);
+    return ix;
   }
 }
 
@@ -150,14 +138,29 @@ export interface BookChanges {
 
 interface Txn {
   undo: UndoEntry[];
-  changedBids: Map<number, string>;
-  changedAsks: Map<number, string>;
+  changedBids: Set<Level>;
+  changedAsks: Set<Level>;
   bestBid: Level | undefined;
   bestBidSz: Units;
   bestBidN: number;
   bestAsk: Level | undefined;
   bestAskSz: Units;
   bestAskN: number;
+}
+
+/** Distinct prices of changed levels (a level emptied and re-created in one block is two objects at one price). */
+function changedPrices(levels: Set<Level>): string[] {
+  const out: string[] = [];
+  let seen: Set<number> | null = null;
+  for (const lv of levels) {
+    if (levels.size > 1) {
+      seen ??= new Set();
+      if (seen.has(lv.px)) continue;
+      seen.add(lv.px);
+    }
+    out.push(lv.pxStr);
+  }
+  return out;
 }
 
 function desync(message: string): HlobError {
@@ -174,6 +177,7 @@ export class OrderBook {
   readonly asks = new BookSide(false);
   private readonly orders = new Map<number, RestingOrder>();
   private txn: Txn | null = null;
+  private readonly views = new Map<string, { bids: SideView; asks: SideView; result: L2Levels | null }>();
 
   constructor(readonly coin: string) {}
 
@@ -206,6 +210,7 @@ export class OrderBook {
 
   /** Rest an order at the back of its level (`limitPx`, `sz` are where and how much it rests). */
   add(order: L4Order): void {
+    if (order.side !== 'B' && order.side !== 'A') throw desync(`oid ${order.oid} on ${this.coin} has side ${JSON.stringify(order.side)}, not "B" or "A"`);
     this.rest(order.user, order, parsePrice(order.limitPx), parseUnits(order.sz), order.side === 'B');
   }
 
@@ -231,7 +236,7 @@ export class OrderBook {
     const t = this.txn;
     if (t !== null) {
       t.undo.push({ kind: UNDO_ADD, order: o, sz: 0, prev: null });
-      (isBid ? t.changedBids : t.changedAsks).set(px, lv.pxStr);
+      (isBid ? t.changedBids : t.changedAsks).add(lv);
     }
     return o;
   }
@@ -245,10 +250,11 @@ export class OrderBook {
     o.sz = sz;
     lv.sz = addUnits(subUnits(lv.sz, old), sz);
     lv.szCache = null;
+    (o.isBid ? this.bids : this.asks).changed(lv.px, subUnits(sz, old), 0);
     const t = this.txn;
     if (t !== null) {
       t.undo.push({ kind: UNDO_SIZE, order: o, sz: old, prev: null });
-      (o.isBid ? t.changedBids : t.changedAsks).set(lv.px, lv.pxStr);
+      (o.isBid ? t.changedBids : t.changedAsks).add(lv);
     }
     return o;
   }
@@ -263,7 +269,7 @@ export class OrderBook {
     const t = this.txn;
     if (t !== null) {
       t.undo.push({ kind: UNDO_REMOVE, order: o, sz: 0, prev });
-      (o.isBid ? t.changedBids : t.changedAsks).set(lv.px, lv.pxStr);
+      (o.isBid ? t.changedBids : t.changedAsks).add(lv);
     }
     return o;
   }
@@ -278,6 +284,7 @@ export class OrderBook {
     lv.sz = addUnits(lv.sz, o.sz);
     lv.n++;
     lv.szCache = null;
+    (o.isBid ? this.bids : this.asks).changed(lv.px, o.sz, 1);
   }
 
   private unlink(o: RestingOrder): void {
@@ -290,13 +297,15 @@ export class OrderBook {
     o.prev = o.next = null;
     this.orders.delete(o.oid);
     lv.n--;
+    const side = o.isBid ? this.bids : this.asks;
     if (lv.n === 0) {
       lv.sz = 0;
-      (o.isBid ? this.bids : this.asks).drop(lv);
+      side.drop(lv);
     } else {
       lv.sz = subUnits(lv.sz, o.sz);
     }
     lv.szCache = null;
+    side.changed(lv.px, negUnits(o.sz), -1);
   }
 
   /**
@@ -309,8 +318,8 @@ export class OrderBook {
     const ba = this.asks.best();
     this.txn = {
       undo: [],
-      changedBids: new Map(),
-      changedAsks: new Map(),
+      changedBids: new Set(),
+      changedAsks: new Set(),
       bestBid: bb,
       bestBidSz: bb?.sz ?? 0,
       bestBidN: bb?.n ?? 0,
@@ -335,7 +344,7 @@ export class OrderBook {
     const bboChanged =
       bb?.px !== t.bestBid?.px || (bb !== undefined && (bb.sz !== t.bestBidSz || bb.n !== t.bestBidN)) ||
       ba?.px !== t.bestAsk?.px || (ba !== undefined && (ba.sz !== t.bestAskSz || ba.n !== t.bestAskN));
-    return { changedBids: [...t.changedBids.values()], changedAsks: [...t.changedAsks.values()], bboChanged };
+    return { changedBids: changedPrices(t.changedBids), changedAsks: changedPrices(t.changedAsks), bboChanged };
   }
 
   /** Undo every change since `beginChanges`, leaving the book exactly as it was (time priority included). */
@@ -351,9 +360,11 @@ export class OrderBook {
         this.unlink(o);
       } else if (u.kind === UNDO_SIZE) {
         const lv = o.level;
-        lv.sz = addUnits(subUnits(lv.sz, o.sz), u.sz);
+        const dSz = subUnits(u.sz, o.sz);
+        lv.sz = addUnits(lv.sz, dSz);
         lv.szCache = null;
         o.sz = u.sz;
+        (o.isBid ? this.bids : this.asks).changed(lv.px, dSz, 0);
       } else {
         // Undone in reverse order, the book is as right after the removal: `prev` still rests in the same level.
         const lv = (o.isBid ? this.bids : this.asks).level(o.level.px);
@@ -369,6 +380,7 @@ export class OrderBook {
         lv.sz = addUnits(lv.sz, o.sz);
         lv.n++;
         lv.szCache = null;
+        (o.isBid ? this.bids : this.asks).changed(lv.px, o.sz, 1);
         this.orders.set(o.oid, o);
       }
     }
@@ -409,10 +421,45 @@ export class OrderBook {
     return added;
   }
 
-  /** Aggregated levels exactly per Hyperliquid (protocol.md). Throws `HlobError` (`BAD_L2_PARAMS`) on bad parameters. */
+  /**
+   * Aggregated levels exactly per Hyperliquid (protocol.md). Throws `HlobError`
+   * (`BAD_L2_PARAMS`) on bad parameters.
+   *
+   * Views are cached per parameter set and recomputed only when a change reaches the
+   * levels they show (a change deeper in the book leaves them alone). The result is frozen
+   * and shared: the same object is returned until the view changes, so `===` against the
+   * previous result tells a publisher that nothing changed.
+   */
   l2(params?: L2Params): L2Levels {
     const spec = l2Spec(params);
-    return [aggregateSide(this.bids.levels, true, spec), aggregateSide(this.asks.levels, false, spec)];
+    const key = `${spec.sigFigs}/${spec.mantissa}/${spec.nLevels}`;
+    let e = this.views.get(key);
+    if (e === undefined) {
+      if (this.views.size >= MAX_CACHED_VIEWS) this.dropView(this.views.keys().next().value!);
+      e = { bids: new SideView(), asks: new SideView(), result: null };
+      this.views.set(key, e);
+      this.bids.views.push(e.bids);
+      this.asks.views.push(e.asks);
+    }
+    let result = e.result;
+    if (e.bids.levels === null) {
+      e.bids.levels = freezeLevels(viewSide(this.bids, spec, e.bids));
+      result = null;
+    }
+    if (e.asks.levels === null) {
+      e.asks.levels = freezeLevels(viewSide(this.asks, spec, e.asks));
+      result = null;
+    }
+    if (result === null) e.result = result = Object.freeze([e.bids.levels, e.asks.levels]) as L2Levels;
+    return result;
+  }
+
+  private dropView(key: string): void {
+    const e = this.views.get(key);
+    if (e === undefined) return;
+    this.views.delete(key);
+    this.bids.views.splice(this.bids.views.indexOf(e.bids), 1);
+    this.asks.views.splice(this.asks.views.indexOf(e.asks), 1);
   }
 
   bbo(): [L2Level | null, L2Level | null] {
@@ -469,6 +516,18 @@ function snapshotSize(coin: string, side: Side, i: number, order: NodeOrder): Un
   } catch (err) {
     throw snapshotError(coin, side, i, order, 'sz', err);
   }
+}
+
+/** One side of a view: the first `nLevels` levels, or buckets from the side's bucket index. */
+function viewSide(side: BookSide, spec: L2Spec, reach: ViewReach): L2Level[] {
+  if (spec.sigFigs === 0) return aggregateSide(side.levels, side.isBid, spec, reach);
+  const ix = side.bucketIndex(spec.sigFigs, spec.mantissa);
+  return aggregateSide(ix.levels, side.isBid, { sigFigs: 0, mantissa: 1, nLevels: spec.nLevels }, reach);
+}
+
+function freezeLevels(levels: L2Level[]): L2Level[] {
+  for (const l of levels) Object.freeze(l);
+  return Object.freeze(levels) as L2Level[];
 }
 
 export function toL4(o: RestingOrder): L4Order {

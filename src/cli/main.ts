@@ -5,6 +5,8 @@
  */
 import { Command } from 'commander';
 import { refuseNodeKillerArgs } from './guard.js';
+import { registerLoadtest } from './loadtest.js';
+import { registerServe } from './serve.js';
 import { registerSimulateCommands } from './simulate.js';
 
 const program = new Command();
@@ -13,7 +15,9 @@ program
   .description('Order book server for a Hyperliquid node, its simulated node, and tools')
   .showHelpAfterError();
 
+registerServe(program);
 registerSimulateCommands(program);
+registerLoadtest(program);
 
 refuseNodeKillerArgs(process.argv.slice(2));
 

@@ -1,2 +1,4 @@
-// The client SDK's public surface (filled by the client issue).
-export {};
+// The client SDK's public surface: `import { ClientBuilder, Subscriptions } from 'hl-orderbook/client'`.
+export * from './core/index.js';
+export * from './modules/index.js';
+export * from './protocol.js';

@@ -20,6 +20,8 @@ export interface FeedStatus {
   source: 'node' | 'simulated';
   /** Coins being repaired while `degraded`. */
   repairing: string[];
+  /** Why the state is not `ready`, when known (a gap, a stream behind, missing directories…). */
+  error?: string;
 }
 
 export interface FeedEventMap {

@@ -64,11 +64,50 @@ describe('OrderBook against the naive model', () => {
               live.splice(k, 1);
             }
           }
-          if (i % 50 === 49) for (const c of COINS) expectSameBook(books.get(c)!, models.get(c)!);
+          if (i % 10 === 9) for (const c of COINS) expectSameBook(books.get(c)!, models.get(c)!);
         });
         for (const c of COINS) expectSameBook(books.get(c)!, models.get(c)!);
       }),
       { seed: 20260505, numRuns: 120 },
+    );
+  });
+
+  it('keeps cached L2 views equal to the model after every single change, at view edges included', () => {
+    // Few prices so that changes often land exactly on a view's last level or bucket edge.
+    const px = fc.constantFrom('100.0', '100.5', '101.0', '99.0', '98.0', '110.0', '90.0', '100.9', '99.9');
+    const small: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('add' as const), coin: fc.constant('BTC'), side: fc.constantFrom<Side>('B', 'A'), px, sz: fc.constantFrom('1.0', '2.0', '0.5'), user: fc.constant('0xa') }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('update' as const), pick: fc.nat(), sz: fc.constantFrom('1.0', '3.0', '0.25') }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }) },
+    );
+    const params = [{ nLevels: 1 }, { nLevels: 2 }, { nLevels: 3 }, { nSigFigs: 3, nLevels: 1 }, { nSigFigs: 3, nLevels: 2 }, { nSigFigs: 2, nLevels: 1 }, { nSigFigs: 5, mantissa: 5, nLevels: 2 }];
+    fc.assert(
+      fc.property(fc.array(small, { maxLength: 60 }), (ops) => {
+        const book = new OrderBook('BTC');
+        const model = new NaiveBook();
+        const live: number[] = [];
+        let oid = 1;
+        for (const o of ops) {
+          if (o.kind === 'add') {
+            const order = l4(o.user, { oid, side: o.side, limitPx: o.px, sz: o.sz });
+            book.add(order);
+            model.add(o.user, order, o.px, o.sz);
+            live.push(oid++);
+          } else if (live.length > 0) {
+            const k = o.pick % live.length;
+            if (o.kind === 'update') {
+              book.updateSize(live[k]!, o.sz);
+              model.update(live[k]!, o.sz);
+            } else {
+              book.remove(live[k]!);
+              model.remove(live[k]!);
+              live.splice(k, 1);
+            }
+          }
+          for (const p of params) expect(book.l2(p), JSON.stringify(p)).toEqual(model.l2(p.nSigFigs ?? null, p.mantissa ?? null, p.nLevels));
+        }
+      }),
+      { seed: 99, numRuns: 300 },
     );
   });
 

@@ -1,0 +1,305 @@
+/**
+ * `npm run bench -- fanout`: the server in its own process (`hl-orderbook serve`) on the
+ * simulated node at the mainnet profile (in this process, realtime), clients in another.
+ *
+ * - `fanout.send_cost`: (server CPU with 1,000 connections each subscribed to BTC `l2Book`,
+ *   `bbo` and `trades` − server CPU over the same blocks with no client) / CPU of a bare
+ *   `ws` broadcaster writing the frames those clients got to as many sockets. Same seed,
+ *   same heights: the same blocks in both runs. Goal <= 1.3.
+ * - `fanout.latency_p50_ms`, `fanout.latency_p99_ms`: block time (stamped by the simulator
+ *   when it writes the block) to a client receiving its `l2Book`, over all 1,000 clients.
+ *   Goal p99 < 25 ms.
+ * - `fanout.l4_bytes_per_s`, `fanout.l4_bytes_per_s_book_only`: what one BTC `l4Book`
+ *   subscriber receives, without and with `bookOnly` (the Snapshot excluded).
+ *
+ * Server CPU is read from /proc (Linux). `HLOB_BENCH_FANOUT_BLOCKS` (default 150) sets the
+ * measured window, `HLOB_BENCH_FANOUT_CLIENTS` (default 1000) the connections.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { startSimulator, type RunningSim } from '../src/sim/index.js';
+import type { BroadcasterCommand, BroadcasterEvent } from './fanout-broadcaster.js';
+import type { ClientsCommand, ClientsEvent } from './fanout-clients.js';
+import type { Report } from './run.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const MAIN = join(here, '..', 'src', 'cli', 'main.js');
+const SEED = 20260505;
+const BLOCKS = Number(process.env.HLOB_BENCH_FANOUT_BLOCKS ?? 150);
+const CLIENTS = Number(process.env.HLOB_BENCH_FANOUT_CLIENTS ?? 1000);
+const L4_BLOCKS = 75;
+const TICKS_PER_S = 100;
+
+/** utime + stime of a process, µs (from /proc; clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_S;
+}
+
+function progress(msg: string): void {
+  process.stderr.write(`fanout: ${msg}\n`);
+}
+
+function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+interface ServerProc {
+  pid: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startServerProc(sim: RunningSim): Promise<ServerProc> {
+  const child = spawn(process.execPath, [MAIN, 'serve', '--data-dir', sim.dataDir, '--info-url', sim.infoUrl, '--port', '0', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not start listening within 30 s')), 30_000);
+    lines.on('line', (line) => {
+      try {
+        const m = JSON.parse(line) as { msg?: string; url?: string };
+        if (m.msg === 'listening' && m.url !== undefined) {
+          clearTimeout(timer);
+          resolve(m.url);
+        }
+      } catch {
+        // not a log line
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  const httpUrl = url.replace(/^ws/, 'http').replace(/\/ws$/, '');
+  const deadline = Date.now() + 60_000;
+  while ((await fetch(`${httpUrl}/ready`).then((r) => r.status, () => 0)) !== 200) {
+    if (Date.now() > deadline) throw new Error('server not ready within 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    pid: child.pid!,
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function withSim<T>(fn: (sim: RunningSim) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'hlob-bench-fanout-'));
+  const sim = await startSimulator({ dataDir: join(dir, 'data'), infoPort: 0, seed: SEED, profile: 'mainnet' });
+  try {
+    return await fn(sim);
+  } finally {
+    await sim.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function heightReached(sim: RunningSim, height: number): Promise<void> {
+  if (sim.height() >= height) return Promise.resolve();
+  return new Promise((resolve) => {
+    const on = (h: number): void => {
+      if (h >= height) {
+        sim.off('block', on);
+        resolve();
+      }
+    };
+    sim.on('block', on);
+  });
+}
+
+/** A forked helper and a way to await its next event of a kind. */
+class Helper<C, E extends { ev: string }> {
+  readonly child: ChildProcess;
+  private readonly pending: E[] = [];
+  private waiters: (() => void)[] = [];
+
+  constructor(file: string, args: string[] = []) {
+    this.child = fork(join(here, file), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (m) => {
+      this.pending.push(m as E);
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  send(c: C): void {
+    this.child.send(c as object);
+  }
+
+  async next<K extends E['ev']>(ev: K, timeoutMs = 120_000): Promise<Extract<E, { ev: K }>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.pending.findIndex((e) => e.ev === ev || e.ev === 'error');
+      if (i >= 0) {
+        const e = this.pending.splice(i, 1)[0]!;
+        if (e.ev === 'error') throw new Error(`${ev}: ${(e as unknown as { message: string }).message}`);
+        return e as Extract<E, { ev: K }>;
+      }
+      if (Date.now() > deadline) throw new Error(`helper gave no ${ev} in ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 1000);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) return resolve();
+      this.child.once('exit', () => resolve());
+      this.child.kill();
+    });
+  }
+}
+
+type Clients = Helper<ClientsCommand, ClientsEvent>;
+const clientsHelper = (): Clients => new Helper<ClientsCommand, ClientsEvent>('fanout-clients.js');
+
+const FANOUT_SUBS = [
+  { type: 'l2Book', coin: 'BTC' },
+  { type: 'bbo', coin: 'BTC' },
+  { type: 'trades', coin: 'BTC' },
+];
+
+interface Window {
+  start: number;
+  end: number;
+}
+
+interface LoadedRun {
+  cpuMicros: number;
+  latenciesMs: number[];
+  frames: { at: number; text: string }[];
+  window: Window;
+  l4: { all: number; bookOnly: number };
+}
+
+/** The server with CLIENTS connections over a window of BLOCKS blocks, then the l4Book rates. */
+async function loadedRun(): Promise<LoadedRun> {
+  return withSim(async (sim) => {
+    const server = await startServerProc(sim);
+    progress(`server ready at height ${sim.height()}; connecting ${CLIENTS} clients`);
+    const clients = clientsHelper();
+    try {
+      clients.send({ cmd: 'connect', url: server.url, n: CLIENTS, subscriptions: FANOUT_SUBS, acks: true });
+      await clients.next('connected');
+      progress(`clients connected at height ${sim.height()}`);
+      const start = sim.height() + 5;
+      const window = { start, end: start + BLOCKS };
+      await heightReached(sim, window.start);
+      const cpu0 = cpuMicros(server.pid);
+      clients.send({ cmd: 'window', open: true });
+      await heightReached(sim, window.end);
+      const cpu1 = cpuMicros(server.pid);
+      clients.send({ cmd: 'window', open: false });
+      const stats = await clients.next('window');
+      clients.send({ cmd: 'close' });
+      await clients.stop();
+      progress(`window ${window.start}..${window.end}: server CPU ${Math.round((cpu1 - cpu0) / 1000)} ms; measuring l4Book`);
+      const l4 = { all: await l4Rate(sim, server.url, false), bookOnly: await l4Rate(sim, server.url, true) };
+      return { cpuMicros: cpu1 - cpu0, latenciesMs: stats.latenciesMs, frames: stats.frames, window, l4 };
+    } finally {
+      await clients.stop();
+      await server.stop();
+    }
+  });
+}
+
+/** Bytes a second one BTC `l4Book` subscriber receives after its Snapshot. */
+async function l4Rate(sim: RunningSim, url: string, bookOnly: boolean): Promise<number> {
+  const c = clientsHelper();
+  try {
+    c.send({ cmd: 'connect', url, n: 1, subscriptions: [{ type: 'l4Book', coin: 'BTC', bookOnly }], acks: true });
+    await c.next('connected');
+    await heightReached(sim, sim.height() + 3);
+    c.send({ cmd: 'window', open: true });
+    await heightReached(sim, sim.height() + L4_BLOCKS);
+    c.send({ cmd: 'window', open: false });
+    const w = await c.next('window');
+    return Math.round(((w.bytes.l4Book ?? 0) * 1000) / w.windowMs);
+  } finally {
+    await c.stop();
+  }
+}
+
+/** The server over the same heights with no client. */
+async function idleRun(window: Window): Promise<number> {
+  return withSim(async (sim) => {
+    const server = await startServerProc(sim);
+    try {
+      if (sim.height() >= window.start) throw new Error(`the idle server was ready only after height ${sim.height()}, past the window start ${window.start}`);
+      await heightReached(sim, window.start);
+      const cpu0 = cpuMicros(server.pid);
+      await heightReached(sim, window.end);
+      return cpuMicros(server.pid) - cpu0;
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
+/** CPU of a bare `ws` broadcaster writing `frames` to CLIENTS sockets at their pace. */
+async function bareRun(frames: { at: number; text: string }[]): Promise<number> {
+  const b = new Helper<BroadcasterCommand, BroadcasterEvent>('fanout-broadcaster.js', [String(CLIENTS)]);
+  const clients = clientsHelper();
+  try {
+    const { port } = await b.next('listening');
+    clients.send({ cmd: 'connect', url: `ws://127.0.0.1:${port}/ws`, n: CLIENTS, subscriptions: [], acks: false });
+    await clients.next('connected');
+    await b.next('connections');
+    clients.send({ cmd: 'expect', frames: frames.length });
+    b.send({ cmd: 'replay', frames });
+    await clients.next('received');
+    b.send({ cmd: 'measure' });
+    return (await b.next('cpu')).micros;
+  } finally {
+    clients.send({ cmd: 'close' });
+    await clients.stop();
+    b.send({ cmd: 'close' });
+    await b.stop();
+  }
+}
+
+export async function run(report: Report): Promise<void> {
+  // The machine is shared: the load average says how much the latencies owe to others.
+  const loadBefore = round(loadavg()[0]!, 2);
+  const loaded = await loadedRun();
+  const idle = await idleRun(loaded.window);
+  progress(`idle server CPU over the same window ${Math.round(idle / 1000)} ms`);
+  const bare = await bareRun(loaded.frames);
+  progress(`bare broadcaster CPU ${Math.round(bare / 1000)} ms`);
+  const sendCost = (loaded.cpuMicros - idle) / bare;
+  const common = { clients: CLIENTS, blocks: BLOCKS, frames: loaded.frames.length, loadavg1: [loadBefore, round(loadavg()[0]!, 2)] };
+  report({
+    bench: 'fanout.send_cost',
+    value: round(sendCost, 3),
+    unit: 'ratio',
+    ratio: round(sendCost, 3),
+    goal: '<= 1.3',
+    serverCpuMsWithClients: round(loaded.cpuMicros / 1000, 1),
+    serverCpuMsWithout: round(idle / 1000, 1),
+    bareBroadcasterCpuMs: round(bare / 1000, 1),
+    ...common,
+  });
+  report({ bench: 'fanout.latency_p50_ms', value: percentile(loaded.latenciesMs, 50), unit: 'ms', samples: loaded.latenciesMs.length, ...common });
+  report({ bench: 'fanout.latency_p99_ms', value: percentile(loaded.latenciesMs, 99), unit: 'ms', goal: '< 25', samples: loaded.latenciesMs.length, ...common });
+  report({ bench: 'fanout.l4_bytes_per_s', value: loaded.l4.all, unit: 'B/s', coin: 'BTC', bookOnly: false });
+  report({ bench: 'fanout.l4_bytes_per_s_book_only', value: loaded.l4.bookOnly, unit: 'B/s', coin: 'BTC', bookOnly: true, ratio: round(loaded.l4.bookOnly / loaded.l4.all, 3) });
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,181 @@
+/**
+ * `hl-orderbook serve` (and `npm start`): the order book server on a node's data dir, or on
+ * a simulated node in this process when there is no node at all (`~/hl/data` does not
+ * exist and no data dir was given). A node whose directories are incomplete is an error
+ * naming what is missing and the node flags that create it, never fake books.
+ */
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { SERVE_OPTIONS, defaultNodeDataDir, resolveServeConfig, type ServeConfig } from '../config.js';
+import { ErrorCodes, HlobError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { startServer, type RunningServer } from '../server/index.js';
+import { startSimulator, type RunningSim } from '../sim/index.js';
+import { checkDataDir, createNodeFeed, describeMissing, type BookFeed } from '../state/index.js';
+
+/** Where the books come from. */
+export type ServeSource = { kind: 'node'; dataDir: string } | { kind: 'simulated' };
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Decide the source: the given data dir, else `~/hl/data`, else (only when that does not
+ * exist at all) the simulated node. Throws `MISSING_DIR` naming what is missing.
+ */
+export async function chooseSource(config: Pick<ServeConfig, 'dataDir' | 'wait'>, home: string = homedir()): Promise<ServeSource> {
+  const given = config.dataDir !== null;
+  const dataDir = config.dataDir ?? defaultNodeDataDir(home);
+  if (!given && !(await exists(dataDir))) return { kind: 'simulated' };
+  if (config.wait) return { kind: 'node', dataDir };
+  if (!(await exists(dataDir))) {
+    throw new HlobError(ErrorCodes.MISSING_DIR, `data dir ${dataDir} does not exist: give the node's data dir (--data-dir, HL_ORDERBOOK_DATA_DIR), or --wait for it`);
+  }
+  const missing = await checkDataDir(dataDir);
+  if (missing.length > 0) throw new HlobError(ErrorCodes.MISSING_DIR, `${describeMissing(missing)} (or pass --wait to wait for them)`);
+  return { kind: 'node', dataDir };
+}
+
+export interface RunningServe {
+  server: RunningServer;
+  feed: BookFeed;
+  sim: RunningSim | null;
+  /** Close sockets (1001), stop the feed and the simulated node. */
+  stop(): Promise<void>;
+}
+
+/** Everything `serve` starts, without the process handling (signals, exit). */
+export async function runServe(config: ServeConfig, logger: Logger, home: string = homedir()): Promise<RunningServe> {
+  const source = await chooseSource(config, home);
+  let sim: RunningSim | null = null;
+  let simDir: string | null = null;
+  let dataDir: string;
+  let infoUrl = config.infoUrl;
+  if (source.kind === 'simulated') {
+    simDir = await mkdtemp(join(tmpdir(), 'hlob-sim-'));
+    sim = await startSimulator({ dataDir: join(simDir, 'data'), infoPort: 0 });
+    dataDir = sim.dataDir;
+    infoUrl = sim.infoUrl;
+    logger.info({ dataDir, infoUrl }, `no node data at ${defaultNodeDataDir(home)}: serving a simulated node (its files in ${dataDir})`);
+  } else {
+    dataDir = source.dataDir;
+  }
+  const feed = createNodeFeed({
+    dataDir,
+    infoUrl,
+    snapshotDir: config.snapshotDir ?? undefined,
+    wait: config.wait,
+    staleAfterMs: config.staleAfterS * 1000,
+    validateEveryMs: config.validateEveryMin > 0 ? config.validateEveryMin * 60_000 : undefined,
+    source: source.kind === 'simulated' ? 'simulated' : 'node',
+    logger: logger.child({ part: 'ingest' }),
+  });
+  // The simulated node writes in this process: wake the tailers at once instead of polling.
+  const wake = (): void => feed.wake();
+  sim?.on('block', wake);
+  let lastState = '';
+  feed.on('state', (s) => {
+    if (s.state === lastState) return;
+    lastState = s.state;
+    logger.info({ state: s.state, height: s.height, repairing: s.repairing.length > 0 ? s.repairing : undefined, error: s.error }, `books ${s.state}`);
+  });
+  const cleanup = async (): Promise<void> => {
+    sim?.off('block', wake);
+    await sim?.stop();
+    if (simDir !== null) await rm(simDir, { recursive: true, force: true });
+  };
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      feed,
+      host: config.host,
+      port: config.port,
+      infoUrl,
+      compressionLevel: config.compressionLevel,
+      l2HeartbeatMs: config.l2HeartbeatMs,
+      maxClientUnsentBytes: config.maxClientUnsentBytes,
+      maxTotalUnsentBytes: config.maxTotalUnsentBytes,
+      logger,
+    });
+  } catch (err) {
+    await cleanup();
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new HlobError(ErrorCodes.LISTEN, `cannot listen on ${config.host}:${config.port}: ${code === 'EADDRINUSE' ? 'address already in use (another server? choose --port)' : (err as Error).message}`, { cause: err });
+  }
+  try {
+    await feed.start();
+  } catch (err) {
+    await server.close();
+    await cleanup();
+    throw err;
+  }
+  let stopping: Promise<void> | null = null;
+  return {
+    server,
+    feed,
+    sim,
+    stop() {
+      stopping ??= (async () => {
+        await server.close();
+        await feed.stop();
+        await cleanup();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function describe(spec: (typeof SERVE_OPTIONS)[number]): string {
+  return `${spec.description} (default: ${spec.shown ?? 'none'}; env ${spec.env})`;
+}
+
+export function registerServe(program: Command): void {
+  const cmd = program
+    .command('serve')
+    .description("serve every coin's order book over WebSocket (protocol: docs/protocol.md); on a simulated node when there is no node data");
+  for (const spec of SERVE_OPTIONS) {
+    cmd.addOption(new Option(spec.flag, describe(spec)));
+    for (const alias of spec.aliases ?? []) cmd.addOption(new Option(alias, `alias of ${spec.flag.split(' ')[0]} (the public Rust server's name)`));
+  }
+  cmd.action(async (opts: Record<string, unknown>) => {
+    let config: ServeConfig;
+    try {
+      config = resolveServeConfig(opts);
+    } catch (err) {
+      process.stderr.write(`hl-orderbook serve: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
+    const logger = createLogger({ level: config.logLevel });
+    let running: RunningServe;
+    try {
+      running = await runServe(config, logger);
+    } catch (err) {
+      logger.error({ code: (err as HlobError).code }, (err as Error).message);
+      process.exitCode = 1;
+      return;
+    }
+    const shutdown = (signal: string): void => {
+      logger.info({ signal }, 'shutting down');
+      const force = setTimeout(() => process.exit(1), 10_000);
+      force.unref();
+      running.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+}
+

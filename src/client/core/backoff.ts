@@ -1,0 +1,50 @@
+/**
+ * The reconnect policy and the delay before each attempt: exponential from `baseMs`,
+ * capped at `maxMs`, shortened by a random share of up to `jitter` so that many clients
+ * dropped at once do not come back in step.
+ */
+export interface ReconnectPolicy {
+  /** Delay before the first retry, ms. Default 500. */
+  baseMs: number;
+  /** Longest delay, ms. Default 30,000. */
+  maxMs: number;
+  /** Share of the delay removed at random, 0..1 (0: none). Default 0.5. */
+  jitter: number;
+  /** Failed attempts in a row before the client gives up and closes. Default Infinity. */
+  maxAttempts: number;
+  /** A connection that stayed open this long (ms) resets the attempt count. Default 10,000. */
+  stablePeriodMs: number;
+}
+
+export const defaultReconnectPolicy: ReconnectPolicy = {
+  baseMs: 500,
+  maxMs: 30_000,
+  jitter: 0.5,
+  maxAttempts: Infinity,
+  stablePeriodMs: 10_000,
+};
+
+/** Fills in defaults and refuses contradictory values (a negative delay, a max below the base). */
+export function reconnectPolicy(partial: Partial<ReconnectPolicy> = {}): ReconnectPolicy {
+  const p = { ...defaultReconnectPolicy, ...partial };
+  const bad = (what: string): never => {
+    throw new RangeError(`reconnect policy: ${what} (got ${JSON.stringify(partial)})`);
+  };
+  if (!(p.baseMs >= 0)) bad('baseMs must be >= 0');
+  if (!(p.maxMs >= p.baseMs)) bad('maxMs must be >= baseMs');
+  if (!(p.jitter >= 0 && p.jitter <= 1)) bad('jitter must be within 0..1');
+  if (!(p.maxAttempts >= 1)) bad('maxAttempts must be >= 1');
+  if (!(p.stablePeriodMs >= 0)) bad('stablePeriodMs must be >= 0');
+  return p;
+}
+
+/**
+ * Delay before retry number `failures` (1 after the first failure). `random()` is in
+ * [0, 1): injected so that tests are deterministic.
+ */
+export function backoffDelay(failures: number, policy: ReconnectPolicy, random: () => number): number {
+  const exponent = Math.max(0, failures - 1);
+  // 2^exponent overflows to Infinity for large counts; the cap makes that harmless.
+  const capped = Math.min(policy.maxMs, policy.baseMs * 2 ** exponent);
+  return Math.round(capped * (1 - policy.jitter * random()));
+}

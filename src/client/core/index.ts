@@ -1,0 +1,16 @@
+export { ClientBuilder } from './builder.js';
+export { Client, type ClientEvents, type ConnectCallback } from './client.js';
+export { Runner, type RunnerState, type RunnerEvents, type RunnerOptions, type OpenInfo, type CloseInfo } from './runner.js';
+export { Router, type Handler, type HandlerContext } from './router.js';
+export { MiddlewareStack, type Middleware } from './middleware.js';
+export { ModuleSlot, defaultRestartPolicy, type RestartPolicy } from './module-slot.js';
+export type { ApiModule, ApiModuleClass, LightweightModule, ModuleClass, ModuleContext, HandleOf, OptionsOf, Rule } from './module.js';
+export { WebSocketConnector, type Connector, type Transport, type TransportEvents, type WebSocketLike, type WebSocketConnectorOptions } from './connector.js';
+export { backoffDelay, reconnectPolicy, defaultReconnectPolicy, type ReconnectPolicy } from './backoff.js';
+export { systemClock, type Clock, type TimerHandle } from './clock.js';
+export { parseFrame, type InboundFrame, type OutboundMessage } from './frame.js';
+export { AsyncQueue, type AsyncQueueOptions } from './async-queue.js';
+export { PendingReplies, type WaitOptions } from './pending-replies.js';
+export { Emitter } from './listeners.js';
+export { consoleLogger, silentLogger, type ClientLogger } from './logger.js';
+export { TimeoutError, DisconnectedError, RejectedError, ClientClosedError, ModuleError, BufferFullError } from './errors.js';

@@ -1,0 +1,191 @@
+/**
+ * One typed configuration for `serve`, from command-line flags and `HL_ORDERBOOK_*`
+ * environment variables (flag wins over variable, variable over default). The table below
+ * drives both the parser and `--help`, so a default is written once.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCodes, HlobError } from './errors.js';
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export interface ServeConfig {
+  /** The node's data dir (`~/hl/data` layout); null when not given (then `~/hl/data` or the simulated node). */
+  dataDir: string | null;
+  /** The node's info server (`--serve-info`); default `http://localhost:3001/info`. */
+  infoUrl: string;
+  /** Address to listen on; default `127.0.0.1`. */
+  host: string;
+  /** Port to listen on; default 8000 (0 = any free port). */
+  port: number;
+  /** permessage-deflate level 0..9; default 0 (off). */
+  compressionLevel: number;
+  /** An `l2Book` view is re-sent unchanged at least this often; default 5000 ms. */
+  l2HeartbeatMs: number;
+  /** Compare the books with a fresh node snapshot every this many minutes (0 = never); default 0. */
+  validateEveryMin: number;
+  /** State `stale` after this many seconds without a block; default 5. */
+  staleAfterS: number;
+  /** Default `info`. */
+  logLevel: LogLevel;
+  /** Wait for the node's directories to appear instead of failing; default false. */
+  wait: boolean;
+  /** Where the node writes requested L4 snapshots; null = `hlob-snapshots` next to the data dir. */
+  snapshotDir: string | null;
+  /** A client with more unsent output than this is closed with 1008; default 64 MiB. */
+  maxClientUnsentBytes: number;
+  /** All clients' unsent output together; beyond it the furthest behind are closed; default 1 GiB. */
+  maxTotalUnsentBytes: number;
+}
+
+interface OptionSpec {
+  key: keyof ServeConfig;
+  /** The flag as commander takes it. */
+  flag: string;
+  /** Other flags meaning the same (the public Rust server's names). */
+  aliases?: string[];
+  env: string;
+  description: string;
+  /** The default as shown in `--help`; undefined = none. */
+  shown?: string;
+  parse: (raw: string, from: string) => ServeConfig[keyof ServeConfig];
+  boolean?: boolean;
+}
+
+const MIB = 1024 * 1024;
+
+function integer(min: number, max: number) {
+  return (raw: string, from: string): number => {
+    const n = Number(raw);
+    if (!/^\s*-?\d+\s*$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new HlobError(ErrorCodes.CONFIG, `${from}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    }
+    return n;
+  };
+}
+
+function positiveNumber(raw: string, from: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new HlobError(ErrorCodes.CONFIG, `${from}: expected a number >= 0, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+function aboveZero(raw: string, from: string): number {
+  const n = positiveNumber(raw, from);
+  if (n === 0) throw new HlobError(ErrorCodes.CONFIG, `${from}: expected a number > 0, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function text(raw: string, from: string): string {
+  if (raw.trim() === '') throw new HlobError(ErrorCodes.CONFIG, `${from}: must not be empty`);
+  return raw;
+}
+
+function url(raw: string, from: string): string {
+  try {
+    const u = new URL(raw);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+  } catch {
+    throw new HlobError(ErrorCodes.CONFIG, `${from}: expected an http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+function bool(raw: string, from: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  throw new HlobError(ErrorCodes.CONFIG, `${from}: expected true or false, got ${JSON.stringify(raw)}`);
+}
+
+function logLevel(raw: string, from: string): LogLevel {
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new HlobError(ErrorCodes.CONFIG, `${from}: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as LogLevel;
+}
+
+function mebibytes(raw: string, from: string): number {
+  return Math.round(positiveNumber(raw, from) * MIB);
+}
+
+export const DEFAULTS: ServeConfig = {
+  dataDir: null,
+  infoUrl: 'http://localhost:3001/info',
+  host: '127.0.0.1',
+  port: 8000,
+  compressionLevel: 0,
+  l2HeartbeatMs: 5000,
+  validateEveryMin: 0,
+  staleAfterS: 5,
+  logLevel: 'info',
+  wait: false,
+  snapshotDir: null,
+  maxClientUnsentBytes: 64 * MIB,
+  maxTotalUnsentBytes: 1024 * MIB,
+};
+
+/** Every `serve` option, in `--help` order. */
+export const SERVE_OPTIONS: readonly OptionSpec[] = [
+  { key: 'dataDir', flag: '--data-dir <dir>', env: 'HL_ORDERBOOK_DATA_DIR', description: "the node's data dir", shown: '~/hl/data, or a simulated node when that does not exist', parse: text },
+  { key: 'infoUrl', flag: '--info-url <url>', env: 'HL_ORDERBOOK_INFO_URL', description: "the node's info server", shown: DEFAULTS.infoUrl, parse: url },
+  { key: 'host', flag: '--host <host>', aliases: ['--address <host>'], env: 'HL_ORDERBOOK_HOST', description: 'address to listen on', shown: DEFAULTS.host, parse: text },
+  { key: 'port', flag: '--port <port>', env: 'HL_ORDERBOOK_PORT', description: 'port to listen on (0: any free port)', shown: String(DEFAULTS.port), parse: integer(0, 65535) },
+  { key: 'compressionLevel', flag: '--compression-level <0-9>', aliases: ['--websocket-compression-level <0-9>'], env: 'HL_ORDERBOOK_COMPRESSION_LEVEL', description: 'permessage-deflate level, 0 = off (costs CPU per client)', shown: '0', parse: integer(0, 9) },
+  { key: 'l2HeartbeatMs', flag: '--l2-heartbeat-ms <ms>', env: 'HL_ORDERBOOK_L2_HEARTBEAT_MS', description: 're-send an unchanged l2Book at least this often', shown: String(DEFAULTS.l2HeartbeatMs), parse: integer(100, 3_600_000) },
+  { key: 'validateEveryMin', flag: '--validate-every <min>', env: 'HL_ORDERBOOK_VALIDATE_EVERY', description: "compare the books with a fresh node snapshot every N minutes (0: never)", shown: '0', parse: positiveNumber },
+  { key: 'staleAfterS', flag: '--stale-after <s>', env: 'HL_ORDERBOOK_STALE_AFTER', description: 'state "stale" after this many seconds without a block', shown: String(DEFAULTS.staleAfterS), parse: aboveZero },
+  { key: 'logLevel', flag: '--log-level <level>', env: 'HL_ORDERBOOK_LOG_LEVEL', description: LOG_LEVELS.join(', '), shown: DEFAULTS.logLevel, parse: logLevel },
+  { key: 'wait', flag: '--wait', env: 'HL_ORDERBOOK_WAIT', description: "wait for the node's directories instead of failing", shown: 'false', parse: bool, boolean: true },
+  { key: 'snapshotDir', flag: '--snapshot-dir <dir>', env: 'HL_ORDERBOOK_SNAPSHOT_DIR', description: 'where the node writes requested L4 snapshots', shown: 'hlob-snapshots next to the data dir', parse: text },
+  { key: 'maxClientUnsentBytes', flag: '--max-client-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_CLIENT_UNSENT_MB', description: 'close a client with more unsent output (1008)', shown: '64', parse: mebibytes },
+  { key: 'maxTotalUnsentBytes', flag: '--max-total-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_TOTAL_UNSENT_MB', description: 'bound on all unsent output; the furthest behind are closed first', shown: '1024', parse: mebibytes },
+];
+
+/** Commander's attribute name for a flag (`--l2-heartbeat-ms <ms>` → `l2HeartbeatMs`). */
+export function attributeName(flag: string): string {
+  const long = flag.split(/[ ,]/)[0]!.replace(/^--/, '');
+  return long.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+function longName(flag: string): string {
+  return flag.split(' ')[0]!;
+}
+
+/**
+ * Resolve the config from commander's parsed options (flags that were given) and an
+ * environment. Throws a `HlobError` (CONFIG) naming the flag or variable and the value.
+ */
+export function resolveServeConfig(opts: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ServeConfig {
+  const config: ServeConfig = { ...DEFAULTS };
+  const target = config as unknown as Record<string, unknown>;
+  for (const spec of SERVE_OPTIONS) {
+    const given: { from: string; value: unknown }[] = [];
+    for (const flag of [spec.flag, ...(spec.aliases ?? [])]) {
+      const v = opts[attributeName(flag)];
+      if (v !== undefined) given.push({ from: longName(flag), value: v });
+    }
+    let value: unknown;
+    if (given.length > 0) {
+      const parsed = given.map((g) => ({ from: g.from, value: typeof g.value === 'boolean' ? g.value : spec.parse(String(g.value), g.from) }));
+      const first = parsed[0]!;
+      const other = parsed.find((p) => p.value !== first.value);
+      if (other !== undefined) {
+        throw new HlobError(ErrorCodes.CONFIG, `${first.from} ${JSON.stringify(first.value)} and ${other.from} ${JSON.stringify(other.value)} disagree: they are the same setting`);
+      }
+      value = first.value;
+    } else if (env[spec.env] !== undefined) {
+      value = spec.parse(env[spec.env]!, spec.env);
+    }
+    if (value !== undefined) target[spec.key] = value;
+  }
+  return config;
+}
+
+/** `~/hl/data`, where a node writes by default. */
+export function defaultNodeDataDir(home: string = homedir()): string {
+  return join(home, 'hl', 'data');
+}

@@ -1,0 +1,185 @@
+/**
+ * `startServer({feed, host, port, …})`: one port serving the WebSocket API on `/ws` and the
+ * HTTP endpoints, from a `BookFeed`. The server reads the feed's books and listens to its
+ * events; it never touches files.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { metrics } from '../metrics.js';
+import type { BookFeed } from '../state/feed.js';
+import { healthOf, type Health } from './health.js';
+import { httpHandler } from './http.js';
+import { InfoService } from './info.js';
+import { KeepAlive } from './keepalive.js';
+import { Outbox, Peer } from './outbox.js';
+import { Publisher } from './publisher.js';
+import { ClientSession, type SessionLimits } from './session.js';
+
+export type { Health } from './health.js';
+export type { SessionLimits } from './session.js';
+
+/** Largest inbound frame (protocol.md); bigger closes with 1009 `Message too big`. */
+export const MAX_INBOUND_FRAME = 64 * 1024;
+
+export interface ServerOptions {
+  feed: BookFeed;
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** Default 8000; 0 = any free port (see `RunningServer.port`). */
+  port?: number;
+  /** The node's info server, for info requests we do not answer; default `http://localhost:3001/info`. */
+  infoUrl?: string;
+  /** permessage-deflate level 1..9, 0 = off; default 0. */
+  compressionLevel?: number;
+  /** Default 5000 ms. */
+  l2HeartbeatMs?: number;
+  /** Default 64 MiB. */
+  maxClientUnsentBytes?: number;
+  /** Default 1 GiB. */
+  maxTotalUnsentBytes?: number;
+  /** A dropped client is destroyed if still open after this; default 10 000 ms. */
+  dropGraceMs?: number;
+  /** Default 30 000 ms. */
+  pingIntervalMs?: number;
+  /** Default 60 000 ms. */
+  idleTimeoutMs?: number;
+  /** Default 64 KiB. */
+  maxInboundFrameBytes?: number;
+  /** Per-connection limits (subscriptions, inbound rate). */
+  limits?: SessionLimits;
+  /** Default: no logging. */
+  logger?: Logger;
+  /** Wall clock, ms; default `Date.now`. */
+  now?: () => number;
+}
+
+export interface RunningServer {
+  /** The port actually bound. */
+  readonly port: number;
+  readonly host: string;
+  /** `ws://host:port/ws`. */
+  readonly url: string;
+  /** `http://host:port`. */
+  readonly httpUrl: string;
+  health(): Health;
+  /** Close every socket with 1001, stop listening. */
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const { feed, logger } = opts;
+  const compressionLevel = opts.compressionLevel ?? 0;
+  const outbox = new Outbox({
+    maxClientUnsentBytes: opts.maxClientUnsentBytes,
+    maxTotalUnsentBytes: opts.maxTotalUnsentBytes,
+    dropGraceMs: opts.dropGraceMs,
+    compress: compressionLevel > 0,
+    logger,
+  });
+  const sessions = new Set<ClientSession>();
+  const stats = { subscriptions: 0 };
+  const health = (): Health => healthOf(feed, sessions.size, stats.subscriptions);
+  const publisher = new Publisher({ feed, outbox, health: () => ({ ...health() }), l2HeartbeatMs: opts.l2HeartbeatMs, now: opts.now, logger });
+  const info = new InfoService({ feed, publisher, infoUrl: opts.infoUrl ?? 'http://localhost:3001/info' });
+  publisher.onBooksAvailable(() => {
+    logger?.info({ height: feed.status().height }, 'books loaded: checking subscriptions made before');
+    for (const s of sessions) s.activateDeferred();
+  });
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: opts.maxInboundFrameBytes ?? MAX_INBOUND_FRAME,
+    perMessageDeflate: compressionLevel > 0 ? { zlibDeflateOptions: { level: compressionLevel }, threshold: 1024 } : false,
+  });
+  let nextId = 0;
+  wss.on('connection', (ws: WebSocket, socket: Socket) => {
+    sayMessageTooBig(ws);
+    const peer = new Peer(++nextId, ws, socket);
+    const session = new ClientSession(peer, { publisher, outbox, info, stats, limits: opts.limits, logger });
+    sessions.add(session);
+    metrics.clients.inc();
+    logger?.debug({ client: peer.id, remote: socket.remoteAddress }, 'client connected');
+    ws.on('message', (data, isBinary) => session.onMessage(data, isBinary));
+    ws.on('pong', () => {
+      session.lastSeen = Date.now();
+    });
+    ws.on('error', (err) => logger?.debug({ client: peer.id, err: err.message }, 'client socket error'));
+    ws.on('close', (code) => {
+      outbox.markClosed(peer);
+      session.close();
+      sessions.delete(session);
+      metrics.clients.dec();
+      logger?.debug({ client: peer.id, code }, 'client disconnected');
+    });
+  });
+
+  const http: Server = createServer(httpHandler({ health, info, logger }));
+  http.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/ws') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket as Socket, head, (ws) => wss.emit('connection', ws, socket));
+  });
+  http.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port ?? 8000, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const keepAlive = new KeepAlive(() => sessions, { intervalMs: opts.pingIntervalMs, timeoutMs: opts.idleTimeoutMs });
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  logger?.info({ url: `ws://${urlHost}:${port}/ws`, compressionLevel }, 'listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    host,
+    url: `ws://${urlHost}:${port}/ws`,
+    httpUrl: `http://${urlHost}:${port}`,
+    health,
+    close() {
+      closing ??= (async () => {
+        keepAlive.stop();
+        publisher.close();
+        const closed = [...sessions].map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              if (s.peer.ws.readyState === s.peer.ws.CLOSED) return resolve();
+              s.peer.ws.once('close', () => resolve());
+              outbox.markClosed(s.peer);
+              s.peer.ws.close(1001, 'Server shutting down');
+              setTimeout(() => s.peer.ws.terminate(), 2000).unref();
+            }),
+        );
+        await Promise.all(closed);
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeAllConnections();
+        });
+        wss.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * `ws` closes an over-long frame with 1009 but no reason; protocol.md promises the reason
+ * `Message too big`. The receiver calls the instance's `close`, so wrap it there.
+ */
+function sayMessageTooBig(ws: WebSocket): void {
+  const close = ws.close.bind(ws);
+  ws.close = (code?: number, reason?: string | Buffer) => close(code, code === 1009 && reason === undefined ? 'Message too big' : reason);
+}

@@ -1,0 +1,258 @@
+/**
+ * Everything the server sends goes through here: frames are queued per client (the same
+ * Buffer for every subscriber of a view) and written once per turn of the event loop: each
+ * frame is framed once for everyone, and a client's frames of the turn leave in one write.
+ * Unsent output is bounded per client and globally; beyond a bound the client is closed
+ * with 1008 and a reason, never waited for.
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import { metrics } from '../metrics.js';
+import { textFrame } from './ws-frame.js';
+
+/** One client as the outbox sees it. Fields are the outbox's; others only read `id`/`closed`. */
+export class Peer {
+  /** Frames queued this turn. */
+  queue: Buffer[] = [];
+  queuedBytes = 0;
+  /** Bytes the socket had not written at the last flush. */
+  buffered = 0;
+  scheduled = false;
+  closed = false;
+  backlogged = false;
+  constructor(
+    readonly id: number,
+    readonly ws: WebSocket,
+    readonly socket: Socket,
+  ) {}
+
+  /** Queued plus not yet written, as of the last flush. */
+  get unsent(): number {
+    return this.queuedBytes + this.buffered;
+  }
+}
+
+export interface OutboxOptions {
+  /** A client with more unsent bytes is closed with 1008; default 64 MiB. */
+  maxClientUnsentBytes?: number;
+  /** All clients' unsent bytes; beyond it the clients furthest behind are closed; default 1 GiB. */
+  maxTotalUnsentBytes?: number;
+  /** A client closed for being slow is destroyed if it has not finished closing after this; default 10 000 ms. */
+  dropGraceMs?: number;
+  /** permessage-deflate is on (frames are then compressed per client by `ws`); default false. */
+  compress?: boolean;
+  logger?: Logger;
+  /** Run a function in the next turn; default `setImmediate`. */
+  schedule?: (fn: () => void) => void;
+}
+
+type DropReason = 'slow_client' | 'server_unsent_bound' | 'timeout' | 'rate_limit' | 'shutdown';
+
+export class Outbox {
+  private readonly maxClient: number;
+  private readonly maxTotal: number;
+  private readonly dropGraceMs: number;
+  private readonly sendOpts: { binary: false; compress: boolean };
+  private readonly logger: Logger | undefined;
+  private readonly schedule: (fn: () => void) => void;
+  private pending: Peer[] = [];
+  private flushScheduled = false;
+  private readonly backlogged = new Set<Peer>();
+  private readonly beforeFlush: (() => void)[] = [];
+  private readonly frameCounters = new Map<string, { inc(n: number): void }>();
+
+  constructor(opts: OutboxOptions = {}) {
+    this.maxClient = opts.maxClientUnsentBytes ?? 64 * 1024 * 1024;
+    this.maxTotal = opts.maxTotalUnsentBytes ?? 1024 * 1024 * 1024;
+    this.dropGraceMs = opts.dropGraceMs ?? 10_000;
+    this.sendOpts = { binary: false, compress: opts.compress ?? false };
+    this.logger = opts.logger;
+    this.schedule = opts.schedule ?? setImmediate;
+  }
+
+  /** Work to do just before each flush (views computed once per turn). */
+  onBeforeFlush(fn: () => void): void {
+    this.beforeFlush.push(fn);
+  }
+
+  /** Ask for a flush in the next turn even if nothing is queued yet. */
+  requestFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.schedule(() => this.flush());
+  }
+
+  /** Queue one frame to one client. */
+  send(peer: Peer, frame: Buffer, channel: string): void {
+    if (peer.closed) return;
+    this.enqueue(peer, frame);
+    this.counter(channel).inc(1);
+    metrics.bytesSent.inc(frame.length);
+    if (peer.unsent > this.maxClient) this.dropSlow(peer);
+  }
+
+  /** Queue the same frame to many clients (the fan-out). */
+  sendToAll(peers: Iterable<Peer>, frame: Buffer, channel: string): void {
+    let n = 0;
+    let over: Peer[] | undefined;
+    for (const peer of peers) {
+      if (peer.closed) continue;
+      this.enqueue(peer, frame);
+      n += 1;
+      if (peer.unsent > this.maxClient) (over ??= []).push(peer);
+    }
+    if (n > 0) {
+      this.counter(channel).inc(n);
+      metrics.bytesSent.inc(n * frame.length);
+    }
+    if (over !== undefined) for (const p of over) this.dropSlow(p);
+  }
+
+  private enqueue(peer: Peer, frame: Buffer): void {
+    peer.queue.push(frame);
+    peer.queuedBytes += frame.length;
+    if (!peer.scheduled) {
+      peer.scheduled = true;
+      this.pending.push(peer);
+    }
+    this.requestFlush();
+  }
+
+  private counter(channel: string): { inc(n: number): void } {
+    let c = this.frameCounters.get(channel);
+    if (c === undefined) {
+      c = metrics.framesSent.labels(channel);
+      this.frameCounters.set(channel, c);
+    }
+    return c;
+  }
+
+  /**
+   * Write every queued frame. Without compression the frames are framed once for everyone
+   * and a client's frames of this turn leave in one `write` (clients with the same frames
+   * share the same bytes); with compression each client's `ws` compresses its own, inside
+   * one cork/uncork.
+   */
+  flush(): void {
+    // Frames the hooks queue leave in this flush: no second turn for them.
+    for (const fn of this.beforeFlush) fn();
+    this.flushScheduled = false;
+    const pending = this.pending;
+    this.pending = [];
+    const framed = new Map<Buffer, { id: number; bytes: Buffer }>();
+    const groups = new Map<string, Buffer>();
+    for (const peer of pending) {
+      peer.scheduled = false;
+      const queue = peer.queue;
+      peer.queue = [];
+      peer.queuedBytes = 0;
+      if (peer.closed) continue;
+      const { ws, socket } = peer;
+      if (this.sendOpts.compress) {
+        socket.cork();
+        for (const frame of queue) ws.send(frame, this.sendOpts);
+        socket.uncork();
+      } else {
+        // A socket closing (its close frame sent or received) takes no more data frames.
+        if (ws.readyState !== ws.OPEN) continue;
+        socket.write(this.bytesFor(queue, framed, groups));
+      }
+      peer.buffered = ws.bufferedAmount;
+      if (peer.buffered > 0 && !peer.backlogged) {
+        peer.backlogged = true;
+        this.backlogged.add(peer);
+      }
+    }
+    if (this.backlogged.size > 0) this.checkBacklog();
+  }
+
+  /** The wire bytes of a queue of payloads: each framed once per flush, equal queues concatenated once. */
+  private bytesFor(queue: Buffer[], framed: Map<Buffer, { id: number; bytes: Buffer }>, groups: Map<string, Buffer>): Buffer {
+    const frameOf = (payload: Buffer): { id: number; bytes: Buffer } => {
+      let f = framed.get(payload);
+      if (f === undefined) {
+        f = { id: framed.size, bytes: textFrame(payload) };
+        framed.set(payload, f);
+      }
+      return f;
+    };
+    if (queue.length === 1) return frameOf(queue[0]!).bytes;
+    const parts = queue.map(frameOf);
+    const key = parts.map((p) => p.id).join(',');
+    let bytes = groups.get(key);
+    if (bytes === undefined) {
+      bytes = Buffer.concat(parts.map((p) => p.bytes));
+      groups.set(key, bytes);
+    }
+    return bytes;
+  }
+
+  /** Refresh what the backlogged clients still owe; enforce both bounds. */
+  private checkBacklog(): void {
+    let total = 0;
+    for (const peer of this.backlogged) {
+      peer.buffered = peer.closed ? 0 : peer.ws.bufferedAmount;
+      if (peer.buffered === 0) {
+        peer.backlogged = false;
+        this.backlogged.delete(peer);
+        continue;
+      }
+      if (peer.buffered > this.maxClient) {
+        this.dropSlow(peer);
+        continue;
+      }
+      total += peer.buffered;
+    }
+    if (total <= this.maxTotal) return;
+    const furthestBehind = [...this.backlogged].sort((a, b) => b.buffered - a.buffered);
+    for (const peer of furthestBehind) {
+      if (total <= this.maxTotal) break;
+      total -= peer.buffered;
+      this.drop(peer, 1008, `Server output bound exceeded: ${mib(this.maxTotal)} unsent to all clients, ${mib(peer.buffered)} of it to this one`, 'server_unsent_bound');
+    }
+  }
+
+  private dropSlow(peer: Peer): void {
+    this.drop(peer, 1008, `Slow consumer: more than ${mib(this.maxClient)} unsent`, 'slow_client');
+  }
+
+  /**
+   * Close a client: nothing more is queued to it; the close frame follows what it already
+   * has; it is destroyed if it does not finish closing within the grace period.
+   */
+  drop(peer: Peer, code: number, reason: string, kind: DropReason): void {
+    if (peer.closed) return;
+    this.markClosed(peer);
+    metrics.droppedClients.labels(kind).inc();
+    this.logger?.warn({ client: peer.id, code, reason, unsent: peer.buffered }, 'client dropped');
+    peer.ws.close(code, reason);
+    const timer = setTimeout(() => peer.ws.terminate(), this.dropGraceMs);
+    timer.unref();
+    peer.ws.once('close', () => clearTimeout(timer));
+  }
+
+  /** Destroy at once (a client that stopped answering). */
+  terminate(peer: Peer, kind: DropReason): void {
+    if (peer.closed) return;
+    this.markClosed(peer);
+    metrics.droppedClients.labels(kind).inc();
+    this.logger?.info({ client: peer.id, kind }, 'client terminated');
+    peer.ws.terminate();
+  }
+
+  /** The client went away (or is being closed): forget what was queued for it. */
+  markClosed(peer: Peer): void {
+    peer.closed = true;
+    peer.queue = [];
+    peer.queuedBytes = 0;
+    if (peer.backlogged) {
+      peer.backlogged = false;
+      this.backlogged.delete(peer);
+    }
+  }
+}
+
+function mib(bytes: number): string {
+  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
+}

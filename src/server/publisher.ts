@@ -1,0 +1,397 @@
+/**
+ * The Publisher turns the feed's block changes into frames. It keeps one view per
+ * (coin × kind × parameters) that has subscribers; after each block it marks only the
+ * views the block touched, and once per turn of the event loop (just before the outbox
+ * flushes) recomputes each marked view once and queues the same bytes to all its
+ * subscribers. Event streams (`trades`, `l4Book` Updates) are serialized per block.
+ * Ingest never waits: everything here is synchronous and bounded by the views touched.
+ */
+import type { Logger } from 'pino';
+import type { Books } from '../book/books.js';
+import type { BlockChange } from '../book/types.js';
+import type { BookFeed, FeedStatus } from '../state/feed.js';
+import type { Outbox, Peer } from './outbox.js';
+import { dexOf, subscriptionCoin, viewKey, type Subscription } from './subscriptions.js';
+import { AllMidsView, MidsBoard } from './views/all-mids.js';
+import { BboView } from './views/bbo.js';
+import { L2View } from './views/l2.js';
+import { L4Snapshot, L4View } from './views/l4.js';
+import { ServerStatusView } from './views/server-status.js';
+import { TradesView } from './views/trades.js';
+import { StateView, type View, type ViewContext } from './views/view.js';
+
+export interface PublisherOptions {
+  feed: BookFeed;
+  outbox: Outbox;
+  /** The `/health` JSON (for `serverStatus`). */
+  health: () => Record<string, unknown>;
+  /** An unchanged `l2Book` is re-sent at least this often; default 5000 ms. */
+  l2HeartbeatMs?: number;
+  /** How often `serverStatus` is re-checked; default 1000 ms. */
+  statusEveryMs?: number;
+  /** A cached L4 snapshot may be reused (with the Updates since) for this long, block time; default 2000 ms. */
+  l4ReuseMs?: number;
+  /** Bound on each `l4Book` view's ring of recent Updates; default 64 MiB. */
+  l4RingBytes?: number;
+  /** Wall clock, ms; default `Date.now`. */
+  now?: () => number;
+  logger?: Logger;
+}
+
+/** The per-coin views, for finding what a block touched. */
+interface CoinViews {
+  l2: Set<L2View>;
+  bbo: BboView | null;
+  trades: TradesView | null;
+  l4: Set<L4View>;
+}
+
+export class Publisher {
+  private readonly feed: BookFeed;
+  private readonly outbox: Outbox;
+  private readonly now: () => number;
+  private readonly heartbeatMs: number;
+  private readonly l4ReuseMs: number;
+  private readonly l4RingBytes: number;
+  private readonly logger: Logger | undefined;
+  private readonly views = new Map<string, View>();
+  private readonly byCoin = new Map<string, CoinViews>();
+  private readonly midsViews = new Set<AllMidsView>();
+  private readonly mids = new MidsBoard();
+  private readonly statusView: ServerStatusView;
+  /** `l2Book` views due for a heartbeat this turn. */
+  private readonly heartbeatDue = new Set<L2View>();
+  /** State views to recompute this turn. */
+  private readonly toRefresh = new Set<StateView>();
+  /** Coins with `l4Book` subscribers waiting for a Snapshot. */
+  private readonly l4Due = new Set<string>();
+  private readonly snapshots = new Map<string, L4Snapshot>();
+  private readonly booksListeners: (() => void)[] = [];
+  private available = false;
+  private dexes = new Set<string>();
+  private time: number;
+  private height: number;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly onBlockBound = (c: BlockChange) => this.onBlock(c);
+  private readonly onStateBound = (s: FeedStatus) => this.onState(s);
+  private readonly onResetBound = (coins: string[] | 'all', h: number) => this.onReset(coins, h);
+
+  constructor(opts: PublisherOptions) {
+    this.feed = opts.feed;
+    this.outbox = opts.outbox;
+    this.now = opts.now ?? Date.now;
+    this.heartbeatMs = opts.l2HeartbeatMs ?? 5000;
+    this.l4ReuseMs = opts.l4ReuseMs ?? 2000;
+    this.l4RingBytes = opts.l4RingBytes ?? 64 * 1024 * 1024;
+    this.logger = opts.logger;
+    this.statusView = new ServerStatusView(opts.health);
+    const st = this.feed.status();
+    this.time = st.time ?? this.now();
+    this.height = st.height ?? 0;
+    this.feed.on('block', this.onBlockBound);
+    this.feed.on('state', this.onStateBound);
+    this.feed.on('reset', this.onResetBound);
+    this.outbox.onBeforeFlush(() => this.refresh());
+    this.checkAvailable();
+    // Heartbeat: check often enough that no l2Book goes longer than heartbeatMs unsent.
+    const beat = Math.max(50, Math.floor(this.heartbeatMs / 5));
+    this.timers.push(setInterval(() => this.heartbeat(this.heartbeatMs - beat), beat));
+    this.timers.push(setInterval(() => this.markStatus(), opts.statusEveryMs ?? 1000));
+    for (const t of this.timers) t.unref();
+  }
+
+  /** Whether the books hold a snapshot (subscriptions can be checked against them). */
+  get booksAvailable(): boolean {
+    return this.available;
+  }
+
+  /** Called once, when the first snapshot is in. */
+  onBooksAvailable(fn: () => void): void {
+    this.booksListeners.push(fn);
+  }
+
+  private get books(): Books {
+    return this.feed.books;
+  }
+
+  /** Whether the books know what this subscription names (coin, dex). */
+  knows(sub: Subscription): boolean {
+    const coin = subscriptionCoin(sub);
+    if (coin !== null) return this.books.book(coin) !== undefined;
+    if (sub.type === 'allMids' && sub.dex !== null && sub.dex !== '') return this.dexes.has(sub.dex);
+    return true;
+  }
+
+  /** Start sending a subscription's view to `peer` (its first frame goes out this turn). */
+  subscribe(peer: Peer, sub: Subscription): void {
+    const key = viewKey(sub);
+    let view = this.views.get(key);
+    if (view === undefined) {
+      view = this.createView(key, sub);
+      this.views.set(key, view);
+    }
+    view.add(peer);
+    // The first data follows the acknowledgement at once (before anything the client asks
+    // next, such as a ping): computed now, not at the end of the turn.
+    if (view === this.statusView) this.statusView.dirty = true;
+    if (view instanceof StateView) {
+      this.toRefresh.delete(view);
+      view.refresh(this.context(), this.heartbeatDue.delete(view as L2View));
+    } else if (view instanceof L4View) {
+      if (this.feed.status().repairing.includes(view.coin)) this.l4Due.add(view.coin);
+      else view.deliver(this.snapshotFor(view.coin, view), this.outbox);
+    }
+  }
+
+  private context(): ViewContext {
+    return { books: this.books, time: this.time, now: this.now(), outbox: this.outbox };
+  }
+
+  unsubscribe(peer: Peer, sub: Subscription): void {
+    const key = viewKey(sub);
+    const view = this.views.get(key);
+    if (view === undefined) return;
+    view.remove(peer);
+    if (view.empty) this.dropView(view);
+  }
+
+  /** Views currently held (with subscribers). */
+  get viewCount(): number {
+    return this.views.size;
+  }
+
+  close(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.feed.off('block', this.onBlockBound);
+    this.feed.off('state', this.onStateBound);
+    this.feed.off('reset', this.onResetBound);
+  }
+
+  private createView(key: string, sub: Subscription): View {
+    switch (sub.type) {
+      case 'l2Book': {
+        const v = new L2View(key, sub.coin, { nSigFigs: sub.nSigFigs, mantissa: sub.mantissa, nLevels: sub.nLevels });
+        this.coinViews(sub.coin).l2.add(v);
+        return v;
+      }
+      case 'bbo': {
+        const v = new BboView(key, sub.coin);
+        this.coinViews(sub.coin).bbo = v;
+        return v;
+      }
+      case 'trades': {
+        const v = new TradesView(key, sub.coin);
+        this.coinViews(sub.coin).trades = v;
+        return v;
+      }
+      case 'l4Book': {
+        const v = new L4View(key, sub.coin, sub.bookOnly, this.height, { keepMs: this.l4ReuseMs, maxBytes: this.l4RingBytes });
+        this.coinViews(sub.coin).l4.add(v);
+        return v;
+      }
+      case 'allMids': {
+        if (this.midsViews.size === 0 && this.available) this.mids.rebuild(this.books);
+        const v = new AllMidsView(key, sub.dex, this.mids);
+        this.midsViews.add(v);
+        return v;
+      }
+      case 'serverStatus':
+        return this.statusView;
+    }
+  }
+
+  private coinViews(coin: string): CoinViews {
+    let cv = this.byCoin.get(coin);
+    if (cv === undefined) {
+      cv = { l2: new Set(), bbo: null, trades: null, l4: new Set() };
+      this.byCoin.set(coin, cv);
+    }
+    return cv;
+  }
+
+  private dropView(view: View): void {
+    this.views.delete(view.key);
+    if (view instanceof StateView) this.toRefresh.delete(view);
+    if (view instanceof AllMidsView) this.midsViews.delete(view);
+    const coin = 'coin' in view ? (view.coin as string) : null;
+    if (coin === null) return;
+    const cv = this.byCoin.get(coin);
+    if (cv === undefined) return;
+    if (view instanceof L2View) cv.l2.delete(view);
+    else if (view instanceof BboView) cv.bbo = null;
+    else if (view instanceof TradesView) cv.trades = null;
+    else if (view instanceof L4View) cv.l4.delete(view);
+    if (cv.l2.size === 0 && cv.bbo === null && cv.trades === null && cv.l4.size === 0) {
+      this.byCoin.delete(coin);
+      this.snapshots.delete(coin);
+    }
+  }
+
+  private onBlock(change: BlockChange): void {
+    this.time = change.time;
+    this.height = change.height;
+    if (!this.available) this.checkAvailable();
+    const books = this.books;
+    const midsOn = this.midsViews.size > 0;
+    let midsChanged = false;
+    // A coin whose diffs could not apply was rolled back: its raw events would break every
+    // l4Book replica. Its subscribers wait for the fresh Snapshot that the repair's reset brings.
+    const desynced = change.desyncs.length === 0 ? null : new Set(change.desyncs.map((d) => d.coin));
+    if (desynced !== null) {
+      for (const coin of desynced) for (const v of this.byCoin.get(coin)?.l4 ?? []) v.restart(change.height);
+      this.logger?.warn({ coins: [...desynced], height: change.height }, 'desync: l4Book subscribers of these coins wait for the repair');
+    }
+    for (const [coin, cc] of change.coins) {
+      if (midsOn && cc.bboChanged && this.mids.update(coin, books) !== null) midsChanged = true;
+      const cv = this.byCoin.get(coin);
+      if (cv === undefined) continue;
+      for (const v of cv.l2) if (v.noteChange(cc)) this.toRefresh.add(v);
+      if (cv.bbo !== null && cc.bboChanged) this.markDirty(cv.bbo);
+      if (cv.l4.size > 0 && (cc.diffs.length > 0 || cc.statuses.length > 0) && desynced?.has(coin) !== true) {
+        const diffsJson = JSON.stringify(cc.diffs);
+        for (const v of cv.l4) v.publish(cc, change.height, change.time, diffsJson, this.outbox);
+      }
+    }
+    if (midsChanged) for (const v of this.midsViews) this.markDirty(v);
+    for (const [coin, trades] of change.trades) {
+      const tv = this.byCoin.get(coin)?.trades;
+      if (tv != null) tv.publish(trades, this.outbox);
+    }
+    this.outbox.requestFlush();
+  }
+
+  private onState(_status: FeedStatus): void {
+    if (!this.available) this.checkAvailable();
+    if (this.statusView.subscribers.size > 0) this.markDirty(this.statusView);
+    // A coin that finished repairing may have l4Book subscribers waiting.
+    this.outbox.requestFlush();
+  }
+
+  private onReset(coins: string[] | 'all', height: number): void {
+    this.height = Math.max(this.height, height);
+    if (!this.available) this.checkAvailable();
+    const list = coins === 'all' ? [...this.byCoin.keys()] : coins;
+    if (coins === 'all') this.snapshots.clear();
+    this.logger?.info({ coins: coins === 'all' ? 'all' : coins, height }, 'books reset: fresh l4Book snapshots follow');
+    for (const coin of list) {
+      this.snapshots.delete(coin);
+      const cv = this.byCoin.get(coin);
+      if (cv === undefined) continue;
+      for (const v of cv.l2) this.markDirty(v);
+      if (cv.bbo !== null) this.markDirty(cv.bbo);
+      for (const v of cv.l4) v.restart(height);
+      if (cv.l4.size > 0) this.l4Due.add(coin);
+    }
+    this.refreshDexes();
+    if (this.midsViews.size > 0) {
+      if (coins === 'all') this.mids.rebuild(this.books);
+      else for (const coin of coins) this.mids.update(coin, this.books);
+      for (const v of this.midsViews) this.markDirty(v);
+    }
+    this.outbox.requestFlush();
+  }
+
+  private markDirty(view: StateView): void {
+    view.dirty = true;
+    this.toRefresh.add(view);
+  }
+
+  private checkAvailable(): void {
+    if (this.available || this.feed.status().height === null) return;
+    this.available = true;
+    const st = this.feed.status();
+    this.height = Math.max(this.height, st.height ?? 0);
+    if (st.time !== null) this.time = st.time;
+    this.refreshDexes();
+    if (this.midsViews.size > 0) this.mids.rebuild(this.books);
+    for (const fn of this.booksListeners) fn();
+    this.outbox.requestFlush();
+  }
+
+  private refreshDexes(): void {
+    const dexes = new Set<string>();
+    for (const coin of this.books.coins()) {
+      const d = dexOf(coin);
+      if (d !== null) dexes.add(d);
+    }
+    this.dexes = dexes;
+  }
+
+  /** Once per turn, before the outbox writes: compute each marked view once. */
+  private refresh(): void {
+    if (!this.available) return;
+    const ctx = this.context();
+    for (const v of this.toRefresh) v.refresh(ctx, v instanceof L2View && this.heartbeatDue.delete(v));
+    this.toRefresh.clear();
+    for (const v of this.heartbeatDue) if (this.views.get(v.key) === v) v.refresh(ctx, true);
+    this.heartbeatDue.clear();
+    if (this.l4Due.size > 0) this.deliverSnapshots();
+  }
+
+  private deliverSnapshots(): void {
+    const repairing = new Set(this.feed.status().repairing);
+    for (const coin of this.l4Due) {
+      // A coin being repaired gets its snapshot when the repair's reset comes.
+      if (repairing.has(coin)) continue;
+      this.l4Due.delete(coin);
+      const cv = this.byCoin.get(coin);
+      if (cv === undefined) continue;
+      for (const v of cv.l4) {
+        if (v.awaiting.size === 0) continue;
+        v.deliver(this.snapshotFor(coin, v), this.outbox);
+      }
+    }
+  }
+
+  /** A snapshot `view` can start from: the cached one if recent and covered by its ring, else a new one now. */
+  private snapshotFor(coin: string, view: L4View | null): L4Snapshot {
+    const cached = this.snapshots.get(coin);
+    const fresh = cached !== undefined && (cached.height === this.height || (this.time - cached.time <= this.l4ReuseMs && view !== null && view.covers(cached.height)));
+    if (fresh) return cached;
+    const t0 = performance.now();
+    const snap = L4Snapshot.of(this.books, coin, this.height, this.time);
+    this.snapshots.set(coin, snap);
+    this.logger?.debug({ coin, height: this.height, bytes: snap.json.length, ms: Math.round(performance.now() - t0) }, 'l4 snapshot serialized');
+    return snap;
+  }
+
+  /** The L4 book of one coin for `POST /info` `l4Book`: a snapshot at most one reuse window old. */
+  l4Snapshot(coin: string): L4Snapshot | null {
+    if (!this.available || this.books.book(coin) === undefined) return null;
+    const cached = this.snapshots.get(coin);
+    if (cached !== undefined && this.time - cached.time <= this.l4ReuseMs) return cached;
+    return this.snapshotFor(coin, null);
+  }
+
+  /** The mids of one scope (`POST /info` `allMids`), as JSON. */
+  midsJson(dex: string | null): string {
+    if (this.midsViews.size === 0) this.mids.rebuild(this.books);
+    return this.mids.json(dex ?? '');
+  }
+
+  /** Block time of the last block, ms. */
+  get blockTime(): number {
+    return this.time;
+  }
+
+  private heartbeat(olderThanMs: number): void {
+    if (!this.available) return;
+    const now = this.now();
+    let due = false;
+    for (const [, cv] of this.byCoin) {
+      for (const v of cv.l2) {
+        if (now - v.lastSentAt >= olderThanMs && v.subscribers.size > 0) {
+          this.heartbeatDue.add(v);
+          due = true;
+        }
+      }
+    }
+    if (due) this.outbox.requestFlush();
+  }
+
+  private markStatus(): void {
+    if (this.statusView.subscribers.size === 0) return;
+    this.markDirty(this.statusView);
+    this.outbox.requestFlush();
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Blocks kept while a snapshot loads, to replay on top of it. Bounded in bytes, and each
+ * block is cut down to what applying needs: a coin's diffs and only the statuses of orders
+ * that a `new` diff puts on the book (95 % of statuses are rejections), no fills (their
+ * trades were never going to be sent).
+ */
+import type { Block } from '../book/events.js';
+import type { JoinedBlock } from '../node/joiner.js';
+
+export interface CachedBlock {
+  block: Block;
+  /** Estimated bytes (from the line sizes, scaled by what was kept). */
+  bytes: number;
+}
+
+/** `block` reduced to what rebuilding `coins` (every coin when undefined) needs. */
+export function compactBlock(joined: JoinedBlock, coins?: ReadonlySet<string>): CachedBlock {
+  const b = joined.block;
+  const diffs = coins === undefined ? b.diffs : b.diffs.filter((d) => coins.has(d.coin));
+  const opened = new Set<number>();
+  for (const d of diffs) {
+    const rbd = d.raw_book_diff;
+    if (typeof rbd === 'object' && 'new' in rbd) opened.add(d.oid);
+  }
+  const statuses = opened.size === 0 ? [] : b.statuses.filter((s) => opened.has(s.order.oid));
+  const share = (kept: number, all: number): number => (all === 0 ? 0 : kept / all);
+  const bytes = Math.ceil(joined.lineBytes.statuses * share(statuses.length, b.statuses.length) + joined.lineBytes.diffs * share(diffs.length, b.diffs.length)) + 200;
+  return { block: { height: b.height, time: b.time, statuses, diffs, fills: [] }, bytes };
+}
+
+export class BlockCache {
+  private blocks: CachedBlock[] = [];
+  private head = 0;
+  private total = 0;
+  /** Blocks dropped from the front to stay under the bound, since the last clear. */
+  evicted = 0;
+
+  /** @param maxBytes Bound on the estimated bytes held; the oldest blocks go first. */
+  constructor(readonly maxBytes: number) {}
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  get length(): number {
+    return this.blocks.length - this.head;
+  }
+
+  /** Height of the oldest block held. */
+  first(): number | undefined {
+    return this.blocks[this.head]?.block.height;
+  }
+
+  push(c: CachedBlock): void {
+    this.blocks.push(c);
+    this.total += c.bytes;
+    while (this.total > this.maxBytes && this.length > 1) {
+      this.shift();
+      this.evicted++;
+    }
+  }
+
+  /** Take the oldest block. */
+  shift(): Block | undefined {
+    const c = this.blocks[this.head];
+    if (c === undefined) return undefined;
+    this.blocks[this.head++] = undefined as unknown as CachedBlock;
+    this.total -= c.bytes;
+    if (this.head > 1024 && this.head * 2 > this.blocks.length) {
+      this.blocks = this.blocks.slice(this.head);
+      this.head = 0;
+    }
+    return c.block;
+  }
+
+  clear(): void {
+    this.blocks = [];
+    this.head = 0;
+    this.total = 0;
+    this.evicted = 0;
+  }
+}

@@ -1,0 +1,10 @@
+/** The first difference between two books of one coin, in words (validation logs it). */
+import type { NodeOrder } from '../book/events.js';
+import type { OrderBook } from '../book/order-book.js';
+
+/** Null when `live` and `fresh` hold the same orders in the same places and order. */
+export function compareBooks(live: OrderBook, fresh: OrderBook): string | null {
+  const [bids, asks] = fresh.l4();
+  const pairs = (side: typeof bids): [string, NodeOrder][] => side.map((o) => [o.user, o]);
+  return live.compareL4(pairs(bids), pairs(asks));
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, attributeName, resolveServeConfig } from '../src/config.js';
+import { HlobError } from '../src/errors.js';
+
+describe('resolveServeConfig', () => {
+  it('gives the documented defaults with no flags and no environment', () => {
+    expect(resolveServeConfig({}, {})).toEqual(DEFAULTS);
+    expect(DEFAULTS).toMatchObject({ host: '127.0.0.1', port: 8000, compressionLevel: 0, l2HeartbeatMs: 5000, maxClientUnsentBytes: 64 * 1024 * 1024, maxTotalUnsentBytes: 1024 * 1024 * 1024 });
+  });
+
+  it('takes HL_ORDERBOOK_* variables, and flags over variables', () => {
+    const env = { HL_ORDERBOOK_PORT: '9001', HL_ORDERBOOK_HOST: '0.0.0.0', HL_ORDERBOOK_WAIT: 'true', HL_ORDERBOOK_DATA_DIR: '/data' };
+    expect(resolveServeConfig({}, env)).toMatchObject({ port: 9001, host: '0.0.0.0', wait: true, dataDir: '/data' });
+    expect(resolveServeConfig({ port: '9002' }, env)).toMatchObject({ port: 9002 });
+  });
+
+  it("accepts the Rust server's --address and --websocket-compression-level as aliases", () => {
+    expect(resolveServeConfig({ address: '0.0.0.0', websocketCompressionLevel: '3' }, {})).toMatchObject({ host: '0.0.0.0', compressionLevel: 3 });
+    expect(() => resolveServeConfig({ address: '0.0.0.0', host: '127.0.0.1' }, {})).toThrow(/--host .* and --address .* disagree/);
+  });
+
+  it('refuses bad values naming the flag or variable and the value', () => {
+    expect(() => resolveServeConfig({ port: '80000' }, {})).toThrow(HlobError);
+    expect(() => resolveServeConfig({ port: '80000' }, {})).toThrow('--port: expected an integer from 0 to 65535, got "80000"');
+    expect(() => resolveServeConfig({}, { HL_ORDERBOOK_COMPRESSION_LEVEL: '10' })).toThrow('HL_ORDERBOOK_COMPRESSION_LEVEL: expected an integer from 0 to 9, got "10"');
+    expect(() => resolveServeConfig({ infoUrl: 'localhost:3001' }, {})).toThrow(/--info-url: expected an http\(s\) URL/);
+    expect(() => resolveServeConfig({ logLevel: 'loud' }, {})).toThrow(/--log-level: expected one of/);
+  });
+
+  it("maps flags to commander's attribute names", () => {
+    expect(attributeName('--l2-heartbeat-ms <ms>')).toBe('l2HeartbeatMs');
+    expect(attributeName('--websocket-compression-level <0-9>')).toBe('websocketCompressionLevel');
+  });
+});

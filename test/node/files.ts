@@ -1,0 +1,39 @@
+/** Test helpers: the real fixtures' lines, and writing node files the way the node lays them out. */
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { STREAMS, type StreamName } from '../../src/node/types.js';
+
+export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+export const BTC = join(FIXTURES, 'mainnet-btc-985148181');
+export const NAMES = Object.keys(STREAMS) as StreamName[];
+
+/** The lines of a fixture stream file (by-block), without newlines. */
+export function fixtureLines(stream: StreamName, fixture = BTC, hourPath = '20260505/17'): string[] {
+  const gz = readFileSync(join(fixture, 'hl', 'data', STREAMS[stream].dir, 'hourly', `${hourPath}.gz`));
+  return gunzipSync(gz).toString('utf8').split('\n').filter((l) => l.length > 0);
+}
+
+/** The fixture snapshot file's text. */
+export function fixtureSnapshotText(fixture = BTC): string {
+  return gunzipSync(readFileSync(join(fixture, 'snapshot-985148181.json.gz'))).toString('utf8');
+}
+
+export function tempDir(prefix = 'hlob-ingest-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Append to `<dataDir>/<stream dir>/hourly/<date>/<hour>`, creating folders as the node does. */
+export function appendNode(dataDir: string, stream: StreamName, date: string, hour: number, text: string): string {
+  const path = join(dataDir, STREAMS[stream].dir, 'hourly', date, String(hour));
+  mkdirSync(dirname(path), { recursive: true });
+  appendFileSync(path, text);
+  return path;
+}
+
+/** The same line with another block number (for synthetic heights). */
+export function withHeight(line: string, height: number): string {
+  return line.replace(/"block_number":\d+/, `"block_number":${height}`);
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCodes } from '../../src/errors.js';
+import { BlockJoiner, type Gap, type JoinedBlock } from '../../src/node/joiner.js';
+import type { StreamName } from '../../src/node/types.js';
+import { NAMES } from './files.js';
+
+function env(h: number): { local_time: string; block_time: string; block_number: number; events: never[] } {
+  return { local_time: '2026-05-05T17:39:13.5', block_time: `2026-05-05T17:39:13.${String(h % 1000).padStart(3, '0')}`, block_number: h, events: [] };
+}
+
+function joiner(opts: ConstructorParameters<typeof BlockJoiner>[0] = {}): { j: BlockJoiner; heights: number[]; gaps: Gap[]; push: (s: StreamName, ...hs: number[]) => void } {
+  const j = new BlockJoiner(opts);
+  const heights: number[] = [];
+  const gaps: Gap[] = [];
+  j.on('block', (b: JoinedBlock) => heights.push(b.block.height));
+  j.on('gap', (g) => gaps.push(g));
+  const push = (s: StreamName, ...hs: number[]): void => {
+    for (const h of hs) j.push(s, env(h), 100);
+  };
+  return { j, heights, gaps, push };
+}
+
+describe('BlockJoiner', () => {
+  it('joins a height once all three streams have it, in increasing order, with the block time', () => {
+    const { j, heights, push } = joiner();
+    let first: JoinedBlock | undefined;
+    j.once('block', (b) => (first = b));
+    push('statuses', 10, 11, 12);
+    push('diffs', 10, 11);
+    expect(heights).toEqual([]);
+    push('fills', 10);
+    expect(heights).toEqual([10]);
+    expect(first!.block.time).toBe(Date.UTC(2026, 4, 5, 17, 39, 13, 10));
+    expect(first!.bytes).toBe(300);
+    push('fills', 11, 12);
+    expect(heights).toEqual([10, 11]);
+    push('diffs', 12);
+    expect(heights).toEqual([10, 11, 12]);
+    expect(j.buffered).toBe(0);
+  });
+
+  it('starts at the first height every stream has when they start at different places', () => {
+    const { heights, gaps, push } = joiner();
+    push('statuses', 5, 6, 7, 8);
+    push('diffs', 7, 8);
+    push('fills', 6, 7, 8);
+    expect(heights).toEqual([7, 8]);
+    expect(gaps).toEqual([]);
+  });
+
+  it('reports a height missing from one stream as a gap once that stream moved on, then goes on', () => {
+    const { heights, gaps, push } = joiner({ reorderWindow: 3 });
+    push('statuses', 1, 2, 3, 4, 5, 6);
+    push('fills', 1, 2, 3, 4, 5, 6);
+    push('diffs', 1, 2, 4, 5);
+    expect(heights).toEqual([1, 2]);
+    expect(gaps).toEqual([]);
+    push('diffs', 6);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ height: 3, reason: 'missing', streams: ['diffs'] });
+    expect(gaps[0]!.error.code).toBe(ErrorCodes.HEIGHT_GAP);
+    expect(gaps[0]!.error.message).toMatch(/block 3 is missing from node_raw_book_diffs_by_block/);
+    expect(heights).toEqual([1, 2, 4, 5, 6]);
+  });
+
+  it('waits for a late line within the reorder window (a last write to the previous hour file)', () => {
+    const { heights, gaps, push } = joiner({ reorderWindow: 3 });
+    push('statuses', 1, 2, 3, 4);
+    push('fills', 1, 2, 3, 4);
+    push('diffs', 1, 3, 4);
+    expect(heights).toEqual([1]);
+    push('diffs', 2);
+    expect(heights).toEqual([1, 2, 3, 4]);
+    expect(gaps).toEqual([]);
+  });
+
+  it('drops a duplicate line and one below what was joined', () => {
+    const { j, heights, push } = joiner();
+    const dropped: number[] = [];
+    j.on('dropped', (_s, h) => dropped.push(h));
+    push('statuses', 1, 2, 2);
+    push('diffs', 1, 2);
+    push('fills', 1, 2, 1);
+    expect(heights).toEqual([1, 2]);
+    expect(dropped).toEqual([2, 1]);
+  });
+
+  it('gives up with a BUFFER_FULL gap naming the stream behind when the others run too far ahead', () => {
+    const { j, heights, gaps, push } = joiner({ maxBufferedBlocks: 5 });
+    push('statuses', 1);
+    push('diffs', 1);
+    push('fills', 1);
+    push('statuses', 2, 3, 4, 5, 6);
+    push('diffs', 2, 3, 4, 5, 6);
+    expect(gaps).toEqual([]);
+    push('statuses', 7);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ height: 2, reason: 'overflow', streams: ['fills'] });
+    expect(gaps[0]!.error.code).toBe(ErrorCodes.BUFFER_FULL);
+    expect(gaps[0]!.error.message).toMatch(/waiting for block 2 from node_fills_by_block/);
+    expect(j.buffered).toBe(0);
+    // It recovers when the streams line up again.
+    for (const s of NAMES) push(s, 8, 9);
+    expect(heights).toEqual([1, 8, 9]);
+  });
+
+  it('bounds buffered bytes too', () => {
+    const { gaps, push } = joiner({ maxBufferedBytes: 450 });
+    push('statuses', 1, 2, 3, 4);
+    expect(gaps).toEqual([]);
+    push('statuses', 5);
+    expect(gaps[0]).toMatchObject({ reason: 'overflow' });
+  });
+});
