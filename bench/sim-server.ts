@@ -1,6 +1,6 @@
 /**
- * A simulated node in this process and the server in a process of its own (bench/
- * server-process.ts) reading its files: what the scale and soak benches measure against.
+ * A simulated node (in this process, or in its own) and the server in a process of its own
+ * (`hl-orderbook serve`) reading its files: what the scale and soak benches measure against.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,12 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { L4Order, L4SnapshotFile, NodeOrder } from '../src/book/index.js';
 import { startSimulator, type RunningSim, type SimulatorOptions } from '../src/sim/index.js';
-import type { ServerProcessConfig } from './server-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 /**
- * A compiled module by its path under dist/ (`bench/server-process.js`): next to this one
+ * A compiled module by its path under dist/ (`src/cli/main.js`): next to this one
  * when it runs compiled, else from dist/ (tests run this file from source; npm test builds first).
  */
 function compiled(path: string): string {
@@ -39,9 +38,9 @@ export interface SimServer {
   httpUrl: string;
   /** `performance.now()` when the server process was spawned. */
   spawnedAt: number;
-  /** The last lines the server wrote to stderr (for error reports). */
+  /** The last lines the server wrote (for error reports). */
   stderrTail(): string;
-  /** The server's warning and error lines so far (JSON lines from server-process). */
+  /** The server's warning and error log lines so far, and anything on its stderr. */
   logLines(): Array<{ level: string; msg: string }>;
   /** Resolves with the exit code when the server process ends. */
   exited: Promise<number | null>;
@@ -76,11 +75,17 @@ async function spawnSimulator(dataDir: string, o: Partial<SimulatorOptions>): Pr
   return { child, infoUrl, exited };
 }
 
+/** Options of the server process: `hl-orderbook serve` flags beyond data dir, info URL and port. */
+export interface ServeOptions {
+  /** `--stale-after` in seconds. Default serve's. */
+  staleAfterS?: number;
+}
+
 export async function startSimServer(opts: {
   sim: Partial<SimulatorOptions>;
   /** Run the simulator in a process of its own (so that its work never stalls this one's measurements). Default false. */
   simProcess?: boolean;
-  server?: Partial<ServerProcessConfig>;
+  server?: ServeOptions;
   /** Extra node flags for the server process. Default none. */
   execArgv?: string[];
 }): Promise<SimServer> {
@@ -89,44 +94,53 @@ export async function startSimServer(opts: {
   const simChild = opts.simProcess ? await spawnSimulator(dataDir, opts.sim) : null;
   const sim = simChild ? null : await startSimulator({ dataDir, infoPort: 0, ...opts.sim });
   const infoUrl = simChild?.infoUrl ?? sim?.infoUrl ?? '';
-  const cfg: ServerProcessConfig = { dataDir, infoUrl, ...opts.server };
+  // The server exactly as users run it: `hl-orderbook serve`, JSON log lines on stdout.
+  const args = ['serve', '--data-dir', dataDir, '--info-url', infoUrl, '--port', '0', '--wait', '--log-level', 'info'];
+  if (opts.server?.staleAfterS !== undefined) args.push('--stale-after', String(opts.server.staleAfterS));
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...(opts.execArgv ?? []), compiled('bench/server-process.js'), JSON.stringify(cfg)], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.execArgv ?? []), compiled('src/cli/main.js'), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const tail: string[] = [];
   const logged: Array<{ level: string; msg: string }> = [];
-  let partial = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    tail.push(d.toString());
+  const keep = (text: string): void => {
+    tail.push(text);
     if (tail.length > 20) tail.shift();
-    const lines = (partial + d.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const l of lines) {
-      try {
-        const j = JSON.parse(l) as { level?: string; msg?: string };
-        if (j.level) logged.push({ level: j.level, msg: j.msg ?? '' });
-      } catch {
-        logged.push({ level: 'stderr', msg: l });
-      }
+  };
+  child.stderr?.on('data', (d: Buffer) => {
+    keep(d.toString());
+    logged.push({ level: 'stderr', msg: d.toString() });
+  });
+  let listening: (port: number) => void = () => undefined;
+  const port = new Promise<number>((resolve) => (listening = resolve));
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    keep(l);
+    let j: { level?: number; msg?: string; url?: string };
+    try {
+      j = JSON.parse(l) as typeof j;
+    } catch {
+      logged.push({ level: 'stdout', msg: l });
+      return;
     }
+    // pino levels: 40 warn, 50 error, 60 fatal.
+    if ((j.level ?? 0) >= 40) logged.push({ level: (j.level ?? 0) >= 50 ? 'error' : 'warn', msg: j.msg ?? '' });
+    if (j.msg === 'listening' && j.url) listening(Number(new URL(j.url).port));
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (l) => resolve((JSON.parse(l) as { port: number }).port));
-    void exited.then((code) => reject(new Error(`server process exited with ${code} before listening: ${tail.join('')}`)));
-  });
+  const boundPort = await Promise.race([
+    port,
+    exited.then((code) => Promise.reject(new Error(`server process exited with ${code} before listening: ${tail.join('\n')}`))),
+  ]);
   return {
     sim,
     simPid: simChild?.child.pid ?? process.pid,
     root,
     pid: child.pid ?? 0,
-    port,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
-    httpUrl: `http://127.0.0.1:${port}`,
+    port: boundPort,
+    wsUrl: `ws://127.0.0.1:${boundPort}/ws`,
+    httpUrl: `http://127.0.0.1:${boundPort}`,
     spawnedAt,
-    stderrTail: () => tail.join(''),
+    stderrTail: () => tail.join('\n'),
     logLines: () => [...logged],
     exited,
     async stop() {
