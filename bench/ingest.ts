@@ -1,12 +1,22 @@
 /**
  * `npm run bench -- ingest`: the input side.
  *
+ * - ingest.throughput: node lines to applied books through the files path (tail, parse,
+ *   join, apply, in a `NodeFeed`) at the simulator's `stress` profile, events/s; `ratio` =
+ *   that time / parsing and applying the same lines in memory in the same process (what
+ *   `book.ingest` measures), goal on the ratio.
+ * - ingest.lag_p50 / ingest.lag_p99: at the `mainnet` profile, paced at 14.6 blocks/s, from
+ *   the moment a block's three lines are appended to the moment the feed emitted it applied,
+ *   ms (goal p99 < 5).
+ *
  * - ingest.snapshot_load: a 500,000-order snapshot (the real BTC book under ten coin names,
  *   ~190 MB) read into books by the incremental loader, ms (goal < 5,000); and
  *   ingest.snapshot_stall: the longest event-loop stall meanwhile (monitorEventLoopDelay),
  *   ms (goal < 100). `ratio`: load time / a plain JSON.parse + Books.fromSnapshot of it.
  */
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -14,7 +24,10 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { gunzipSync } from 'node:zlib';
-import { Books, type L4SnapshotFile } from '../src/book/index.js';
+import { Books, nodeTimeMs, type Block, type L4SnapshotFile } from '../src/book/index.js';
+import { STREAMS, type StreamName } from '../src/node/types.js';
+import { startSimulator, type ProfileName } from '../src/sim/index.js';
+import { createNodeFeed, type NodeFeed } from '../src/state/index.js';
 import { loadBooks } from '../src/state/load-books.js';
 import type { Report } from './run.js';
 
@@ -89,6 +102,237 @@ async function snapshotLoad(report: Report): Promise<void> {
   }
 }
 
+const NAMES = Object.keys(STREAMS) as StreamName[];
+
+/** Simulated node output: the snapshot before the first of `blocks` blocks, and their lines per stream. */
+interface Recorded {
+  snapshot: L4SnapshotFile;
+  /** Lines of the block at the snapshot's height (makes a feed ready), then the measured ones. */
+  first: Record<StreamName, string>;
+  lines: Record<StreamName, string[]>;
+  events: number;
+  bytes: number;
+}
+
+function linesOf(streamDir: string): string[] {
+  const hourly = join(streamDir, 'hourly');
+  const out: string[] = [];
+  for (const date of readdirSync(hourly).sort()) {
+    const hours = readdirSync(join(hourly, date)).map(Number).sort((a, b) => a - b);
+    for (const h of hours) out.push(...readFileSync(join(hourly, date, String(h)), 'utf8').split('\n').filter((l) => l.length > 0));
+  }
+  return out;
+}
+
+/**
+ * Two runs of the simulator with one seed (same seed, same files): one stopped after its first
+ * block gives the snapshot at that height, the other the blocks after it.
+ */
+async function record(dir: string, profile: ProfileName, blocks: number): Promise<Recorded> {
+  const opts = { infoPort: 0, seed: 17, profile, coins: 50, restingOrders: 50_000, speed: 'max' as const, startTime: '2026-06-01T10:00:00' };
+  const one = await startSimulator({ ...opts, dataDir: join(dir, 'one'), maxBlocks: 1 });
+  await one.done;
+  const snapshot = one.snapshot();
+  await one.stop();
+  const all = await startSimulator({ ...opts, dataDir: join(dir, 'all'), maxBlocks: blocks + 1 });
+  await all.done;
+  await all.stop();
+  const lines = {} as Record<StreamName, string[]>;
+  const first = {} as Record<StreamName, string>;
+  let bytes = 0;
+  for (const s of NAMES) {
+    const ls = linesOf(join(dir, 'all', STREAMS[s].dir));
+    first[s] = ls[0]!;
+    lines[s] = ls.slice(1);
+    for (const l of lines[s]) bytes += l.length + 1;
+  }
+  rmSync(join(dir, 'one'), { recursive: true, force: true });
+  rmSync(join(dir, 'all'), { recursive: true, force: true });
+  let events = 0;
+  for (let i = 0; i < blocks; i++) {
+    const b = parseBlock(lines.statuses[i]!, lines.diffs[i]!, lines.fills[i]!);
+    events += b.statuses.length + b.diffs.length + b.fills.length;
+  }
+  if (Number((JSON.parse(first.statuses) as { block_number: number }).block_number) !== snapshot[0]) throw new Error('snapshot and blocks do not line up');
+  return { snapshot, first, lines, events, bytes };
+}
+
+interface Envelope {
+  block_time: string;
+  block_number: number;
+  events: unknown[];
+}
+
+/** As `book.ingest` does: plain JSON.parse of the three lines, then the engine. */
+function parseBlock(statusLine: string, diffLine: string, fillLine: string): Block {
+  const s = JSON.parse(statusLine) as Envelope;
+  const d = JSON.parse(diffLine) as Envelope;
+  const f = JSON.parse(fillLine) as Envelope;
+  return { height: s.block_number, time: nodeTimeMs(s.block_time), statuses: s.events as Block['statuses'], diffs: d.events as Block['diffs'], fills: f.events as Block['fills'] };
+}
+
+/** An info server on port 0 that writes `text` for every snapshot request. */
+async function infoServer(text: string): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      writeFileSync((JSON.parse(body) as { outPath: string }).outPath, text);
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/info`, server };
+}
+
+/** A feed on an empty node dir, made ready at the snapshot's height by the first block's lines. */
+async function readyFeed(dir: string, rec: Recorded, url: string): Promise<{ feed: NodeFeed; append: (s: StreamName, text: string) => void }> {
+  const dataDir = join(dir, 'data');
+  rmSync(dataDir, { recursive: true, force: true });
+  const files = {} as Record<StreamName, string>;
+  for (const s of NAMES) {
+    mkdirSync(join(dataDir, STREAMS[s].dir, 'hourly', '20260601'), { recursive: true });
+    files[s] = join(dataDir, STREAMS[s].dir, 'hourly', '20260601', '10');
+  }
+  const feed = createNodeFeed({ dataDir, infoUrl: url, snapshotDir: join(dir, 'snapshots'), source: 'simulated' });
+  await feed.start();
+  const append = (s: StreamName, text: string): void => appendFileSync(files[s], text);
+  const ready = new Promise<void>((r) => feed.once('reset', () => r()));
+  for (const s of NAMES) append(s, rec.first[s] + '\n');
+  await ready;
+  return { feed, append };
+}
+
+function untilHeight(feed: NodeFeed, height: number): Promise<void> {
+  return new Promise((resolve) => {
+    const on = (c: { height: number }): void => {
+      if (c.height < height) return;
+      feed.off('block', on);
+      resolve();
+    };
+    feed.on('block', on);
+  });
+}
+
+async function throughput(report: Report, dir: string): Promise<void> {
+  const blocks = 40;
+  const rec = await record(dir, 'stress', blocks);
+  const last = rec.snapshot[0] + blocks;
+  const memory = (): number => {
+    const books = Books.fromSnapshot(rec.snapshot);
+    gc();
+    const t0 = performance.now();
+    for (let i = 0; i < blocks; i++) {
+      const ch = books.applyBlock(parseBlock(rec.lines.statuses[i]!, rec.lines.diffs[i]!, rec.lines.fills[i]!));
+      if (ch.desyncs.length > 0) throw ch.desyncs[0]!;
+    }
+    return performance.now() - t0;
+  };
+  const { url, server } = await infoServer(JSON.stringify(rec.snapshot));
+  const texts = Object.fromEntries(NAMES.map((s) => [s, rec.lines[s].join('\n') + '\n'])) as Record<StreamName, string>;
+  const files = async (): Promise<number> => {
+    const { feed, append } = await readyFeed(dir, rec, url);
+    const done = untilHeight(feed, last);
+    gc();
+    // Everything at once: the tailer cannot run during these synchronous appends, so the clock starts after them.
+    for (const s of NAMES) append(s, texts[s]);
+    const t0 = performance.now();
+    await done;
+    const ms = performance.now() - t0;
+    if (feed.status().state !== 'ready') throw new Error(`feed ended ${feed.status().state}`);
+    await feed.stop();
+    return ms;
+  };
+  memory();
+  await files();
+  const memTimes: number[] = [];
+  const fileTimes: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    memTimes.push(memory());
+    fileTimes.push(await files());
+  }
+  server.close();
+  const memMs = median(memTimes);
+  const fileMs = median(fileTimes);
+  const ratio = fileMs / memMs;
+  report({
+    bench: 'ingest.throughput',
+    value: Math.round(rec.events / (fileMs / 1000)),
+    unit: 'events/s',
+    ratio: round(ratio, 3),
+    goal: '<= 1.5',
+    met: ratio <= 1.5,
+    profile: 'stress',
+    blocks,
+    events: rec.events,
+    mb: round(rec.bytes / 1e6, 1),
+    linesPerSecond: Math.round((3 * blocks) / (fileMs / 1000)),
+    filesMs: round(fileMs, 1),
+    inMemoryMs: round(memMs, 1),
+  });
+}
+
+async function lag(report: Report, dir: string): Promise<void> {
+  const blocks = 200;
+  const rec = await record(dir, 'mainnet', blocks);
+  const { url, server } = await infoServer(JSON.stringify(rec.snapshot));
+  const { feed, append } = await readyFeed(dir, rec, url);
+  const written = new Map<number, number>();
+  const lags: number[] = [];
+  feed.on('block', (c) => {
+    const t = written.get(c.height);
+    if (t !== undefined) lags[c.height - rec.snapshot[0] - 1] = performance.now() - t;
+  });
+  const done = untilHeight(feed, rec.snapshot[0] + blocks);
+  const gapMs = 1000 / 14.6;
+  let due = performance.now();
+  for (let i = 0; i < blocks; i++) {
+    due += gapMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    for (const s of NAMES) append(s, rec.lines[s][i]! + '\n');
+    written.set(rec.snapshot[0] + 1 + i, performance.now());
+  }
+  await done;
+  await feed.stop();
+  server.close();
+  // The floor: parsing and applying each block in memory (what any reader pays), same process.
+  const floor: number[] = [];
+  const books = Books.fromSnapshot(rec.snapshot);
+  for (let i = 0; i < blocks; i++) {
+    const t0 = performance.now();
+    books.applyBlock(parseBlock(rec.lines.statuses[i]!, rec.lines.diffs[i]!, rec.lines.fills[i]!));
+    floor.push(performance.now() - t0);
+  }
+  const added = lags.map((l, i) => l - floor[i]!);
+  const q = (xs: number[], p: number): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  };
+  const extra = {
+    profile: 'mainnet',
+    blocks: lags.length,
+    eventsPerBlock: Math.round(rec.events / blocks),
+    statusesLineKb: Math.round(rec.lines.statuses.reduce((n, l) => n + l.length, 0) / blocks / 1024),
+    maxMs: round(Math.max(...lags), 2),
+    parseApplyP50Ms: round(q(floor, 0.5), 3),
+    parseApplyP99Ms: round(q(floor, 0.99), 3),
+    addedP50Ms: round(q(added, 0.5), 3),
+    addedP99Ms: round(q(added, 0.99), 3),
+  };
+  report({ bench: 'ingest.lag_p50', value: round(q(lags, 0.5), 3), unit: 'ms', ...extra });
+  report({ bench: 'ingest.lag_p99', value: round(q(lags, 0.99), 3), unit: 'ms', goal: '< 5', ...extra });
+}
+
+/** `INGEST_BENCH=lag,throughput,snapshot` (default all) runs only those parts. */
 export async function run(report: Report): Promise<void> {
-  await snapshotLoad(report);
+  const parts = new Set((process.env.INGEST_BENCH ?? 'throughput,lag,snapshot').split(','));
+  const dir = mkdtempSync(join(tmpdir(), 'hlob-bench-ingest-'));
+  try {
+    if (parts.has('throughput')) await throughput(report, dir);
+    if (parts.has('lag')) await lag(report, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (parts.has('snapshot')) await snapshotLoad(report);
 }

@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { refuseNodeKillerArgs } from './guard.js';
+import { registerLoadtest } from './loadtest.js';
 import { registerServe } from './serve.js';
 import { registerSimulateCommands } from './simulate.js';
 
@@ -16,6 +17,7 @@ program
 
 registerServe(program);
 registerSimulateCommands(program);
+registerLoadtest(program);
 
 refuseNodeKillerArgs(process.argv.slice(2));
 

@@ -28,11 +28,37 @@ export type ClientRequest =
 
 export type ParsedFrame = { ok: true; request: ClientRequest } | { ok: false; error: string };
 
+/**
+ * Deepest nesting a request may have. Real requests nest 4 levels; a 64 KiB frame can nest
+ * 30,000, which `JSON.parse` takes but a recursive `JSON.stringify` of it (the error and
+ * acknowledgement texts echo the subscription) overflows the stack: one frame used to crash
+ * the process, and each such frame cost milliseconds.
+ */
+export const MAX_NESTING = 64;
+
+/** Whether `text` opens more than `limit` arrays or objects at once (outside strings). */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
 export function parseErrorText(text: string): string {
   return `Error parsing JSON into valid websocket request: ${text.length > QUOTE_LIMIT ? text.slice(0, QUOTE_LIMIT) : text}`;
 }
 
 export function parseClientFrame(text: string): ParsedFrame {
+  if (nestsDeeperThan(text, MAX_NESTING)) return { ok: false, error: parseErrorText(text) };
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -91,6 +91,9 @@ const GONE_MEMORY = 1_000_000;
 export class DataChecker {
   readonly resting = new Map<number, TrackedOrder>();
   private readonly gone = new Set<number>();
+  /** The oids of `gone` in the order they left (a ring: the oldest is forgotten first). */
+  private readonly goneRing = new Float64Array(GONE_MEMORY);
+  private goneNext = 0;
   private readonly known: boolean;
   /** Height of the snapshot, or null. */
   readonly snapshotHeight: number | null;
@@ -123,8 +126,13 @@ export class DataChecker {
   private forget(oid: number): void {
     this.resting.delete(oid);
     if (this.known) return;
+    // A ring rather than deleting the Set's first entry: a Set keeps holes where entries were
+    // deleted, so finding its first live entry would get slower and slower.
+    const slot = this.goneNext % GONE_MEMORY;
+    if (this.goneNext >= GONE_MEMORY) this.gone.delete(this.goneRing[slot]!);
+    this.goneRing[slot] = oid;
+    this.goneNext++;
     this.gone.add(oid);
-    if (this.gone.size > GONE_MEMORY) this.gone.delete(this.gone.values().next().value as number);
   }
 
   /** Check one block given its three parts (statuses, diffs, fills). */

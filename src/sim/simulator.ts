@@ -46,7 +46,7 @@ export interface SimulatorOptions {
   startTime?: Date | number | string;
   /** Resting orders at the start, over all coins (up to 2,000,000). Default 20,000. */
   restingOrders?: number;
-  /** Delete closed hourly files that ended more than this many minutes ago. Default 60. */
+  /** Delete closed hourly files that ended more than this many minutes ago; `Infinity` keeps them all. Default 60. */
   keepMinutes?: number;
   /** Also write the `_streaming` layout. Default false. */
   streaming?: boolean;
@@ -130,7 +130,7 @@ function intOption(name: string, value: number | undefined, fallback: number, mi
 
 function numOption(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) throw configError(name, value, `a number from ${min} to ${max}`);
+  if (typeof value !== 'number' || Number.isNaN(value) || (value === Infinity && max !== Infinity) || value < min || value > max) throw configError(name, value, `a number from ${min} to ${max}`);
   return value;
 }
 

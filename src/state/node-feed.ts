@@ -91,7 +91,11 @@ interface Validation {
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** The books could not be brought up to date from this snapshot; try another. */
-class Unusable extends Error {}
+class Unusable extends HlobError {
+  constructor(message: string) {
+    super(ErrorCodes.BAD_SNAPSHOT, message);
+  }
+}
 
 export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
   readonly books = new Books();

@@ -123,6 +123,50 @@ describe('simulator files', () => {
     expect(report.blocks).toBe(60);
   });
 
+  it('in real time, paces blocks at blocks-per-second and stamps them with the clock when written', async () => {
+    let clock = Date.UTC(2026, 8, 1, 7, 0, 0) + 0.25;
+    const sleeps: number[] = [];
+    const dataDir = tempDir();
+    const sim = await startSimulator({
+      dataDir,
+      infoPort: 0,
+      restingOrders: 500,
+      eventsPerBlock: 10,
+      maxBlocks: 30,
+      blocksPerSecond: 10,
+      now: () => clock,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+    });
+    await sim.done;
+    await sim.stop();
+    expect(sleeps).toHaveLength(29);
+    for (const ms of sleeps) {
+      expect(ms).toBeGreaterThanOrEqual(75);
+      expect(ms).toBeLessThanOrEqual(125);
+    }
+    const total = sleeps.reduce((a, b) => a + b, 0);
+    expect(total / 29).toBeCloseTo(100, -1);
+    const times = (await envelopes(dataDir, 'node_fills')).map((e) => Date.parse(e.block_time.slice(0, 23) + 'Z'));
+    expect(times[times.length - 1]! - times[0]!).toBe(Math.floor(clock) - Math.floor(Date.UTC(2026, 8, 1, 7, 0, 0) + 0.25));
+  });
+
+  it('stops between blocks when its signal aborts', async () => {
+    const abort = new AbortController();
+    const sim = await startSimulator({ dataDir: tempDir(), infoPort: 0, speed: 'max', restingOrders: 500, eventsPerBlock: 10, signal: abort.signal });
+    await new Promise<void>((r) => sim.on('block', (h) => h >= 1_000_000_004 && r()));
+    abort.abort();
+    await sim.done;
+    const h = sim.height();
+    expect(h).toBeGreaterThanOrEqual(1_000_000_004);
+    expect(sim.stats().blocks).toBe(h - 999_999_999);
+    await sim.stop();
+    const lines = await envelopes(sim.dataDir, 'node_order_statuses');
+    expect(lines[lines.length - 1]!.block_number).toBe(h);
+  });
+
   it('refuses bad options with a coded error naming the option', async () => {
     const dataDir = tempDir();
     await expect(startSimulator({ dataDir, infoPort: 0, profile: 'busy' as never })).rejects.toMatchObject({ code: 'HLOB_ERR_CONFIG', message: expect.stringMatching(/profile/) });

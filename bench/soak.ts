@@ -1,0 +1,186 @@
+/**
+ * The soak: the simulated node (in this process, its truth at hand) at the mainnet profile,
+ * crossing an hour boundary and pruning closed files; the server in its own process; 200
+ * clients connecting and disconnecting at random (exponential lifetimes). Passes when the
+ * server's memory grows less than 10 % after warm-up, nothing errs (no error frame, no
+ * dropped client, no socket error, no error line from the feed) and, once the simulator
+ * stops, every book the server holds equals the simulator's.
+ *
+ * `npm run soak` (30 minutes; `-- --minutes N` for another length). The 1-minute version
+ * runs in `npm test` (test/load/soak.test.ts).
+ */
+import { fileURLToPath } from 'node:url';
+import { Books } from '../src/book/index.js';
+import { runLoadTest, type LoadReport } from '../src/load/index.js';
+import { watchHealth } from '../src/load/health-watch.js';
+import { readProcMemory } from '../src/load/proc-status.js';
+import type { ProfileName } from '../src/sim/index.js';
+import type { Figure } from './run.js';
+import { serverSnapshot, startSimServer, waitForHeight } from './sim-server.js';
+
+export interface SoakOptions {
+  /** Length of the churning window, ms. */
+  durationMs: number;
+  /** Default 200. */
+  clients?: number;
+  /** Mean connection lifetime, ms. Default 20000. */
+  churnMs?: number;
+  /** Default 'mainnet'. */
+  profile?: ProfileName;
+  /** Share of the window before memory counts as warmed up. Default 0.25. */
+  warmupShare?: number;
+  /** Minutes a closed hourly file is kept by the simulator. Default 1. */
+  keepMinutes?: number;
+  /** Default 1. */
+  seed?: number;
+  /** Progress lines. Default none. */
+  onProgress?: (line: string) => void;
+}
+
+export interface SoakResult {
+  minutes: number;
+  /** Server RSS (MB) sampled every few seconds over the window. */
+  rssMb: number[];
+  /** Growth of RSS after warm-up along its least-squares line (GC makes it a sawtooth), %. */
+  rssGrowthPct: number;
+  /** Error frames + dropped clients + socket errors + failed connects + the feed's error lines. */
+  errors: number;
+  /** Every book equal to the simulator's at its last height. */
+  booksEqual: boolean;
+  /** What differed, when not equal. */
+  difference: string | null;
+  height: number;
+  load: LoadReport;
+  /** The feed's warning lines (hour rotation and pruning may log some). */
+  warnings: string[];
+  errorLines: string[];
+  /** Hour files rotated through (the simulated clock crosses an hour boundary). */
+  crossedHour: boolean;
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+/**
+ * How much a series of evenly spaced samples grew from its first to its last, along its
+ * least-squares line, in % of the line's start: a garbage-collected heap is a sawtooth,
+ * and comparing two single samples would read a tooth as growth.
+ */
+export function trendGrowthPct(ys: number[]): number {
+  const n = ys.length;
+  if (n < 2) return 0;
+  const mx = (n - 1) / 2;
+  const my = mean(ys);
+  let sxy = 0;
+  let sxx = 0;
+  ys.forEach((y, x) => {
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
+  });
+  const slope = sxy / sxx;
+  const start = my - slope * mx;
+  return ((slope * (n - 1)) / start) * 100;
+}
+
+export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
+  const progress = opts.onProgress ?? (() => undefined);
+  // Simulated time (in the recent past): the hour turns a third of the way through, so the
+  // files rotate, and the closed hour is pruned `keepMinutes` later.
+  const hour = 3_600_000;
+  const turnAt = Math.floor(Date.now() / hour) * hour;
+  const startTime = turnAt - Math.round(opts.durationMs / 3);
+  const s = await startSimServer({
+    sim: { profile: opts.profile ?? 'mainnet', seed: opts.seed ?? 1, keepMinutes: opts.keepMinutes ?? 1, startTime },
+  });
+  const sim = s.sim;
+  if (!sim) throw new Error('the soak needs the simulator in this process');
+  try {
+    const ready = await watchHealth({ url: `${s.httpUrl}/health`, signal: AbortSignal.timeout(120_000), untilReady: true });
+    if (ready.readyAt === null) throw new Error(`server not ready: ${s.stderrTail()}`);
+    const coins = sim.coins.map((c) => c.name);
+    progress(`ready; ${opts.clients ?? 200} clients churning for ${Math.round(opts.durationMs / 1000)} s over ${coins.length} coins`);
+
+    // Server memory every few seconds while the clients churn.
+    const rssMb: number[] = [];
+    const every = Math.max(1000, Math.min(10_000, opts.durationMs / 60));
+    const sampler = setInterval(() => {
+      void readProcMemory(s.pid).then((m) => {
+        if (m) rssMb.push(m.rssBytes / 1e6);
+      });
+    }, every);
+    let load: LoadReport;
+    try {
+      load = await runLoadTest({
+        url: s.wsUrl,
+        clients: opts.clients ?? 200,
+        subscribe: 'l2Book:*,bbo:*,trades:*,l4Book:*:bookOnly',
+        coins,
+        durationMs: opts.durationMs,
+        churnMs: opts.churnMs ?? 20_000,
+        seed: opts.seed ?? 1,
+        workers: 1,
+        serverPid: s.pid,
+        progressEveryMs: 60_000,
+        onProgress: progress,
+      });
+    } finally {
+      clearInterval(sampler);
+    }
+
+    // The end: the simulator stops; the server catches up; every book must match.
+    await sim.stop();
+    const height = sim.height();
+    await waitForHeight(s.httpUrl, height);
+    const truth = sim.snapshot();
+    const served = await serverSnapshot(s.httpUrl, coins);
+    const difference = served === null ? 'coins at different heights' : served[0] !== height ? `server at ${served[0]}, simulator at ${height}` : Books.fromSnapshot(served).compare(truth);
+
+    const rssGrowthPct = trendGrowthPct(rssMb.slice(Math.floor(rssMb.length * (opts.warmupShare ?? 0.25))));
+    const lines = s.logLines();
+    const errorLines = lines.filter((l) => l.level !== 'warn').map((l) => l.msg);
+    const warnings = lines.filter((l) => l.level === 'warn').map((l) => l.msg);
+    const errors = load.errorFrames + load.disconnects + load.socketErrors + load.connectFailures + errorLines.length;
+    return {
+      minutes: opts.durationMs / 60_000,
+      rssMb: rssMb.map((x) => Math.round(x * 10) / 10),
+      rssGrowthPct: Math.round(rssGrowthPct * 100) / 100,
+      errors,
+      booksEqual: difference === null,
+      difference,
+      height,
+      load,
+      warnings,
+      errorLines,
+      crossedHour: height > 0 && startTime + opts.durationMs > turnAt,
+    };
+  } finally {
+    await s.stop();
+  }
+}
+
+/** The soak's figures, in the bench format. */
+export function soakFigures(r: SoakResult): Figure[] {
+  const extra = { minutes: r.minutes, clients: r.load.clients, churned: r.load.churned, connects: r.load.connects, frames: r.load.frames };
+  return [
+    { bench: 'soak.rss_growth_pct', value: r.rssGrowthPct, unit: '%', goal: '< 10', rssMb: r.rssMb, ...extra },
+    { bench: 'soak.errors', value: r.errors, unit: 'errors', goal: '<= 0', errorLines: r.errorLines.slice(0, 5), errorSamples: r.load.errorSamples, warnings: r.warnings.slice(0, 5) },
+    { bench: 'soak.books_equal', value: r.booksEqual ? 1 : 0, unit: 'bool', goal: '>= 1', height: r.height, difference: r.difference },
+  ];
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const i = process.argv.indexOf('--minutes');
+  const minutes = i > 0 ? Number(process.argv[i + 1]) : 30;
+  if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 120) {
+    process.stderr.write('soak: --minutes must be a number from 0 to 120\n');
+    process.exit(2);
+  }
+  const { meets } = await import('./run.js');
+  const r = await runSoak({ durationMs: minutes * 60_000, onProgress: (l) => process.stderr.write(`soak: ${l}\n`) });
+  let failed = false;
+  for (const f of soakFigures(r)) {
+    f.met = f.goal === undefined ? undefined : meets(f.value, f.goal);
+    if (f.met === false) failed = true;
+    process.stdout.write(JSON.stringify(f) + '\n');
+  }
+  process.exitCode = failed ? 1 : 0;
+}
