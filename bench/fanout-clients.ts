@@ -7,14 +7,14 @@
 import { WebSocket } from 'ws';
 
 export type ClientsCommand =
-  | { cmd: 'connect'; url: string; n: number; subscriptions: object[]; acks: boolean }
+  | { cmd: 'connect'; url: string; n: number; subscriptions: object[]; acks: boolean; deflate?: boolean }
   | { cmd: 'window'; open: boolean }
   | { cmd: 'expect'; frames: number }
   | { cmd: 'close' };
 
 export type ClientsEvent =
   | { ev: 'connected'; n: number }
-  | { ev: 'window'; latenciesMs: number[]; frames: { at: number; text: string }[]; bytes: Record<string, number>; windowMs: number }
+  | { ev: 'window'; latenciesMs: number[]; blockTimes: number[]; frames: { at: number; text: string }[]; bytes: Record<string, number>; windowMs: number }
   | { ev: 'received'; frames: number }
   | { ev: 'error'; message: string };
 
@@ -25,6 +25,7 @@ let sockets: WebSocket[] = [];
 let windowOpen = false;
 let windowStart = 0;
 let latencies: number[] = [];
+let blockTimes: number[] = [];
 let recorded: { at: number; text: string }[] = [];
 let bytes: Record<string, number> = {};
 let expectFrames = -1;
@@ -50,19 +51,22 @@ function onMessage(index: number, data: Buffer): void {
   bytes[channel] = (bytes[channel] ?? 0) + data.length;
   if (channel === 'l2Book') {
     const t = TIME.exec(head);
-    if (t !== null) latencies.push(now - Number(t[1]));
+    if (t !== null) {
+      latencies.push(now - Number(t[1]));
+      blockTimes.push(Number(t[1]));
+    }
   }
   if (index === 0) recorded.push({ at: now - windowStart, text: data.toString('utf8') });
 }
 
-async function connect(url: string, n: number, subscriptions: object[], acks: boolean): Promise<void> {
+async function connect(url: string, n: number, subscriptions: object[], acks: boolean, deflate: boolean): Promise<void> {
   const batch = 100;
   for (let i = 0; i < n; i += batch) {
     const opened = [];
     for (let j = i; j < Math.min(n, i + batch); j++) {
       opened.push(
         new Promise<void>((resolve, reject) => {
-          const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
+          const ws = new WebSocket(url, { perMessageDeflate: deflate, skipUTF8Validation: true });
           sockets[j] = ws;
           let pending = subscriptions.length;
           ws.on('message', (data: Buffer, isBinary) => {
@@ -90,7 +94,7 @@ process.on('message', (m: ClientsCommand) => {
   switch (m.cmd) {
     case 'connect':
       sockets = [];
-      connect(m.url, m.n, m.subscriptions, m.acks).then(
+      connect(m.url, m.n, m.subscriptions, m.acks, m.deflate ?? false).then(
         () => send({ ev: 'connected', n: sockets.length }),
         (err: unknown) => send({ ev: 'error', message: String(err) }),
       );
@@ -100,11 +104,12 @@ process.on('message', (m: ClientsCommand) => {
         windowOpen = true;
         windowStart = Date.now();
         latencies = [];
+        blockTimes = [];
         recorded = [];
         bytes = {};
       } else {
         windowOpen = false;
-        send({ ev: 'window', latenciesMs: latencies, frames: recorded, bytes, windowMs: Date.now() - windowStart });
+        send({ ev: 'window', latenciesMs: latencies, blockTimes, frames: recorded, bytes, windowMs: Date.now() - windowStart });
       }
       break;
     case 'expect':

@@ -11,6 +11,8 @@
  *   Goal p99 < 25 ms.
  * - `fanout.l4_bytes_per_s`, `fanout.l4_bytes_per_s_book_only`: what one BTC `l4Book`
  *   subscriber receives, without and with `bookOnly` (the Snapshot excluded).
+ * - `fanout.deflate_cpu_ms_per_client_s`: what permessage-deflate (level 1) costs the
+ *   server per client, from 100 clients with and without it.
  *
  * Server CPU is read from /proc (Linux). `HLOB_BENCH_FANOUT_BLOCKS` (default 150) sets the
  * measured window, `HLOB_BENCH_FANOUT_CLIENTS` (default 1000) the connections.
@@ -58,8 +60,9 @@ interface ServerProc {
   stop(): Promise<void>;
 }
 
-async function startServerProc(sim: RunningSim): Promise<ServerProc> {
-  const child = spawn(process.execPath, [MAIN, 'serve', '--data-dir', sim.dataDir, '--info-url', sim.infoUrl, '--port', '0', '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startServerProc(sim: RunningSim, compressionLevel = 0): Promise<ServerProc> {
+  const args = [MAIN, 'serve', '--data-dir', sim.dataDir, '--info-url', sim.infoUrl, '--port', '0', '--log-level', 'info', '--compression-level', String(compressionLevel)];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start listening within 30 s')), 30_000);
@@ -181,6 +184,8 @@ interface Window {
 interface LoadedRun {
   cpuMicros: number;
   latenciesMs: number[];
+  /** Per block, the latency of the first client to get its l2Book (ingest plus the start of the fan-out). */
+  firstClientMs: number[];
   frames: { at: number; text: string }[];
   window: Window;
   l4: { all: number; bookOnly: number };
@@ -209,7 +214,9 @@ async function loadedRun(): Promise<LoadedRun> {
       await clients.stop();
       progress(`window ${window.start}..${window.end}: server CPU ${Math.round((cpu1 - cpu0) / 1000)} ms; measuring l4Book`);
       const l4 = { all: await l4Rate(sim, server.url, false), bookOnly: await l4Rate(sim, server.url, true) };
-      return { cpuMicros: cpu1 - cpu0, latenciesMs: stats.latenciesMs, frames: stats.frames, window, l4 };
+      const first = new Map<number, number>();
+      stats.blockTimes.forEach((t, i) => first.set(t, Math.min(first.get(t) ?? Infinity, stats.latenciesMs[i]!)));
+      return { cpuMicros: cpu1 - cpu0, latenciesMs: stats.latenciesMs, firstClientMs: [...first.values()], frames: stats.frames, window, l4 };
     } finally {
       await clients.stop();
       await server.stop();
@@ -245,6 +252,32 @@ async function idleRun(window: Window): Promise<number> {
       await heightReached(sim, window.end);
       return cpuMicros(server.pid) - cpu0;
     } finally {
+      await server.stop();
+    }
+  });
+}
+
+const DEFLATE_CLIENTS = 100;
+const DEFLATE_BLOCKS = 100;
+
+/** Server CPU (µs) over DEFLATE_BLOCKS blocks with DEFLATE_CLIENTS BTC l2Book+bbo+trades clients, at a compression level. */
+async function compressionRun(level: number): Promise<{ cpuMicros: number; seconds: number }> {
+  return withSim(async (sim) => {
+    const server = await startServerProc(sim, level);
+    const clients = clientsHelper();
+    try {
+      clients.send({ cmd: 'connect', url: server.url, n: DEFLATE_CLIENTS, subscriptions: FANOUT_SUBS, acks: true, deflate: level > 0 });
+      await clients.next('connected');
+      const start = sim.height() + 5;
+      await heightReached(sim, start);
+      const cpu0 = cpuMicros(server.pid);
+      const t0 = performance.now();
+      await heightReached(sim, start + DEFLATE_BLOCKS);
+      const cpu = cpuMicros(server.pid) - cpu0;
+      return { cpuMicros: cpu, seconds: (performance.now() - t0) / 1000 };
+    } finally {
+      clients.send({ cmd: 'close' });
+      await clients.stop();
       await server.stop();
     }
   });
@@ -294,7 +327,30 @@ export async function run(report: Report): Promise<void> {
     ...common,
   });
   report({ bench: 'fanout.latency_p50_ms', value: percentile(loaded.latenciesMs, 50), unit: 'ms', samples: loaded.latenciesMs.length, ...common });
-  report({ bench: 'fanout.latency_p99_ms', value: percentile(loaded.latenciesMs, 99), unit: 'ms', goal: '< 25', samples: loaded.latenciesMs.length, ...common });
+  report({
+    bench: 'fanout.latency_p99_ms',
+    value: percentile(loaded.latenciesMs, 99),
+    unit: 'ms',
+    goal: '< 25',
+    samples: loaded.latenciesMs.length,
+    // The first client to get each block's l2Book: what ingest and the start of the fan-out take.
+    firstClientP50: percentile(loaded.firstClientMs, 50),
+    firstClientP99: percentile(loaded.firstClientMs, 99),
+    ...common,
+  });
+  progress(`compression: ${DEFLATE_CLIENTS} clients at level 0, then 1`);
+  const plain = await compressionRun(0);
+  const deflate = await compressionRun(1);
+  report({
+    bench: 'fanout.deflate_cpu_ms_per_client_s',
+    value: round((deflate.cpuMicros - plain.cpuMicros) / 1000 / DEFLATE_CLIENTS / deflate.seconds, 3),
+    unit: 'ms CPU per client per s',
+    clients: DEFLATE_CLIENTS,
+    blocks: DEFLATE_BLOCKS,
+    compressionLevel: 1,
+    serverCpuMsPlain: round(plain.cpuMicros / 1000, 1),
+    serverCpuMsDeflate: round(deflate.cpuMicros / 1000, 1),
+  });
   report({ bench: 'fanout.l4_bytes_per_s', value: loaded.l4.all, unit: 'B/s', coin: 'BTC', bookOnly: false });
   report({ bench: 'fanout.l4_bytes_per_s_book_only', value: loaded.l4.bookOnly, unit: 'B/s', coin: 'BTC', bookOnly: true, ratio: round(loaded.l4.bookOnly / loaded.l4.all, 3) });
 }

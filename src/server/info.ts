@@ -64,6 +64,9 @@ export class InfoService {
         return this.allMids(request);
       case 'l4Book':
         return this.l4Book(request);
+      case 'fileSnapshot':
+        // It makes the node write a file wherever the request says: an operator's request, not a client's.
+        return fail(403, 'fileSnapshot is not forwarded to the node: it makes the node write files; ask the node\'s info server directly');
       default:
         return this.forward(request);
     }

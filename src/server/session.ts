@@ -84,7 +84,7 @@ export class ClientSession {
     }
     if (verdict === 'refuse') return this.error('Rate limit exceeded');
     if (isBinary) return this.error('Binary frames are not supported');
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
     const parsed = parseClientFrame(text);
     if (!parsed.ok) return this.error(parsed.error);
     const req = parsed.request;

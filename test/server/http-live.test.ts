@@ -50,6 +50,10 @@ describe('POST /info', () => {
     const unknown = await info({ type: 'frobnicate', x: 1 });
     expect(unknown).toEqual({ status: 422, type: 'text/plain', text: 'Failed to deserialize the JSON body into the target type' });
     expect(node.requests).toEqual([{ type: 'meta' }, { type: 'frobnicate', x: 1 }]);
+    // Except the node's file-writing request.
+    const file = await info({ type: 'fileSnapshot', request: { type: 'l4Snapshots' }, outPath: '/tmp/x.json' });
+    expect(file.status).toBe(403);
+    expect(node.requests).toHaveLength(2);
   });
 
   it('refuses a body that is not JSON, and says when the books are not loaded yet', async () => {
