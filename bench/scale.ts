@@ -86,13 +86,20 @@ async function maxClients(report: Report): Promise<void> {
     const names = Object.keys(coins).slice(0, 10);
     const started = Date.now();
     const done: Step[] = [];
+    // `best`: the most clients with p99 under 50 ms (every smaller step too). Past it the ramp
+    // goes on while every client is still served (none dropped, p99 under a second), to
+    // show how the server degrades: `held`.
     let best = 0;
+    let held = 0;
+    let under50 = true;
     for (const n of steps) {
       if (Date.now() - started > budgetMs) break;
-      let ok = false;
-      // A step that misses only on latency gets a second try: other jobs on a shared
-      // machine can steal a few hundred ms from any single window.
-      for (let attempt = 1; attempt <= 2 && !ok; attempt++) {
+      let passed = false;
+      let clean = true;
+      let p99 = Infinity;
+      // A step that misses 50 ms gets a second try while it is the first miss: other jobs on
+      // a shared machine can steal a few hundred ms from any single window.
+      for (let attempt = 1; attempt <= (under50 ? 2 : 1) && !passed; attempt++) {
         const r = await runLoadTest({
           url: s.wsUrl,
           clients: n,
@@ -105,15 +112,19 @@ async function maxClients(report: Report): Promise<void> {
         const step = { ...stepOf(r), attempt };
         done.push(step);
         process.stderr.write(`scale: ${JSON.stringify(step)}\n`);
-        const clean = r.disconnects === 0 && r.connectFailures === 0 && r.errorFrames === 0;
-        ok = clean && r.latencyMs.p99 !== null && r.latencyMs.p99 < P99_GOAL_MS;
+        clean = r.disconnects === 0 && r.connectFailures === 0 && r.errorFrames === 0 && r.open === n;
+        p99 = r.latencyMs.p99 ?? Infinity;
+        passed = clean && p99 < P99_GOAL_MS;
         if (!clean) break;
       }
-      if (!ok) break;
-      best = n;
+      if (passed && under50) best = n;
+      else under50 = false;
+      if (!clean || p99 >= 1000) break;
+      held = n;
     }
     const last = [...done].reverse().find((d) => d.clients === best);
     report({ bench: 'scale.max_clients', value: best, unit: 'clients', goal: '>= 5000', p99GoalMs: P99_GOAL_MS, steps: done, machine: machine() });
+    report({ bench: 'scale.clients_held_p99_1s', value: held, unit: 'clients', note: 'every client served (none dropped or refused), p99 under 1 s' });
     if (done[0]) report({ bench: 'scale.latency_p99_few_clients_ms', value: done[0].p99 ?? Number.NaN, unit: 'ms', clients: done[0].clients });
     if (last?.serverCpuMicrosPerFrame != null) report({ bench: 'scale.server_cpu_us_per_frame', value: last.serverCpuMicrosPerFrame, unit: 'µs', clients: best });
   } finally {
@@ -170,7 +181,23 @@ async function memory500k(report: Report): Promise<void> {
     const stall = Math.max(lagStartMs, watch.maxResponseMs);
     const h = await (await fetch(`${s.httpUrl}/health`)).json();
 
-    report({ bench: 'scale.ready_500k_s', value: round(readyS, 2), unit: 's', goal: '< 5', states: watch.states, healthCalls: watch.calls });
+    // Where the time went, from the server's log lines (wall-clock `time`).
+    const logs = s.logObjects();
+    const at = (re: RegExp): { time?: number; [k: string]: unknown } | undefined => logs.find((l) => re.test(l.msg ?? ''));
+    const listening = at(/^listening$/);
+    const loaded = at(/^loaded snapshot/);
+    const sec = (ms: number | undefined): number | null => (ms === undefined ? null : round(ms / 1000, 2));
+    const loadMs = typeof loaded?.ms === 'number' ? loaded.ms : undefined;
+    const breakdown = {
+      spawnToListeningS: sec(listening?.time === undefined ? undefined : listening.time - s.spawnedAtWall),
+      // Asking the node, and the node writing the file (the simulator: its own process).
+      listeningToSnapshotFileS: sec(listening?.time === undefined || loaded?.time === undefined || loadMs === undefined ? undefined : loaded.time - loadMs - listening.time),
+      snapshotLoadS: sec(loadMs),
+      snapshotBytes: loaded?.bytes,
+      orders: loaded?.orders,
+      coins: loaded?.coins,
+    };
+    report({ bench: 'scale.ready_500k_s', value: round(readyS, 2), unit: 's', goal: '< 5', states: watch.states, healthCalls: watch.calls, breakdown });
     report({
       bench: 'scale.loop_stall_max_ms',
       value: round(stall),
