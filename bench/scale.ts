@@ -40,9 +40,14 @@ async function whenReady(s: SimServer, timeoutMs = 120_000): Promise<number> {
 
 interface Step {
   clients: number;
+  /** Latency over every client, the tool's own queueing included. */
   p50: number | null;
   p99: number | null;
   max: number | null;
+  /** Latency of the tail clients (opened last, read by an idle process): the server's delivery to the clients it serves last. */
+  tailP50: number | null;
+  tailP99: number | null;
+  tailMax: number | null;
   framesPerSecond: number;
   megabytesPerSecond: number;
   serverCpuPercent: number | null;
@@ -60,6 +65,9 @@ function stepOf(r: LoadReport): Step {
     p50: r.latencyMs.p50,
     p99: r.latencyMs.p99,
     max: r.latencyMs.max,
+    tailP50: r.tail?.latencyMs.p50 ?? null,
+    tailP99: r.tail?.latencyMs.p99 ?? null,
+    tailMax: r.tail?.latencyMs.max ?? null,
     framesPerSecond: r.framesPerSecond,
     megabytesPerSecond: r.megabytesPerSecond,
     serverCpuPercent: r.server?.cpuPercent ?? null,
@@ -68,11 +76,13 @@ function stepOf(r: LoadReport): Step {
     rampSeconds: r.rampSeconds,
     disconnects: r.disconnects,
     connectFailures: r.connectFailures,
-    errorFrames: r.errorFrames,
+    errorFrames: r.errorFrames + (r.tail?.errorFrames ?? 0),
   };
 }
 
 const P99_GOAL_MS = 50;
+/** Clients opened after the others in the bench's own process, whose latency decides a step. */
+const TAIL_CLIENTS = 20;
 
 async function maxClients(report: Report): Promise<void> {
   const stepMs = env('SCALE_STEP_S', 12) * 1000;
@@ -86,16 +96,28 @@ async function maxClients(report: Report): Promise<void> {
     const names = Object.keys(coins).slice(0, 10);
     const started = Date.now();
     const done: Step[] = [];
+    // `best`: the most clients whose tail clients saw p99 under 50 ms (every smaller step
+    // too); `bestAll`: the same on every client's p99, the load tool's own queueing included.
+    // Past them the ramp goes on while every client is still served (none dropped, p99 under
+    // a second), to show how the server degrades: `held`.
     let best = 0;
+    let bestAll = 0;
+    let held = 0;
+    let under = true;
+    let underAll = true;
     for (const n of steps) {
       if (Date.now() - started > budgetMs) break;
-      let ok = false;
-      // A step that misses only on latency gets a second try: other jobs on a shared
-      // machine can steal a few hundred ms from any single window.
-      for (let attempt = 1; attempt <= 2 && !ok; attempt++) {
+      let passed = false;
+      let clean = true;
+      let p99 = Infinity;
+      let allP99 = Infinity;
+      // A step that misses 50 ms gets a second try while it is the first miss: other jobs on
+      // a shared machine can steal a few hundred ms from any single window.
+      for (let attempt = 1; attempt <= (under ? 2 : 1) && !passed; attempt++) {
         const r = await runLoadTest({
           url: s.wsUrl,
           clients: n,
+          tailClients: TAIL_CLIENTS,
           subscribe: 'l2Book:*,bbo:*,trades:*',
           coins: names,
           durationMs: stepMs,
@@ -105,16 +127,33 @@ async function maxClients(report: Report): Promise<void> {
         const step = { ...stepOf(r), attempt };
         done.push(step);
         process.stderr.write(`scale: ${JSON.stringify(step)}\n`);
-        const clean = r.disconnects === 0 && r.connectFailures === 0 && r.errorFrames === 0;
-        ok = clean && r.latencyMs.p99 !== null && r.latencyMs.p99 < P99_GOAL_MS;
+        clean = r.disconnects === 0 && r.connectFailures === 0 && step.errorFrames === 0 && r.open === n && r.tail?.disconnects === 0;
+        p99 = r.tail?.latencyMs.p99 ?? Infinity;
+        allP99 = Math.min(allP99, r.latencyMs.p99 ?? Infinity);
+        passed = clean && p99 < P99_GOAL_MS;
         if (!clean) break;
       }
-      if (!ok) break;
-      best = n;
+      if (passed && under) best = n;
+      else under = false;
+      if (clean && allP99 < P99_GOAL_MS && underAll) bestAll = n;
+      else underAll = false;
+      if (!clean || p99 >= 1000) break;
+      held = n;
     }
     const last = [...done].reverse().find((d) => d.clients === best);
-    report({ bench: 'scale.max_clients', value: best, unit: 'clients', goal: '>= 5000', p99GoalMs: P99_GOAL_MS, steps: done, machine: machine() });
-    if (done[0]) report({ bench: 'scale.latency_p99_few_clients_ms', value: done[0].p99 ?? Number.NaN, unit: 'ms', clients: done[0].clients });
+    report({
+      bench: 'scale.max_clients',
+      value: best,
+      unit: 'clients',
+      goal: '>= 5000',
+      p99GoalMs: P99_GOAL_MS,
+      criterion: `p99 of ${TAIL_CLIENTS} tail clients (opened last, read by an otherwise idle process) under ${P99_GOAL_MS} ms, no client dropped, refused or sent an error`,
+      steps: done,
+      machine: machine(),
+    });
+    report({ bench: 'scale.max_clients_all_p99', value: bestAll, unit: 'clients', note: `p99 over every client (the load tool's own queueing included) under ${P99_GOAL_MS} ms` });
+    report({ bench: 'scale.clients_held_p99_1s', value: held, unit: 'clients', note: 'every client served (none dropped or refused), tail p99 under 1 s' });
+    if (done[0]) report({ bench: 'scale.latency_p99_few_clients_ms', value: done[0].tailP99 ?? Number.NaN, unit: 'ms', clients: done[0].clients });
     if (last?.serverCpuMicrosPerFrame != null) report({ bench: 'scale.server_cpu_us_per_frame', value: last.serverCpuMicrosPerFrame, unit: 'µs', clients: best });
   } finally {
     await s.stop();
@@ -170,7 +209,23 @@ async function memory500k(report: Report): Promise<void> {
     const stall = Math.max(lagStartMs, watch.maxResponseMs);
     const h = await (await fetch(`${s.httpUrl}/health`)).json();
 
-    report({ bench: 'scale.ready_500k_s', value: round(readyS, 2), unit: 's', goal: '< 5', states: watch.states, healthCalls: watch.calls });
+    // Where the time went, from the server's log lines (wall-clock `time`).
+    const logs = s.logObjects();
+    const at = (re: RegExp): { time?: number; [k: string]: unknown } | undefined => logs.find((l) => re.test(l.msg ?? ''));
+    const listening = at(/^listening$/);
+    const loaded = at(/^loaded snapshot/);
+    const sec = (ms: number | undefined): number | null => (ms === undefined ? null : round(ms / 1000, 2));
+    const loadMs = typeof loaded?.ms === 'number' ? loaded.ms : undefined;
+    const breakdown = {
+      spawnToListeningS: sec(listening?.time === undefined ? undefined : listening.time - s.spawnedAtWall),
+      // Asking the node, and the node writing the file (the simulator: its own process).
+      listeningToSnapshotFileS: sec(listening?.time === undefined || loaded?.time === undefined || loadMs === undefined ? undefined : loaded.time - loadMs - listening.time),
+      snapshotLoadS: sec(loadMs),
+      snapshotBytes: loaded?.bytes,
+      orders: loaded?.orders,
+      coins: loaded?.coins,
+    };
+    report({ bench: 'scale.ready_500k_s', value: round(readyS, 2), unit: 's', goal: '< 5', states: watch.states, healthCalls: watch.calls, breakdown });
     report({
       bench: 'scale.loop_stall_max_ms',
       value: round(stall),

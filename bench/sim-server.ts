@@ -38,6 +38,10 @@ export interface SimServer {
   httpUrl: string;
   /** `performance.now()` when the server process was spawned. */
   spawnedAt: number;
+  /** `Date.now()` then (log lines carry wall-clock times). */
+  spawnedAtWall: number;
+  /** The server's JSON log lines (info and above; the first 1,000). */
+  logObjects(): Array<{ level?: number; time?: number; msg?: string; [k: string]: unknown }>;
   /** The last lines the server wrote (for error reports). */
   stderrTail(): string;
   /** The server's warning and error log lines so far, and anything on its stderr. */
@@ -98,11 +102,13 @@ export async function startSimServer(opts: {
   const args = ['serve', '--data-dir', dataDir, '--info-url', infoUrl, '--port', '0', '--wait', '--log-level', 'info'];
   if (opts.server?.staleAfterS !== undefined) args.push('--stale-after', String(opts.server.staleAfterS));
   const spawnedAt = performance.now();
+  const spawnedAtWall = Date.now();
   const child: ChildProcess = spawn(process.execPath, [...(opts.execArgv ?? []), compiled('src/cli/main.js'), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const tail: string[] = [];
   const logged: Array<{ level: string; msg: string }> = [];
+  const objects: Array<{ level?: number; time?: number; msg?: string; [k: string]: unknown }> = [];
   const keep = (text: string): void => {
     tail.push(text);
     if (tail.length > 20) tail.shift();
@@ -115,13 +121,14 @@ export async function startSimServer(opts: {
   const port = new Promise<number>((resolve) => (listening = resolve));
   createInterface({ input: child.stdout! }).on('line', (l) => {
     keep(l);
-    let j: { level?: number; msg?: string; url?: string };
+    let j: { level?: number; time?: number; msg?: string; url?: string };
     try {
       j = JSON.parse(l) as typeof j;
     } catch {
       logged.push({ level: 'stdout', msg: l });
       return;
     }
+    if (objects.length < 1000) objects.push(j);
     // pino levels: 40 warn, 50 error, 60 fatal.
     if ((j.level ?? 0) >= 40) logged.push({ level: (j.level ?? 0) >= 50 ? 'error' : 'warn', msg: j.msg ?? '' });
     if (j.msg === 'listening' && j.url) listening(Number(new URL(j.url).port));
@@ -140,6 +147,8 @@ export async function startSimServer(opts: {
     wsUrl: `ws://127.0.0.1:${boundPort}/ws`,
     httpUrl: `http://127.0.0.1:${boundPort}`,
     spawnedAt,
+    spawnedAtWall,
+    logObjects: () => [...objects],
     stderrTail: () => tail.join('\n'),
     logLines: () => [...logged],
     exited,

@@ -16,6 +16,7 @@ interface LoadtestFlags {
   serverPid?: string;
   metricsUrl?: string;
   sampleEvery: string;
+  tailClients: string;
   churn?: string;
   seed: string;
   connectConcurrency: string;
@@ -45,6 +46,11 @@ export function registerLoadtest(program: Command): void {
     .option('--server-pid <pid>', 'the server\'s pid, to read its CPU and memory from /proc (default: its /metrics)')
     .option('--metrics-url <url>', 'the server\'s Prometheus URL (default: /metrics on --url\'s host and port)')
     .option('--sample-every <n>', 'read the latency of one frame in n per connection', '1')
+    .option(
+      '--tail-clients <n>',
+      'extra clients opened last, in the tool\'s own process, measured apart: the latency of the clients the server serves last, without the tool\'s own queueing',
+      '0',
+    )
     .option('--churn <time>', 'mean connection lifetime: clients close and reconnect at random (default: never)')
     .option('--seed <n>', 'seed of the churn lifetimes', '1')
     .option('--connect-concurrency <n>', 'handshakes in flight during the ramp', '200')
@@ -65,6 +71,7 @@ export function registerLoadtest(program: Command): void {
           ...(flags.serverPid !== undefined && { serverPid: wholeNumber('--server-pid', flags.serverPid) }),
           ...(flags.metricsUrl !== undefined && { metricsUrl: flags.metricsUrl }),
           sampleEvery: Math.max(1, wholeNumber('--sample-every', flags.sampleEvery)),
+          tailClients: wholeNumber('--tail-clients', flags.tailClients),
           ...(flags.churn !== undefined && { churnMs: parseDuration(flags.churn, '--churn') }),
           seed: wholeNumber('--seed', flags.seed),
           connectConcurrency: Math.max(1, wholeNumber('--connect-concurrency', flags.connectConcurrency)),

@@ -34,6 +34,14 @@ export interface LoadTestOptions {
    * small machine the server needs the other cores). Raised when clients need it.
    */
   workers?: number;
+  /**
+   * Extra clients opened after all the others, in this process (not a worker), with the next
+   * subscriptions of the plan. Last to subscribe, they are served last of each view by a
+   * server that queues in subscription order, and read at once by an idle process: their
+   * latency is the server's delivery to its last-served clients, without the queueing of
+   * thousands of sockets read by one worker (`tail` in the report). Default 0.
+   */
+  tailClients?: number;
   /** The server's pid: its CPU and memory come from /proc. Default: from its /metrics. */
   serverPid?: number;
   /** The server's Prometheus URL when no pid is given. Default: /metrics on the url's host and port. */
@@ -83,6 +91,15 @@ export interface LoadReport {
   errorFrames: number;
   socketErrors: number;
   errorSamples: string[];
+  /** The tail clients (`tailClients`), measured apart; null without them. */
+  tail: {
+    clients: number;
+    subscribed: number;
+    frames: number;
+    latencyMs: { samples: number; p50: number | null; p90: number | null; p99: number | null; max: number | null };
+    disconnects: number;
+    errorFrames: number;
+  } | null;
   /** The load tool's own CPU use in the window, percent of one core (all workers). */
   loadCpuPercent: number;
   server: {
@@ -109,6 +126,9 @@ function check(opts: LoadTestOptions): URL {
   if (w === 0 && opts.clients > MAX_CLIENTS_PER_WORKER) {
     throw new HlobError(ErrorCodes.CONFIG, `--workers 0 holds at most ${MAX_CLIENTS_PER_WORKER} clients in one process; use workers`);
   }
+  const tail = opts.tailClients ?? 0;
+  if (!Number.isInteger(tail) || tail < 0 || tail > 1000) throw new HlobError(ErrorCodes.CONFIG, `--tail-clients: ${tail} is not a whole number from 0 to 1000`);
+  if (opts.clients + tail > MAX_CLIENTS) throw new HlobError(ErrorCodes.CONFIG, `--clients plus --tail-clients: ${opts.clients + tail} is over ${MAX_CLIENTS}`);
   if (opts.serverPid !== undefined && (!Number.isInteger(opts.serverPid) || opts.serverPid < 1)) {
     throw new HlobError(ErrorCodes.CONFIG, `--server-pid: ${opts.serverPid} is not a process id`);
   }
@@ -183,21 +203,23 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadReport> {
 
   const shares = workers === 0 ? [opts.clients] : splitClients(opts.clients, workers).filter((n) => n > 0);
   const pools: PoolHandle[] = [];
+  let tailPool: PoolHandle | null = null;
   let firstIndex = 0;
   try {
+    const optionsFor = (n: number, first: number, concurrencyShare: number) => ({
+      url: url.href,
+      clients: n,
+      firstIndex: first,
+      subscribe: opts.subscribe,
+      coins: [...plan.coins],
+      ...(opts.sampleEvery !== undefined && { sampleEvery: opts.sampleEvery }),
+      ...(opts.churnMs !== undefined && { churnMs: opts.churnMs }),
+      ...(opts.seed !== undefined && { seed: opts.seed }),
+      ...(opts.connectConcurrency !== undefined && { connectConcurrency: Math.max(1, Math.ceil(opts.connectConcurrency / concurrencyShare)) }),
+      ...(opts.subscribeTimeoutMs !== undefined && { subscribeTimeoutMs: opts.subscribeTimeoutMs }),
+    });
     for (const n of shares) {
-      const options = {
-        url: url.href,
-        clients: n,
-        firstIndex,
-        subscribe: opts.subscribe,
-        coins: [...plan.coins],
-        ...(opts.sampleEvery !== undefined && { sampleEvery: opts.sampleEvery }),
-        ...(opts.churnMs !== undefined && { churnMs: opts.churnMs }),
-        ...(opts.seed !== undefined && { seed: opts.seed }),
-        ...(opts.connectConcurrency !== undefined && { connectConcurrency: Math.max(1, Math.ceil(opts.connectConcurrency / shares.length)) }),
-        ...(opts.subscribeTimeoutMs !== undefined && { subscribeTimeoutMs: opts.subscribeTimeoutMs }),
-      };
+      const options = optionsFor(n, firstIndex, shares.length);
       firstIndex += n;
       pools.push(workers === 0 ? new InProcessPool(options) : new ForkedPool(options, opts.workerModule));
     }
@@ -207,10 +229,15 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadReport> {
     await Promise.all(pools.map((p) => p.open()));
     const rampSeconds = (Date.now() - rampStart) / 1000;
     const ramped = mergeStats(await Promise.all(pools.map((p) => p.stats()))).sum;
+    if ((opts.tailClients ?? 0) > 0) {
+      tailPool = new InProcessPool(optionsFor(opts.tailClients ?? 0, opts.clients, 1));
+      await tailPool.open();
+    }
     progress(`ramp done in ${round(rampSeconds, 1)} s: ${ramped.subscribed} subscribed, ${ramped.connectFailures} failed; measuring for ${round(opts.durationMs / 1000, 1)} s`);
 
     const before: ServerSample | null = await probe.sample();
     for (const p of pools) p.startWindow();
+    tailPool?.startWindow();
     const windowStart = Date.now();
     const every = opts.progressEveryMs ?? 10_000;
     const end = windowStart + opts.durationMs;
@@ -227,9 +254,13 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadReport> {
     const windowSeconds = (Date.now() - windowStart) / 1000;
     const after: ServerSample | null = await probe.sample();
     const { sum, latency } = mergeStats(await Promise.all(pools.map((p) => p.stats())));
+    const tailStats = tailPool ? mergeStats([await tailPool.stats()]) : null;
 
     const serverCpu = before && after ? Math.max(0, after.cpuSeconds - before.cpuSeconds) : null;
-    const pct = (x: number | null): number | null => (latency.count === 0 || x === null ? null : x);
+    const latencyOf = (h: LatencyHistogram) => {
+      const v = (x: number): number | null => (h.count === 0 ? null : x);
+      return { samples: h.count, p50: v(h.percentile(0.5)), p90: v(h.percentile(0.9)), p99: v(h.percentile(0.99)), max: v(h.max) };
+    };
     return {
       url: url.href,
       clients: opts.clients,
@@ -251,13 +282,17 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadReport> {
       framesPerSecond: windowSeconds > 0 ? round(sum.frames / windowSeconds, 1) : 0,
       megabytesPerSecond: windowSeconds > 0 ? round(sum.bytes / windowSeconds / 1e6, 3) : 0,
       framesByChannel: sum.framesByChannel,
-      latencyMs: {
-        samples: latency.count,
-        p50: pct(latency.percentile(0.5)),
-        p90: pct(latency.percentile(0.9)),
-        p99: pct(latency.percentile(0.99)),
-        max: pct(latency.max),
-      },
+      latencyMs: latencyOf(latency),
+      tail: tailStats
+        ? {
+            clients: tailStats.sum.clients,
+            subscribed: tailStats.sum.subscribed,
+            frames: tailStats.sum.frames,
+            latencyMs: latencyOf(tailStats.latency),
+            disconnects: tailStats.sum.disconnects,
+            errorFrames: tailStats.sum.errorFrames,
+          }
+        : null,
       acks: sum.acks,
       errorFrames: sum.errorFrames,
       socketErrors: sum.socketErrors,
@@ -275,7 +310,7 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadReport> {
             },
     };
   } finally {
-    await Promise.all(pools.map((p) => p.close().catch(() => undefined)));
+    await Promise.all([...pools, ...(tailPool ? [tailPool] : [])].map((p) => p.close().catch(() => undefined)));
   }
 }
 
@@ -289,6 +324,9 @@ export function formatReport(r: LoadReport): string {
     `  window      ${r.durationSeconds} s`,
     `  received    ${r.frames} frames (${r.framesPerSecond}/s), ${r.megabytesPerSecond} MB/s`,
     `  latency     p50 ${ms(l.p50)}, p90 ${ms(l.p90)}, p99 ${ms(l.p99)}, max ${ms(l.max)} (${l.samples} samples: receive time − block time)`,
+    ...(r.tail
+      ? [`  tail        p50 ${ms(r.tail.latencyMs.p50)}, p99 ${ms(r.tail.latencyMs.p99)}, max ${ms(r.tail.latencyMs.max)} on ${r.tail.clients} clients opened last, in the tool's own process (${r.tail.frames} frames)`]
+      : []),
     `  errors      ${r.errorFrames} error frames, ${r.socketErrors} socket errors, ${r.disconnects} disconnects${Object.keys(r.closeCodes).length ? ` ${JSON.stringify(r.closeCodes)}` : ''}${r.churned ? `, ${r.churned} churned on purpose` : ''}`,
     r.server
       ? `  server      ${r.server.cpuPercent} % CPU, ${r.server.cpuMicrosPerFrame ?? 'n/a'} µs CPU per delivered frame${r.server.rssMb === null ? '' : `, RSS ${r.server.rssMb} MB`} (from ${r.server.source})`

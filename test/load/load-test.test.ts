@@ -92,4 +92,20 @@ describe('runLoadTest', () => {
     expect(splitClients(10, 3)).toEqual([4, 3, 3]);
     expect(splitClients(2, 4)).toEqual([1, 1, 0, 0]);
   });
+
+  it('measures tail clients apart: opened last, in this process, with the next coins of the round robin', async () => {
+    server = await startTinyServer();
+    feed(server, 0);
+    const r = await runLoadTest({ url: server.url, clients: 4, tailClients: 2, subscribe: 'bbo:*', coins: ['A', 'B', 'C'], durationMs: 300, workers: 0 });
+    expect(r.tail).toMatchObject({ clients: 2, subscribed: 2, disconnects: 0, errorFrames: 0 });
+    expect(r.tail?.frames).toBeGreaterThan(0);
+    expect(r.tail?.latencyMs.samples).toBeGreaterThan(0);
+    expect(r.subscribed).toBe(4);
+    // Clients 0..3 (A B C A), then the tail's 4 and 5 (B C) once those are all in.
+    const coins = server.history.map((s) => String(s.coin));
+    expect(coins.slice(0, 4).sort()).toEqual(['A', 'A', 'B', 'C']);
+    expect(coins.slice(4).sort()).toEqual(['B', 'C']);
+    expect(formatReport(r)).toMatch(/tail +p50 \d+ ms, p99 \d+ ms, max \d+ ms on 2 clients opened last/);
+    await expect(runLoadTest({ url: server.url, clients: 1, tailClients: 1001, subscribe: 'bbo:A', durationMs: 10, workers: 0 })).rejects.toThrow(/--tail-clients: 1001/);
+  });
 });
