@@ -21,7 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { gunzipSync } from 'node:zlib';
-import { aggregateSide, Books, l2Spec, nodeTimeMs, type Block, type L2Params, type L4SnapshotFile } from '../src/book/index.js';
+import { aggregateSide, Books, l2Spec, type L2Params, type L4SnapshotFile } from '../src/book/index.js';
+import { parseBlock } from './lines.js';
 import type { Report } from './run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,26 +45,6 @@ function lines(stream: string): string[] {
     .toString('utf8')
     .split('\n')
     .filter((l) => l !== '');
-}
-
-interface Envelope {
-  block_time: string;
-  block_number: number;
-  events: unknown[];
-}
-
-/** One block's three lines → the engine's input (what ingest does, minus validation). */
-function parseBlock(statusLine: string, diffLine: string, fillLine: string): Block {
-  const s = JSON.parse(statusLine) as Envelope;
-  const d = JSON.parse(diffLine) as Envelope;
-  const f = JSON.parse(fillLine) as Envelope;
-  return {
-    height: s.block_number,
-    time: nodeTimeMs(s.block_time),
-    statuses: s.events as Block['statuses'],
-    diffs: d.events as Block['diffs'],
-    fills: f.events as Block['fills'],
-  };
 }
 
 function median(xs: number[]): number {

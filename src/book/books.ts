@@ -10,6 +10,7 @@ import { DesyncError, ErrorCodes, HlobError } from '../errors.js';
 import { formatUnits, parsePrice, parseUnits } from './decimal.js';
 import type { Block, BookDiffEvent, L4SnapshotFile, NodeOrder, OrderStatusEvent } from './events.js';
 import { OrderBook, type RestingOrder } from './order-book.js';
+import { statusCoin } from './raw-status.js';
 import { pairFills } from './trades.js';
 import type { ApplyOptions, BlockChange, CoinChange } from './types.js';
 
@@ -143,16 +144,16 @@ export class Books {
     let sCoin: string | null = null;
     let sCc: CoinChange | undefined;
     for (const st of block.statuses) {
-      const order = st.order;
-      if (order.coin !== sCoin) {
-        sCoin = order.coin;
-        sCc = coinChange(sCoin);
+      const coin = statusCoin(st);
+      if (coin !== sCoin) {
+        sCoin = coin;
+        sCc = coinChange(coin);
       }
       if (sCc === undefined) continue;
       sCc.statuses.push(st);
       const s = st.status;
       // The last of `open`/`triggered` wins: a trigger placed and triggered in one block rests as triggered.
-      if (s === 'open' || s === 'triggered') opened.set(order.oid, st);
+      if (s === 'open' || s === 'triggered') opened.set(st.order.oid, st);
     }
 
     // Fills before diffs: pairing cannot fail half way through a book change.

@@ -3,6 +3,7 @@
  * validation stays cheap: the envelope fully, each event only as far as joining and
  * applying rely on (coin, oid, side…), never every field of 15,000 statuses a second.
  */
+import { RawStatus } from '../book/raw-status.js';
 import { ErrorCodes, HlobError } from '../errors.js';
 import { STREAMS } from './types.js';
 import type { BlockEnvelope, BookDiffEvent, FillEvent, OrderStatusEvent, StreamName } from './types.js';
@@ -62,24 +63,115 @@ function eventProblem(stream: StreamName, e: unknown): string | undefined {
  * what is wrong (the caller adds file and offset).
  */
 export function parseLine<S extends StreamName>(stream: S, line: string): BlockEnvelope<StreamEvents[S]> {
+  if (stream === 'statuses') {
+    const fast = scanStatusesLine(line);
+    if (fast !== undefined) return fast as BlockEnvelope<StreamEvents[S]>;
+  }
   let v: unknown;
   try {
     v = JSON.parse(line);
   } catch (err) {
     throw badLine(stream, `not JSON (${(err as Error).message})`, err);
   }
+  const env = checkEnvelope(stream, v);
+  const events = env.events;
+  for (let i = 0; i < events.length; i++) {
+    const problem = eventProblem(stream, events[i]);
+    if (problem !== undefined) throw badLine(stream, `block ${env.block_number}: events[${i}]: ${problem}`);
+  }
+  return env as unknown as BlockEnvelope<StreamEvents[S]>;
+}
+
+/** `v` as a block envelope (its events not checked), or a `BAD_LINE` error saying what is wrong. */
+function checkEnvelope(stream: StreamName, v: unknown): BlockEnvelope<unknown> {
   if (!isObject(v)) throw badLine(stream, 'not a JSON object');
   const h = v.block_number;
   if (typeof h !== 'number' || !Number.isSafeInteger(h) || h < 0) throw badLine(stream, `block_number ${JSON.stringify(h)}`);
   if (typeof v.block_time !== 'string') throw badLine(stream, `block ${h}: block_time ${JSON.stringify(v.block_time)}`);
   if (Number.isNaN(blockTimeMs(v.block_time))) throw badLine(stream, `block ${h}: block_time ${JSON.stringify(v.block_time)} is not a time`);
-  const events = v.events;
-  if (!Array.isArray(events)) throw badLine(stream, `block ${h}: events is not an array`);
-  for (let i = 0; i < events.length; i++) {
-    const problem = eventProblem(stream, events[i]);
-    if (problem !== undefined) throw badLine(stream, `block ${h}: events[${i}]: ${problem}`);
+  if (!Array.isArray(v.events)) throw badLine(stream, `block ${h}: events is not an array`);
+  return v as unknown as BlockEnvelope<unknown>;
+}
+
+const EVENTS_KEY = ',"events":[';
+const EVENT_START = '{"time":"';
+/** Between two status events: the end of one's order and of itself, the start of the next. */
+const EVENT_SEP = '}},{"time":"';
+const STATUS_KEY = ',"status":"';
+const ORDER_COIN = '","order":{"coin":"';
+const OID_KEY = ',"oid":';
+
+/**
+ * The fast path for a statuses line: the node writes every status event with the same keys
+ * in the same order (`time`, `user`, `hash`, `builder`, `status`, `order` starting with
+ * `coin`, …, `oid`, …), compact. Events are cut at `}},{"time":"` (an order's and its
+ * event's end, the next event's start: not possible anywhere else, since no order field
+ * starts an object with `time`, and a quote inside a string is always escaped), and only
+ * `status`, `coin` and `oid` are read from each; `open` and `triggered` events, the ones a
+ * `new` diff may need, are parsed whole and checked against what was read. The rest become
+ * `RawStatus`es. Anything unexpected returns undefined: the caller then parses the whole
+ * line with `JSON.parse`, which also reports what is wrong with a bad line.
+ */
+export function scanStatusesLine(line: string): BlockEnvelope<OrderStatusEvent> | undefined {
+  const stop = line.length - 2;
+  if (!line.startsWith('{"local_time":"') || line.charCodeAt(stop) !== 93 /* ] */ || line.charCodeAt(stop + 1) !== 125 /* } */) return undefined;
+  const ev = line.indexOf(EVENTS_KEY);
+  if (ev === -1 || ev > 512) return undefined;
+  let env: BlockEnvelope<unknown>;
+  try {
+    env = checkEnvelope('statuses', { ...(JSON.parse(line.slice(0, ev) + '}') as object), events: [] });
+  } catch {
+    return undefined;
   }
-  return v as unknown as BlockEnvelope<StreamEvents[S]>;
+  const events: OrderStatusEvent[] = [];
+  let p = ev + EVENTS_KEY.length;
+  while (p < stop) {
+    if (!line.startsWith(EVENT_START, p)) return undefined;
+    const sep = line.indexOf(EVENT_SEP, p);
+    const end = sep === -1 ? stop : sep + 2;
+    if (line.charCodeAt(end - 1) !== 125 || line.charCodeAt(end - 2) !== 125) return undefined;
+    const s = line.indexOf(STATUS_KEY, p);
+    if (s === -1 || s >= end) return undefined;
+    const vs = s + STATUS_KEY.length;
+    const ve = line.indexOf('"', vs);
+    if (ve === -1 || !line.startsWith(ORDER_COIN, ve)) return undefined;
+    const cs = ve + ORDER_COIN.length;
+    const ce = line.indexOf('"', cs);
+    if (ce === -1 || ce >= end) return undefined;
+    const o = line.indexOf(OID_KEY, ce);
+    if (o === -1 || o >= end) return undefined;
+    let i = o + OID_KEY.length;
+    let oid = 0;
+    let c = line.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    do {
+      oid = oid * 10 + (c - 48);
+      c = line.charCodeAt(++i);
+    } while (c >= 48 && c <= 57);
+    if ((c !== 44 && c !== 125) || !Number.isSafeInteger(oid)) return undefined;
+    const status = line.slice(vs, ve);
+    const coin = line.slice(cs, ce);
+    if (status.includes('\\') || coin.includes('\\')) return undefined;
+    if (status === 'open' || status === 'triggered') {
+      let e: unknown;
+      try {
+        e = JSON.parse(line.slice(p, end));
+      } catch {
+        return undefined;
+      }
+      if (eventProblem('statuses', e) !== undefined) return undefined;
+      const st = e as OrderStatusEvent;
+      if (st.status !== status || st.order.coin !== coin || st.order.oid !== oid) return undefined;
+      events.push(st);
+    } else {
+      events.push(new RawStatus(status, coin, oid, line, p, end));
+    }
+    if (end === stop) break;
+    if (line.charCodeAt(end) !== 44 /* , */) return undefined;
+    p = end + 1;
+  }
+  env.events = events;
+  return env as BlockEnvelope<OrderStatusEvent>;
 }
 
 function digits(s: string, from: number, n: number): number {

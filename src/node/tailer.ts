@@ -4,10 +4,11 @@
  * new date folder every day) while the old file may still get a last write.
  *
  * Wake-ups come from `fs.watch` (inotify: fast) plus a short poll, because watchers coalesce
- * and miss events. All reads are async; one pump runs at a time and re-runs if woken meanwhile.
+ * and miss events. Directory and stat calls are async, reads of new bytes synchronous (see
+ * `readAvailable`); one pump runs at a time and re-runs if woken meanwhile.
  */
 import { EventEmitter } from 'node:events';
-import { watch, type FSWatcher } from 'node:fs';
+import { readSync, watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCodes, HlobError } from '../errors.js';
@@ -270,10 +271,14 @@ export class Tailer extends EventEmitter<TailerEventMap> {
     f.partialBytes = 0;
   }
 
-  /** Read `f` from its offset to the current end, emitting complete lines. */
+  /**
+   * Read `f` from its offset to the current end, emitting complete lines. Synchronous reads:
+   * what was just appended is in the page cache, and a read through the thread pool would add
+   * a round trip (~0.1–1 ms under load) to every block's latency, three streams a block.
+   */
   private async readAvailable(f: OpenFile): Promise<void> {
     while (!this.stopped) {
-      const { bytesRead } = await f.fh.read(this.buf, 0, this.buf.length, f.offset);
+      const bytesRead = readSync(f.fh.fd, this.buf, 0, this.buf.length, f.offset);
       if (bytesRead === 0) return;
       this.consume(f, bytesRead);
       // A short read means we reached the end as of now; the next wake-up reads more.

@@ -5,6 +5,7 @@
  * trades were never going to be sent).
  */
 import type { Block } from '../book/events.js';
+import { plainStatus, statusOid } from '../book/raw-status.js';
 import type { JoinedBlock } from '../node/joiner.js';
 
 export interface CachedBlock {
@@ -22,7 +23,7 @@ export function compactBlock(joined: JoinedBlock, coins?: ReadonlySet<string>): 
     const rbd = d.raw_book_diff;
     if (typeof rbd === 'object' && 'new' in rbd) opened.add(d.oid);
   }
-  const statuses = opened.size === 0 ? [] : b.statuses.filter((s) => opened.has(s.order.oid));
+  const statuses = opened.size === 0 ? [] : b.statuses.filter((s) => opened.has(statusOid(s))).map(plainStatus);
   const share = (kept: number, all: number): number => (all === 0 ? 0 : kept / all);
   const bytes = Math.ceil(joined.lineBytes.statuses * share(statuses.length, b.statuses.length) + joined.lineBytes.diffs * share(diffs.length, b.diffs.length)) + 200;
   return { block: { height: b.height, time: b.time, statuses, diffs, fills: [] }, bytes };

@@ -6,6 +6,7 @@
  */
 import type { Books } from '../../book/books.js';
 import type { CoinChange } from '../../book/types.js';
+import { statusesJson } from '../../book/raw-status.js';
 import type { Outbox, Peer } from '../outbox.js';
 import { View, frameOf } from './view.js';
 
@@ -86,7 +87,7 @@ export class L4View extends View {
   publish(change: CoinChange, height: number, time: number, diffsJson: string, outbox: Outbox): void {
     const statuses = this.bookOnly ? change.bookStatuses : change.statuses;
     if (statuses.length === 0 && change.diffs.length === 0) return;
-    const frame = frameOf('l4Book', `{"Updates":{"time":${time},"height":${height},"order_statuses":${JSON.stringify(statuses)},"book_diffs":${diffsJson}}}`);
+    const frame = frameOf('l4Book', `{"Updates":{"time":${time},"height":${height},"order_statuses":${statusesJson(statuses)},"book_diffs":${diffsJson}}}`);
     if (this.subscribers.size > 0) outbox.sendToAll(this.subscribers, frame, 'l4Book');
     this.ring.push({ height, time, frame });
     this.ringBytes += frame.length;
