@@ -273,16 +273,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         if (stats.blocks > 0 && simTime) simTime = addNs(simTime, gapNs);
         if (cfg.speed === 'realtime') {
           if (stats.blocks > 0) due += gapNs / 1e6;
-          const wait = due - now();
-          if (wait > 0) await sleep(wait, abort.signal);
           // Far behind (a paused process): start again from now instead of bursting.
-          else if (wait < -1000) due = now();
-          if (abort.signal.aborted) break;
+          if (due - now() < -1000) due = now();
         }
         let blockTime: NodeInstant;
         if (simTime) blockTime = simTime;
         else {
-          const t = now();
+          // In real time the block is made ahead and written at its block time (below): block_time
+          // is when the block reaches the files, as on a node, not when the simulator began the
+          // milliseconds it spends making it (which latency figures would otherwise count).
+          const t = cfg.speed === 'realtime' ? Math.max(due, now()) : now();
           const ms = Math.floor(t);
           blockTime = { ms, ns: Math.min(999_999, Math.floor((t - ms) * 1e6)) };
           // Wall clocks can step back; block times never do.
@@ -291,6 +291,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         }
         const blockTimeStr = formatNodeTime(blockTime);
         const block = sim.nextBlock(blockTimeStr, blockTime.ms);
+        if (cfg.speed === 'realtime') {
+          // Made: now wait for its time. A stop meanwhile still writes it (the market already holds it).
+          const wait = (simTime ? due : blockTime.ms + blockTime.ns / 1e6) - now();
+          if (wait > 0) await sleep(wait, abort.signal);
+        }
         const simLocal = formatNodeTime(addNs(blockTime, localDelayNs));
         const localTime = simTime
           ? (): string => simLocal
