@@ -41,9 +41,12 @@ export function orderJson(
 
 /** A resting order as snapshots (and statuses about it) show it, with `lots` as its size. */
 export function restingOrderJson(coin: CoinSpec, o: RestingOrder, lots: number): string {
-  const px = formatUnits(o.px, coin.pxDecimals);
   const sz = formatUnits(lots, coin.szDecimals);
-  const origSz = formatUnits(o.origLots, coin.szDecimals);
+  return restingOrderJsonOf(coin, o, formatUnits(o.px, coin.pxDecimals), sz, o.origLots === lots ? sz : formatUnits(o.origLots, coin.szDecimals));
+}
+
+/** {@link restingOrderJson} with the decimals already formatted (a snapshot writer reuses them across orders). */
+export function restingOrderJsonOf(coin: CoinSpec, o: RestingOrder, px: string, sz: string, origSz: string): string {
   switch (o.kind) {
     case RestKind.Triggered:
       return orderJson(coin.json, SIDE[o.side], px, sz, o.oid, o.timestamp, 'Triggered', false, '0.0', o.isPositionTpsl, o.reduceOnly, o.orderType, origSz, 'Gtc', o.cloid);

@@ -739,9 +739,15 @@ export class SimMarket {
       const sides: [RestingOrder[], RestingOrder[]] = [[], []];
       const lots: [number[], number[]] = [[], []];
       for (const s of [BID, ASK] as const) {
-        for (const o of book.sides[s].orders()) {
-          sides[s].push(o);
-          lots[s].push(o.lots);
+        const os = sides[s];
+        const ls = lots[s];
+        const levels = book.sides[s].levels;
+        // Best level first (the last one), time priority within a level: as `orders()` does.
+        for (let i = levels.length - 1; i >= 0; i--) {
+          for (let o = levels[i]!.head; o !== null; o = o.next) {
+            os.push(o);
+            ls.push(o.lots);
+          }
         }
       }
       coins.push({ coin: c, sides, lots });
