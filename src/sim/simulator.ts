@@ -226,6 +226,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     startHeight: cfg.startHeight,
     startMs: start.ms,
   });
+  sim.warmSnapshotText();
 
   // The port before the disk: failing there must leave no trace in the data directory.
   const info: InfoServer = await startInfoServer(cfg.infoPort, {

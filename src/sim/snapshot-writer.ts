@@ -6,13 +6,13 @@
  *
  * Fast because it was the larger half of a server's time to `ready` on a big book: each
  * order's text is encoded straight into one of two 4 MiB buffers (no long string built and
- * flattened, no many small writes), one buffer is written while the other fills, and a price
- * or size string is formatted once for the orders that share it (orders of a level share
- * their price; most orders are unfilled, `origSz` = `sz`).
+ * flattened, no many small writes), one buffer is written while the other fills; the text of
+ * an order after its size is made once and kept on the order (`restingOrderTail`, warmed when
+ * the simulator starts), and the text before it once per price level.
  */
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { formatUnits } from './decimal.js';
-import { restingOrderJsonOf } from './node-json.js';
+import { orderJsonHead, restingOrderTail, SIDE } from './node-json.js';
 import type { CapturedBooks } from './sim-market.js';
 
 const CHUNK = 4 << 20;
@@ -102,8 +102,9 @@ export async function writeSnapshotFile(cap: CapturedBooks, outPath: string, inc
         out.put(s === 0 ? '[' : ',[');
         const orders = sides[s]!;
         const sizes = lots[s]!;
+        const side = SIDE[s]!;
         let lastPx = Number.NaN;
-        let px = '';
+        let head = '';
         let lastLots = Number.NaN;
         let sz = '';
         for (let i = 0; i < orders.length; i++) {
@@ -111,14 +112,13 @@ export async function writeSnapshotFile(cap: CapturedBooks, outPath: string, inc
           const n = sizes[i]!;
           if (o.px !== lastPx) {
             lastPx = o.px;
-            px = formatUnits(o.px, coin.pxDecimals);
+            head = orderJsonHead(coin.json, side, formatUnits(o.px, coin.pxDecimals));
           }
           if (n !== lastLots) {
             lastLots = n;
             sz = formatUnits(n, coin.szDecimals);
           }
-          const origSz = o.origLots === n ? sz : formatUnits(o.origLots, coin.szDecimals);
-          const text = `${i > 0 ? ',' : ''}${userStart[o.user]!}${restingOrderJsonOf(coin, o, px, sz, origSz)}]`;
+          const text = `${i > 0 ? ',' : ''}${userStart[o.user]!}${head}${sz}${o.snapshotTail ?? restingOrderTail(coin, o)}]`;
           if (!out.fits(text)) await out.flush();
           out.put(text);
         }
