@@ -5,7 +5,7 @@
  * under its final name only once complete (written aside, then renamed).
  *
  * Fast because it was the larger half of a server's time to `ready` on a big book: each
- * order's text is encoded straight into one of two 4 MiB buffers (no long string built and
+ * order's text is encoded straight into one of two 1 MiB buffers (no long string built and
  * flattened, no many small writes), one buffer is written while the other fills; the text of
  * an order after its size is made once and kept on the order (`restingOrderTail`, warmed when
  * the simulator starts), and the text before it once per price level.
@@ -15,7 +15,7 @@ import { formatUnits } from './decimal.js';
 import { orderJsonHead, restingOrderTail, SIDE } from './node-json.js';
 import type { CapturedBooks } from './sim-market.js';
 
-const CHUNK = 4 << 20;
+const CHUNK = 1 << 20;
 /** Room always kept for the few brackets written between two {@link ChunkedWriter.fits} checks. */
 const SLACK = 64;
 let counter = 0;

@@ -47,7 +47,7 @@ describe('the snapshot writer', () => {
     const dir = tempDir();
     const cap = sim.capture();
     const text = expected(cap);
-    // Over 4 MiB: several buffer switches; every kind of order is in there.
+    // Over 5 MiB: several buffer switches (1 MiB each); every kind of order is in there.
     expect(text.length).toBeGreaterThan(5 << 20);
     const kinds = new Set(cap.coins.flatMap((c) => [...c.sides[0], ...c.sides[1]].map((o) => o.kind)));
     expect([...kinds].sort()).toEqual([RestKind.Placed, RestKind.Triggered, RestKind.Statusless]);
