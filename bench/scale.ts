@@ -11,7 +11,9 @@
  *   server's own event-loop delay (`monitorEventLoopDelay`, via /metrics), then resident
  *   memory through a steady window after warm-up.
  *
- * Bounded: about 4 minutes in all. Environment knobs: `SCALE_ONLY=clients|memory`,
+ * Bounded: about 4 minutes in all. Environment knobs: `SCALE_ONLY=clients|memory|ready`
+ * (`ready`: only the start of the memory part, spawn to `ready` with its stalls and the peak
+ * RSS, no warm-up or steady window: about 15 s),
  * `SCALE_STEP_S` (window per step, default 12), `SCALE_STEPS` (comma list),
  * `SCALE_WORKERS` (load-tool processes, default 1), `SCALE_WARMUP_S` (default 20),
  * `SCALE_STEADY_S` (default 30).
@@ -176,7 +178,7 @@ async function scrapeLoopDelay(httpUrl: string, signal: AbortSignal): Promise<nu
   return max;
 }
 
-async function memory500k(report: Report): Promise<void> {
+async function memory500k(report: Report, readyOnly = false): Promise<void> {
   const warmupMs = env('SCALE_WARMUP_S', 20) * 1000;
   const steadyMs = env('SCALE_STEADY_S', 30) * 1000;
   const s = await startSimServer({ sim: { profile: 'mainnet', coins: 200, restingOrders: 500_000, seed: 2 }, simProcess: true });
@@ -191,18 +193,21 @@ async function memory500k(report: Report): Promise<void> {
     const readyS = (watch.readyAt - s.spawnedAt) / 1000;
 
     // Warm-up then a steady window: RSS once a second, the loop delay all along.
-    const running = new AbortController();
-    const lagRunning = scrapeLoopDelay(s.httpUrl, running.signal);
-    await new Promise((r) => setTimeout(r, warmupMs));
     const rss: number[] = [];
-    const until = Date.now() + steadyMs;
-    while (Date.now() < until) {
-      const m = await readProcMemory(s.pid);
-      if (m) rss.push(m.rssBytes / 1e6);
-      await new Promise((r) => setTimeout(r, 1000));
+    let lagRunMs = Number.NaN;
+    if (!readyOnly) {
+      const running = new AbortController();
+      const lagRunning = scrapeLoopDelay(s.httpUrl, running.signal);
+      await new Promise((r) => setTimeout(r, warmupMs));
+      const until = Date.now() + steadyMs;
+      while (Date.now() < until) {
+        const m = await readProcMemory(s.pid);
+        if (m) rss.push(m.rssBytes / 1e6);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      running.abort();
+      lagRunMs = await lagRunning;
     }
-    running.abort();
-    const lagRunMs = await lagRunning;
     const peak = (await readProcMemory(s.pid))?.peakRssBytes ?? Number.NaN;
     const sorted = [...rss].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
@@ -234,9 +239,9 @@ async function memory500k(report: Report): Promise<void> {
       during: 'spawn to ready',
       eventLoopDelayMaxMs: round(lagStartMs),
       healthSlowestMs: round(watch.maxResponseMs),
-      afterReadyEventLoopDelayMaxMs: round(lagRunMs),
+      ...(readyOnly ? {} : { afterReadyEventLoopDelayMaxMs: round(lagRunMs) }),
     });
-    report({
+    if (!readyOnly) report({
       bench: 'scale.rss_500k_mb',
       value: round(median),
       unit: 'MB',
@@ -247,7 +252,7 @@ async function memory500k(report: Report): Promise<void> {
       last: round(rss[rss.length - 1] ?? Number.NaN),
       health: h,
     });
-    report({ bench: 'scale.rss_peak_500k_mb', value: round(peak / 1e6), unit: 'MB' });
+    report({ bench: 'scale.rss_peak_500k_mb', value: round(peak / 1e6), unit: 'MB', ...(readyOnly ? { note: 'peak up to ready (SCALE_ONLY=ready)' } : {}) });
   } finally {
     await s.stop();
   }
@@ -255,6 +260,6 @@ async function memory500k(report: Report): Promise<void> {
 
 export async function run(report: Report): Promise<void> {
   const only = process.env.SCALE_ONLY;
-  if (only === undefined || only === 'memory') await memory500k(report);
+  if (only === undefined || only === 'memory' || only === 'ready') await memory500k(report, only === 'ready');
   if (only === undefined || only === 'clients') await maxClients(report);
 }

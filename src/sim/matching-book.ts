@@ -44,6 +44,11 @@ export interface RestingOrder {
   level: Level | null;
   /** Index in the book's pick list (for drawing a random order in O(1)). */
   slot: number;
+  /**
+   * The order's snapshot text after its `sz` value (`restingOrderTail`), made on first use:
+   * every field there is fixed once the order rests (only `lots` changes), so it is never stale.
+   */
+  snapshotTail: string | null;
 }
 
 export class Level {

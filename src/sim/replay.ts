@@ -13,6 +13,7 @@ import { ErrorCodes, HlobError } from '../errors.js';
 import { STREAMS } from './block-writer.js';
 import { decimalPlaces } from './decimal.js';
 import { startInfoServer } from './info-server.js';
+import { runningNode } from './running-node.js';
 import { metaResponse, spotMetaResponse, type CoinSpec } from './market.js';
 import { fileLines, hourlyFiles, resolveDataDir, type FileLine } from './node-files.js';
 import { parseNodeTime, nsBetween, type NodeInstant } from './node-time.js';
@@ -200,37 +201,15 @@ export async function startReplay(options: ReplayOptions): Promise<RunningSim> {
     }
   }
 
-  const done = run();
-  done.catch(() => undefined);
-  let stopping: Promise<void> | undefined;
-  const running: RunningSim = {
-    infoUrl: info.url,
+  return runningNode({
+    info,
     dataDir,
     coins: [],
     height: () => written,
     snapshot: () => snapshot,
     stats: () => ({ ...stats }),
-    on(event, listener) {
-      emitter.on(event, listener);
-      return running;
-    },
-    off(event, listener) {
-      emitter.off(event, listener);
-      return running;
-    },
-    once(event, listener) {
-      emitter.once(event, listener);
-      return running;
-    },
-    stop() {
-      stopping ??= (async () => {
-        abort.abort();
-        await done.catch(() => undefined);
-        await info.close();
-      })();
-      return stopping;
-    },
-    done,
-  };
-  return running;
+    emitter,
+    abort,
+    done: run(),
+  });
 }

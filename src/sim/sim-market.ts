@@ -18,6 +18,7 @@ import {
   newDiff,
   orderJson,
   restingOrderJson,
+  restingOrderTail,
   statusJson,
   updateDiff,
 } from './node-json.js';
@@ -238,7 +239,7 @@ export class SimMarket {
     isPositionTpsl: boolean,
     cloid: string | null,
   ): RestingOrder {
-    return { oid, user, side, px, lots, origLots: lots, timestamp, kind, tif, orderType, reduceOnly, isPositionTpsl, cloid, prev: null, next: null, level: null, slot: -1 };
+    return { oid, user, side, px, lots, origLots: lots, timestamp, kind, tif, orderType, reduceOnly, isPositionTpsl, cloid, prev: null, next: null, level: null, slot: -1, snapshotTail: null };
   }
 
   /**
@@ -731,6 +732,19 @@ export class SimMarket {
 
   // ---- snapshots ----
 
+  /**
+   * Make the snapshot text of every resting order now (what changes with each snapshot, the
+   * size, aside), as a node holds its state ready: the first snapshot then writes as fast as
+   * later ones. Orders placed later get theirs on their first snapshot.
+   */
+  warmSnapshotText(): void {
+    for (const c of this.coins) {
+      for (const side of this.books[c.id]!.sides) {
+        for (const lv of side.levels) for (let o = lv.head; o !== null; o = o.next) restingOrderTail(c, o);
+      }
+    }
+  }
+
   /** The books now, cheaply: order objects shared, current sizes copied. */
   capture(): CapturedBooks {
     const coins: CapturedBooks['coins'] = [];
@@ -739,9 +753,15 @@ export class SimMarket {
       const sides: [RestingOrder[], RestingOrder[]] = [[], []];
       const lots: [number[], number[]] = [[], []];
       for (const s of [BID, ASK] as const) {
-        for (const o of book.sides[s].orders()) {
-          sides[s].push(o);
-          lots[s].push(o.lots);
+        const os = sides[s];
+        const ls = lots[s];
+        const levels = book.sides[s].levels;
+        // Best level first (the last one), time priority within a level: as `orders()` does.
+        for (let i = levels.length - 1; i >= 0; i--) {
+          for (let o = levels[i]!.head; o !== null; o = o.next) {
+            os.push(o);
+            ls.push(o.lots);
+          }
         }
       }
       coins.push({ coin: c, sides, lots });

@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import type { L4SnapshotFile } from '../book/events.js';
 import { ErrorCodes, HlobError } from '../errors.js';
 import { BlockWriter, STREAMS, byBlockDir, type StreamName } from './block-writer.js';
+import { runningNode } from './running-node.js';
 import { startInfoServer, type InfoServer } from './info-server.js';
 import { DEFAULT_COINS, buildMarket, metaResponse, spotMetaResponse, type CoinSpec } from './market.js';
 import { addNs, formatNodeTime, type NodeInstant } from './node-time.js';
@@ -225,6 +226,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     startHeight: cfg.startHeight,
     startMs: start.ms,
   });
+  sim.warmSnapshotText();
 
   // The port before the disk: failing there must leave no trace in the data directory.
   const info: InfoServer = await startInfoServer(cfg.infoPort, {
@@ -332,38 +334,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     }
   }
 
-  const done = run();
-  done.catch(() => undefined); // observed by whoever awaits `done`; never an unhandled rejection
-
-  let stopping: Promise<void> | undefined;
-  const running: RunningSim = {
-    infoUrl: info.url,
+  return runningNode({
+    info,
     dataDir: cfg.dataDir,
     coins,
     height: () => written,
     snapshot: () => sim.snapshot(),
     stats: () => ({ ...stats, bytes: writer.bytes, restingOrders: sim.restingCount }),
-    on(event, listener) {
-      emitter.on(event, listener);
-      return running;
-    },
-    off(event, listener) {
-      emitter.off(event, listener);
-      return running;
-    },
-    once(event, listener) {
-      emitter.once(event, listener);
-      return running;
-    },
-    stop() {
-      stopping ??= (async () => {
-        abort.abort();
-        await done.catch(() => undefined);
-        await info.close();
-      })();
-      return stopping;
-    },
-    done,
-  };
-  return running;
+    emitter,
+    abort,
+    done: run(),
+  });
 }

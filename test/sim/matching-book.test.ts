@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ASK, BID, MatchingBook, RestKind, type RestingOrder, type SideIx } from '../../src/sim/matching-book.js';
 
 function order(oid: number, side: SideIx, px: number, lots: number, user = 1): RestingOrder {
-  return { oid, user, side, px, lots, origLots: lots, timestamp: oid, kind: RestKind.Placed, tif: 'Gtc', orderType: 'Limit', reduceOnly: false, isPositionTpsl: false, cloid: null, prev: null, next: null, level: null, slot: -1 };
+  return { oid, user, side, px, lots, origLots: lots, timestamp: oid, kind: RestKind.Placed, tif: 'Gtc', orderType: 'Limit', reduceOnly: false, isPositionTpsl: false, cloid: null, prev: null, next: null, level: null, slot: -1, snapshotTail: null };
 }
 
 const oids = (book: MatchingBook, side: SideIx): number[] => [...book.sides[side].orders()].map((o) => o.oid);
