@@ -6,7 +6,6 @@
  * removed once every worker it was given to has loaded it (or died) and the reuse window
  * has passed.
  */
-import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { SnapshotFile } from '../node/snapshot.js';
 import type { SnapshotRef } from './messages.js';
@@ -39,6 +38,7 @@ export class SnapshotBroker {
   private inflight: { worker: number; deliver: Deliver }[] | null = null;
   private readonly files = new Map<string, Entry>();
   private latest: Entry | undefined;
+  private readonly removals = new Set<Promise<void>>();
   /** Requests made to the info server (successful ones). */
   requests = 0;
 
@@ -90,7 +90,8 @@ export class SnapshotBroker {
 
   /** A worker died: it waits for nothing and holds no file. */
   gone(worker: number): void {
-    if (this.inflight !== null) this.inflight = this.inflight.filter((w) => w.worker !== worker);
+    const waiting = this.inflight;
+    if (waiting !== null) for (let i = waiting.length - 1; i >= 0; i--) if (waiting[i]!.worker === worker) waiting.splice(i, 1);
     for (const e of [...this.files.values()]) {
       e.pending.delete(worker);
       this.maybeRemove(e);
@@ -128,6 +129,13 @@ export class SnapshotBroker {
     }
     this.files.delete(e.file.path);
     if (this.latest === e) this.latest = undefined;
-    rm(e.file.path, { force: true }).catch(() => undefined);
+    const removal = e.file.remove().catch(() => undefined);
+    this.removals.add(removal);
+    void removal.finally(() => this.removals.delete(removal));
+  }
+
+  /** Resolves once the files being removed are gone (tests). */
+  async removed(): Promise<void> {
+    await Promise.all([...this.removals]);
   }
 }
