@@ -3,7 +3,11 @@
  * a simulated node in this process when there is no node at all (`~/hl/data` does not
  * exist and no data dir was given). A node whose directories are incomplete is an error
  * naming what is missing and the node flags that create it, never fake books.
+ *
+ * `--workers n` (n > 1): this process becomes the primary of n workers (src/cluster/), each
+ * of which runs this same command and lands in `runServeWorker`.
  */
+import cluster from 'node:cluster';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +15,6 @@ import { Option, type Command } from 'commander';
 import { SERVE_OPTIONS, defaultNodeDataDir, resolveServeConfig, type ServeConfig } from '../config.js';
 import { ErrorCodes, HlobError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
-import cluster from 'node:cluster';
 import { runServePrimary, type RunningPrimary } from '../cluster/primary.js';
 import { WORKER_ENV, type WorkerSettings } from '../cluster/messages.js';
 import { runServeWorker } from '../cluster/worker.js';
