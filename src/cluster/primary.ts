@@ -57,10 +57,10 @@ type MetricsAnswer = Extract<ToPrimary, { t: 'metrics-json' }>;
 
 /** The primary's own figures merged into `/metrics` (the rest are every worker's). */
 const PRIMARY_METRICS = new Set([
-  'hlob_process_cpu_user_seconds_total',
-  'hlob_process_cpu_system_seconds_total',
-  'hlob_process_cpu_seconds_total',
-  'hlob_process_resident_memory_bytes',
+  'hlob_process_process_cpu_user_seconds_total',
+  'hlob_process_process_cpu_system_seconds_total',
+  'hlob_process_process_cpu_seconds_total',
+  'hlob_process_process_resident_memory_bytes',
   'hlob_snapshot_requests_total',
   'hlob_workers',
   'hlob_worker_restarts_total',

@@ -156,6 +156,9 @@ describe('serve --workers 2', () => {
     const metrics = await (await fetch(`${httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/^hlob_clients 6$/m);
     expect(metrics).toMatch(/^hlob_workers 2$/m);
+    // The server's CPU: the workers' and the primary's, summed (what the load tool reads).
+    expect(metrics).toMatch(/^hlob_process_process_cpu_seconds_total [0-9.e+-]+$/m);
+    expect(metrics.match(/^# TYPE hlob_height /gm)).toHaveLength(1);
     expect(metrics).toMatch(/^hlob_snapshot_requests_total\{result="ok"\} 1$/m);
 
     // Every client, whichever worker serves it, gets the books' views at each block.
