@@ -14,11 +14,12 @@
  * - `fanout.deflate_cpu_ms_per_client_s`: what permessage-deflate (level 1) costs the
  *   server per client, from 100 clients with and without it.
  *
- * Server CPU is read from /proc (Linux). `HLOB_BENCH_FANOUT_BLOCKS` (default 150) sets the
- * measured window, `HLOB_BENCH_FANOUT_CLIENTS` (default 1000) the connections.
+ * Server CPU is read from /proc (Linux), the workers' included. `HLOB_BENCH_FANOUT_BLOCKS`
+ * (default 150) sets the measured window, `HLOB_BENCH_FANOUT_CLIENTS` (default 1000) the
+ * connections; `FANOUT_WORKERS` and `FANOUT_ONLY` below.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -35,13 +36,36 @@ const SEED = 20260505;
 const BLOCKS = Number(process.env.HLOB_BENCH_FANOUT_BLOCKS ?? 150);
 const CLIENTS = Number(process.env.HLOB_BENCH_FANOUT_CLIENTS ?? 1000);
 const L4_BLOCKS = 75;
+/**
+ * `FANOUT_WORKERS` (comma list, default `1`): the server's `--workers`. The first runs every
+ * measurement; each further one the loaded run again, reported as
+ * `fanout.latency_p99_ms_workers_<n>` (and p50) beside the first's.
+ */
+const WORKERS = (process.env.FANOUT_WORKERS ?? '1').split(',').map(Number);
+/** `FANOUT_ONLY=latency`: only the loaded runs (no idle, bare broadcaster, deflate or l4Book runs). */
+const ONLY_LATENCY = process.env.FANOUT_ONLY === 'latency';
 const TICKS_PER_S = 100;
 
-/** utime + stime of a process, µs (from /proc; clock ticks of 10 ms). */
+/** utime + stime of a process and of its live children (the workers of `--workers`), µs (from /proc; clock ticks of 10 ms). */
 function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_S;
+  const fieldsOf = (p: number | string): string[] | null => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    } catch {
+      return null;
+    }
+  };
+  const own = fieldsOf(pid);
+  if (own === null) throw new Error(`no process ${pid}`);
+  let ticks = Number(own[11]) + Number(own[12]);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const f = fieldsOf(entry);
+    // Field 4 (ppid) is index 1 after the command name.
+    if (f !== null && Number(f[1]) === pid) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return (ticks * 1e6) / TICKS_PER_S;
 }
 
 function progress(msg: string): void {
@@ -60,8 +84,8 @@ interface ServerProc {
   stop(): Promise<void>;
 }
 
-async function startServerProc(sim: RunningSim, compressionLevel = 0): Promise<ServerProc> {
-  const args = [MAIN, 'serve', '--data-dir', sim.dataDir, '--info-url', sim.infoUrl, '--port', '0', '--log-level', 'info', '--compression-level', String(compressionLevel)];
+async function startServerProc(sim: RunningSim, compressionLevel = 0, workers = WORKERS[0]!): Promise<ServerProc> {
+  const args = [MAIN, 'serve', '--data-dir', sim.dataDir, '--info-url', sim.infoUrl, '--port', '0', '--log-level', 'info', '--compression-level', String(compressionLevel), '--workers', String(workers)];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
@@ -191,11 +215,11 @@ interface LoadedRun {
   l4: { all: number; bookOnly: number };
 }
 
-/** The server with CLIENTS connections over a window of BLOCKS blocks, then the l4Book rates. */
-async function loadedRun(): Promise<LoadedRun> {
+/** The server with CLIENTS connections over a window of BLOCKS blocks, then (`withL4`) the l4Book rates. */
+async function loadedRun(workers: number, withL4: boolean): Promise<LoadedRun> {
   return withSim(async (sim) => {
-    const server = await startServerProc(sim);
-    progress(`server ready at height ${sim.height()}; connecting ${CLIENTS} clients`);
+    const server = await startServerProc(sim, 0, workers);
+    progress(`server (--workers ${workers}) ready at height ${sim.height()}; connecting ${CLIENTS} clients`);
     const clients = clientsHelper();
     try {
       clients.send({ cmd: 'connect', url: server.url, n: CLIENTS, subscriptions: FANOUT_SUBS, acks: true });
@@ -212,10 +236,13 @@ async function loadedRun(): Promise<LoadedRun> {
       const stats = await clients.next('window');
       clients.send({ cmd: 'close' });
       await clients.stop();
-      progress(`window ${window.start}..${window.end}: server CPU ${Math.round((cpu1 - cpu0) / 1000)} ms; measuring l4Book`);
-      const l4 = { all: await l4Rate(sim, server.url, false), bookOnly: await l4Rate(sim, server.url, true) };
+      progress(`window ${window.start}..${window.end}: server CPU ${Math.round((cpu1 - cpu0) / 1000)} ms${withL4 ? "; measuring l4Book" : ""}`);
+      const l4 = withL4 ? { all: await l4Rate(sim, server.url, false), bookOnly: await l4Rate(sim, server.url, true) } : { all: 0, bookOnly: 0 };
       const first = new Map<number, number>();
       stats.blockTimes.forEach((t, i) => first.set(t, Math.min(first.get(t) ?? Infinity, stats.latenciesMs[i]!)));
+      const firsts = [...first.values()];
+      const worst = firsts.map((ms, i) => ({ ms, block: i })).sort((a, b) => b.ms - a.ms).slice(0, 5);
+      progress(`slowest blocks (first client's latency, ms @ block index in the window): ${worst.map((w) => `${w.ms}@${w.block}`).join(' ')}`);
       return { cpuMicros: cpu1 - cpu0, latenciesMs: stats.latenciesMs, firstClientMs: [...first.values()], frames: stats.frames, window, l4 };
     } finally {
       await clients.stop();
@@ -308,24 +335,10 @@ async function bareRun(frames: { at: number; text: string }[]): Promise<number> 
 export async function run(report: Report): Promise<void> {
   // The machine is shared: the load average says how much the latencies owe to others.
   const loadBefore = round(loadavg()[0]!, 2);
-  const loaded = await loadedRun();
-  const idle = await idleRun(loaded.window);
-  progress(`idle server CPU over the same window ${Math.round(idle / 1000)} ms`);
-  const bare = await bareRun(loaded.frames);
-  progress(`bare broadcaster CPU ${Math.round(bare / 1000)} ms`);
-  const sendCost = (loaded.cpuMicros - idle) / bare;
-  const common = { clients: CLIENTS, blocks: BLOCKS, frames: loaded.frames.length, loadavg1: [loadBefore, round(loadavg()[0]!, 2)] };
-  report({
-    bench: 'fanout.send_cost',
-    value: round(sendCost, 3),
-    unit: 'ratio',
-    ratio: round(sendCost, 3),
-    goal: '<= 1.3',
-    serverCpuMsWithClients: round(loaded.cpuMicros / 1000, 1),
-    serverCpuMsWithout: round(idle / 1000, 1),
-    bareBroadcasterCpuMs: round(bare / 1000, 1),
-    ...common,
-  });
+  const workers = WORKERS[0]!;
+  const loaded = await loadedRun(workers, !ONLY_LATENCY);
+  const loadAfterFirst = round(loadavg()[0]!, 2);
+  const common = { clients: CLIENTS, blocks: BLOCKS, frames: loaded.frames.length, serverWorkers: workers, loadavg1: [loadBefore, loadAfterFirst] };
   report({ bench: 'fanout.latency_p50_ms', value: percentile(loaded.latenciesMs, 50), unit: 'ms', samples: loaded.latenciesMs.length, ...common });
   report({
     bench: 'fanout.latency_p99_ms',
@@ -336,7 +349,46 @@ export async function run(report: Report): Promise<void> {
     // The first client to get each block's l2Book: what ingest and the start of the fan-out take.
     firstClientP50: percentile(loaded.firstClientMs, 50),
     firstClientP99: percentile(loaded.firstClientMs, 99),
+    serverCpuMs: round(loaded.cpuMicros / 1000, 1),
     ...common,
+  });
+  // The same run with other worker counts, one after the other (same seed, same load tool).
+  for (const w of WORKERS.slice(1)) {
+    const before = round(loadavg()[0]!, 2);
+    const other = await loadedRun(w, false);
+    const p99 = percentile(other.latenciesMs, 99);
+    const base = percentile(loaded.latenciesMs, 99);
+    const extra = { clients: CLIENTS, blocks: BLOCKS, serverWorkers: w, comparedWith: { serverWorkers: workers, p99: base, p50: percentile(loaded.latenciesMs, 50) }, loadavg1: [before, round(loadavg()[0]!, 2)] };
+    report({ bench: `fanout.latency_p50_ms_workers_${w}`, value: percentile(other.latenciesMs, 50), unit: 'ms', samples: other.latenciesMs.length, ...extra });
+    report({
+      bench: `fanout.latency_p99_ms_workers_${w}`,
+      value: p99,
+      unit: 'ms',
+      goal: '< 25',
+      ratio: round(p99 / base, 3),
+      samples: other.latenciesMs.length,
+      firstClientP99: percentile(other.firstClientMs, 99),
+      serverCpuMs: round(other.cpuMicros / 1000, 1),
+      ...extra,
+    });
+  }
+  if (ONLY_LATENCY) return;
+  const idle = await idleRun(loaded.window);
+  progress(`idle server CPU over the same window ${Math.round(idle / 1000)} ms`);
+  const bare = await bareRun(loaded.frames);
+  progress(`bare broadcaster CPU ${Math.round(bare / 1000)} ms`);
+  const sendCost = (loaded.cpuMicros - idle) / bare;
+  report({
+    bench: 'fanout.send_cost',
+    value: round(sendCost, 3),
+    unit: 'ratio',
+    ratio: round(sendCost, 3),
+    goal: '<= 1.3',
+    serverCpuMsWithClients: round(loaded.cpuMicros / 1000, 1),
+    serverCpuMsWithout: round(idle / 1000, 1),
+    bareBroadcasterCpuMs: round(bare / 1000, 1),
+    ...common,
+    loadavg1: [loadBefore, round(loadavg()[0]!, 2)],
   });
   progress(`compression: ${DEFLATE_CLIENTS} clients at level 0, then 1`);
   const plain = await compressionRun(0);
@@ -348,6 +400,7 @@ export async function run(report: Report): Promise<void> {
     clients: DEFLATE_CLIENTS,
     blocks: DEFLATE_BLOCKS,
     compressionLevel: 1,
+    serverWorkers: workers,
     serverCpuMsPlain: round(plain.cpuMicros / 1000, 1),
     serverCpuMsDeflate: round(deflate.cpuMicros / 1000, 1),
   });

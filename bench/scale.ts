@@ -15,10 +15,11 @@
  * (`ready`: only the start of the memory part, spawn to `ready` with its stalls and the peak
  * RSS, no warm-up or steady window: about 15 s),
  * `SCALE_STEP_S` (window per step, default 12), `SCALE_STEPS` (comma list),
- * `SCALE_WORKERS` (load-tool processes, default 1), `SCALE_WARMUP_S` (default 20),
+ * `SCALE_WORKERS` (load-tool processes, default 1), `SCALE_SERVER_WORKERS` (the server's
+ * `--workers`, a comma list: one ramp each, e.g. `1,2`), `SCALE_WARMUP_S` (default 20),
  * `SCALE_STEADY_S` (default 30).
  */
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { runLoadTest, type LoadReport } from '../src/load/index.js';
 import { watchHealth } from '../src/load/health-watch.js';
 import { readProcMemory } from '../src/load/proc-status.js';
@@ -86,12 +87,21 @@ const P99_GOAL_MS = 50;
 /** Clients opened after the others in the bench's own process, whose latency decides a step. */
 const TAIL_CLIENTS = 20;
 
-async function maxClients(report: Report): Promise<void> {
+interface Ramp {
+  workers: number;
+  best: number;
+  bestAll: number;
+  held: number;
+  done: Step[];
+}
+
+/** One ramp of client counts against a server with `serverWorkers` processes (`--workers`). */
+async function ramp(serverWorkers: number): Promise<Ramp> {
   const stepMs = env('SCALE_STEP_S', 12) * 1000;
   const steps = (process.env.SCALE_STEPS ?? '10,500,1000,2000,3000,4000,5000,6000,8000,10000,12000,15000,20000').split(',').map(Number);
   const workers = env('SCALE_WORKERS', 1);
   const budgetMs = env('SCALE_BUDGET_S', 180) * 1000;
-  const s = await startSimServer({ sim: { profile: 'mainnet', coins: 10, seed: 1 }, simProcess: true });
+  const s = await startSimServer({ sim: { profile: 'mainnet', coins: 10, seed: 1 }, simProcess: true, server: serverWorkers > 1 ? { workers: serverWorkers } : undefined });
   try {
     await whenReady(s);
     const coins = (await (await fetch(`${s.httpUrl}/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"allMids"}' })).json()) as { [coin: string]: string };
@@ -124,9 +134,10 @@ async function maxClients(report: Report): Promise<void> {
           coins: names,
           durationMs: stepMs,
           workers,
-          serverPid: s.pid,
+          // One process: its /proc figures. Several: their sum, from the merged /metrics.
+          ...(serverWorkers > 1 ? {} : { serverPid: s.pid }),
         });
-        const step = { ...stepOf(r), attempt };
+        const step = { ...stepOf(r), attempt, serverWorkers, loadavg1: round(loadavg()[0]!, 2) };
         done.push(step);
         process.stderr.write(`scale: ${JSON.stringify(step)}\n`);
         clean = r.disconnects === 0 && r.connectFailures === 0 && step.errorFrames === 0 && r.open === n && r.tail?.disconnects === 0;
@@ -142,23 +153,57 @@ async function maxClients(report: Report): Promise<void> {
       if (!clean || p99 >= 1000) break;
       held = n;
     }
-    const last = [...done].reverse().find((d) => d.clients === best);
-    report({
-      bench: 'scale.max_clients',
-      value: best,
-      unit: 'clients',
-      goal: '>= 5000',
-      p99GoalMs: P99_GOAL_MS,
-      criterion: `p99 of ${TAIL_CLIENTS} tail clients (opened last, read by an otherwise idle process) under ${P99_GOAL_MS} ms, no client dropped, refused or sent an error`,
-      steps: done,
-      machine: machine(),
-    });
-    report({ bench: 'scale.max_clients_all_p99', value: bestAll, unit: 'clients', note: `p99 over every client (the load tool's own queueing included) under ${P99_GOAL_MS} ms` });
-    report({ bench: 'scale.clients_held_p99_1s', value: held, unit: 'clients', note: 'every client served (none dropped or refused), tail p99 under 1 s' });
-    if (done[0]) report({ bench: 'scale.latency_p99_few_clients_ms', value: done[0].tailP99 ?? Number.NaN, unit: 'ms', clients: done[0].clients });
-    if (last?.serverCpuMicrosPerFrame != null) report({ bench: 'scale.server_cpu_us_per_frame', value: last.serverCpuMicrosPerFrame, unit: 'µs', clients: best });
+    return { workers: serverWorkers, best, bestAll, held, done };
   } finally {
     await s.stop();
+  }
+}
+
+/**
+ * `SCALE_SERVER_WORKERS` (comma list, default `1`): the server's `--workers` for each ramp.
+ * The first ramp gives `scale.max_clients` and its companions; each further one
+ * `scale.max_clients_workers_<n>` with the p99 of every step beside the first ramp's.
+ */
+async function maxClients(report: Report): Promise<void> {
+  const counts = (process.env.SCALE_SERVER_WORKERS ?? '1').split(',').map(Number);
+  const ramps: Ramp[] = [];
+  for (const w of counts) ramps.push(await ramp(w));
+  const first = ramps[0]!;
+  const { best, bestAll, held, done } = first;
+  const last = [...done].reverse().find((d) => d.clients === best);
+  report({
+    bench: 'scale.max_clients',
+    value: best,
+    unit: 'clients',
+    goal: '>= 5000',
+    p99GoalMs: P99_GOAL_MS,
+    serverWorkers: first.workers,
+    criterion: `p99 of ${TAIL_CLIENTS} tail clients (opened last, read by an otherwise idle process) under ${P99_GOAL_MS} ms, no client dropped, refused or sent an error`,
+    steps: done,
+    machine: machine(),
+  });
+  report({ bench: 'scale.max_clients_all_p99', value: bestAll, unit: 'clients', serverWorkers: first.workers, note: `p99 over every client (the load tool's own queueing included) under ${P99_GOAL_MS} ms` });
+  report({ bench: 'scale.clients_held_p99_1s', value: held, unit: 'clients', serverWorkers: first.workers, note: 'every client served (none dropped or refused), tail p99 under 1 s' });
+  if (done[0]) report({ bench: 'scale.latency_p99_few_clients_ms', value: done[0].tailP99 ?? Number.NaN, unit: 'ms', clients: done[0].clients });
+  if (last?.serverCpuMicrosPerFrame != null) report({ bench: 'scale.server_cpu_us_per_frame', value: last.serverCpuMicrosPerFrame, unit: 'µs', clients: best });
+  for (const r of ramps.slice(1)) {
+    // Step by step beside the first ramp: the tail p99 with n workers and with the first's.
+    const byClients = r.done.map((d) => {
+      const base = [...first.done].reverse().find((b) => b.clients === d.clients);
+      return { clients: d.clients, tailP99: d.tailP99, p99: d.p99, serverCpuPercent: d.serverCpuPercent, [`tailP99With${first.workers}`]: base?.tailP99 ?? null, [`p99With${first.workers}`]: base?.p99 ?? null };
+    });
+    report({
+      bench: `scale.max_clients_workers_${r.workers}`,
+      value: r.best,
+      unit: 'clients',
+      goal: '>= 5000',
+      ...(first.best > 0 ? { ratio: round(r.best / first.best, 2) } : {}),
+      serverWorkers: r.workers,
+      comparedWith: { serverWorkers: first.workers, maxClients: first.best },
+      maxClientsAllP99: r.bestAll,
+      held: r.held,
+      steps: byClients,
+    });
   }
 }
 

@@ -83,6 +83,8 @@ async function spawnSimulator(dataDir: string, o: Partial<SimulatorOptions>): Pr
 export interface ServeOptions {
   /** `--stale-after` in seconds. Default serve's. */
   staleAfterS?: number;
+  /** `--workers`: server processes sharing the port. Default serve's (1). */
+  workers?: number;
 }
 
 export async function startSimServer(opts: {
@@ -101,6 +103,7 @@ export async function startSimServer(opts: {
   // The server exactly as users run it: `hl-orderbook serve`, JSON log lines on stdout.
   const args = ['serve', '--data-dir', dataDir, '--info-url', infoUrl, '--port', '0', '--wait', '--log-level', 'info'];
   if (opts.server?.staleAfterS !== undefined) args.push('--stale-after', String(opts.server.staleAfterS));
+  if (opts.server?.workers !== undefined) args.push('--workers', String(opts.server.workers));
   const spawnedAt = performance.now();
   const spawnedAtWall = Date.now();
   const child: ChildProcess = spawn(process.execPath, [...(opts.execArgv ?? []), compiled('src/cli/main.js'), ...args], {

@@ -37,6 +37,8 @@ export interface ServeConfig {
   maxClientUnsentBytes: number;
   /** All clients' unsent output together; beyond it the furthest behind are closed; default 1 GiB. */
   maxTotalUnsentBytes: number;
+  /** Processes serving the sockets (node:cluster); 1 = one process (default). */
+  workers: number;
 }
 
 interface OptionSpec {
@@ -126,6 +128,7 @@ export const DEFAULTS: ServeConfig = {
   snapshotDir: null,
   maxClientUnsentBytes: 64 * MIB,
   maxTotalUnsentBytes: 1024 * MIB,
+  workers: 1,
 };
 
 /** Every `serve` option, in `--help` order. */
@@ -143,6 +146,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'snapshotDir', flag: '--snapshot-dir <dir>', env: 'HL_ORDERBOOK_SNAPSHOT_DIR', description: 'where the node writes requested L4 snapshots', shown: 'hlob-snapshots next to the data dir', parse: text },
   { key: 'maxClientUnsentBytes', flag: '--max-client-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_CLIENT_UNSENT_MB', description: 'close a client with more unsent output (1008)', shown: '64', parse: mebibytes },
   { key: 'maxTotalUnsentBytes', flag: '--max-total-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_TOTAL_UNSENT_MB', description: 'bound on all unsent output; the furthest behind are closed first', shown: '1024', parse: mebibytes },
+  { key: 'workers', flag: '--workers <n>', env: 'HL_ORDERBOOK_WORKERS', description: 'processes sharing the port, each a full server (memory and block parsing x n; see docs/server.md)', shown: '1', parse: integer(1, 64) },
 ];
 
 /** Commander's attribute name for a flag (`--l2-heartbeat-ms <ms>` → `l2HeartbeatMs`). */

@@ -12,6 +12,9 @@ describe('resolveServeConfig', () => {
     const env = { HL_ORDERBOOK_PORT: '9001', HL_ORDERBOOK_HOST: '0.0.0.0', HL_ORDERBOOK_WAIT: 'true', HL_ORDERBOOK_DATA_DIR: '/data' };
     expect(resolveServeConfig({}, env)).toMatchObject({ port: 9001, host: '0.0.0.0', wait: true, dataDir: '/data' });
     expect(resolveServeConfig({ port: '9002' }, env)).toMatchObject({ port: 9002 });
+    expect(DEFAULTS.workers).toBe(1);
+    expect(resolveServeConfig({}, { HL_ORDERBOOK_WORKERS: '2' })).toMatchObject({ workers: 2 });
+    expect(resolveServeConfig({ workers: '3' }, { HL_ORDERBOOK_WORKERS: '2' })).toMatchObject({ workers: 3 });
   });
 
   it("accepts the Rust server's --address and --websocket-compression-level as aliases", () => {
@@ -25,6 +28,7 @@ describe('resolveServeConfig', () => {
     expect(() => resolveServeConfig({}, { HL_ORDERBOOK_COMPRESSION_LEVEL: '10' })).toThrow('HL_ORDERBOOK_COMPRESSION_LEVEL: expected an integer from 0 to 9, got "10"');
     expect(() => resolveServeConfig({ infoUrl: 'localhost:3001' }, {})).toThrow(/--info-url: expected an http\(s\) URL/);
     expect(() => resolveServeConfig({ logLevel: 'loud' }, {})).toThrow(/--log-level: expected one of/);
+    expect(() => resolveServeConfig({}, { HL_ORDERBOOK_WORKERS: '0' })).toThrow('HL_ORDERBOOK_WORKERS: expected an integer from 1 to 64, got "0"');
   });
 
   it("maps flags to commander's attribute names", () => {

@@ -3,7 +3,11 @@
  * a simulated node in this process when there is no node at all (`~/hl/data` does not
  * exist and no data dir was given). A node whose directories are incomplete is an error
  * naming what is missing and the node flags that create it, never fake books.
+ *
+ * `--workers n` (n > 1): this process becomes the primary of n workers (src/cluster/), each
+ * of which runs this same command and lands in `runServeWorker`.
  */
+import cluster from 'node:cluster';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +15,9 @@ import { Option, type Command } from 'commander';
 import { SERVE_OPTIONS, defaultNodeDataDir, resolveServeConfig, type ServeConfig } from '../config.js';
 import { ErrorCodes, HlobError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
+import { runServePrimary, type RunningPrimary } from '../cluster/primary.js';
+import { WORKER_ENV, type WorkerSettings } from '../cluster/messages.js';
+import { runServeWorker } from '../cluster/worker.js';
 import { startServer, type RunningServer } from '../server/index.js';
 import { startSimulator, type RunningSim } from '../sim/index.js';
 import { checkDataDir, createNodeFeed, describeMissing, type BookFeed } from '../state/index.js';
@@ -52,22 +59,39 @@ export interface RunningServe {
   stop(): Promise<void>;
 }
 
+/** The books' source, started: a node's data dir, or the simulated node (in this process). */
+export interface StartedSource {
+  kind: 'node' | 'simulated';
+  dataDir: string;
+  infoUrl: string;
+  sim: RunningSim | null;
+  /** Stop the simulated node and remove its files (nothing for a node). */
+  cleanup(): Promise<void>;
+}
+
+export async function startSource(config: ServeConfig, logger: Logger, home: string = homedir()): Promise<StartedSource> {
+  const source = await chooseSource(config, home);
+  if (source.kind === 'node') return { kind: 'node', dataDir: source.dataDir, infoUrl: config.infoUrl, sim: null, cleanup: async () => undefined };
+  const simDir = await mkdtemp(join(tmpdir(), 'hlob-sim-'));
+  const sim = await startSimulator({ dataDir: join(simDir, 'data'), infoPort: 0 });
+  logger.info({ dataDir: sim.dataDir, infoUrl: sim.infoUrl }, `no node data at ${defaultNodeDataDir(home)}: serving a simulated node (its files in ${sim.dataDir})`);
+  return {
+    kind: 'simulated',
+    dataDir: sim.dataDir,
+    infoUrl: sim.infoUrl,
+    sim,
+    async cleanup() {
+      await sim.stop();
+      await rm(simDir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Everything `serve` starts, without the process handling (signals, exit). */
 export async function runServe(config: ServeConfig, logger: Logger, home: string = homedir()): Promise<RunningServe> {
-  const source = await chooseSource(config, home);
-  let sim: RunningSim | null = null;
-  let simDir: string | null = null;
-  let dataDir: string;
-  let infoUrl = config.infoUrl;
-  if (source.kind === 'simulated') {
-    simDir = await mkdtemp(join(tmpdir(), 'hlob-sim-'));
-    sim = await startSimulator({ dataDir: join(simDir, 'data'), infoPort: 0 });
-    dataDir = sim.dataDir;
-    infoUrl = sim.infoUrl;
-    logger.info({ dataDir, infoUrl }, `no node data at ${defaultNodeDataDir(home)}: serving a simulated node (its files in ${dataDir})`);
-  } else {
-    dataDir = source.dataDir;
-  }
+  const started = await startSource(config, logger, home);
+  const { sim, dataDir, infoUrl } = started;
+  const source = { kind: started.kind };
   const feed = createNodeFeed({
     dataDir,
     infoUrl,
@@ -89,8 +113,7 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
   });
   const cleanup = async (): Promise<void> => {
     sim?.off('block', wake);
-    await sim?.stop();
-    if (simDir !== null) await rm(simDir, { recursive: true, force: true });
+    await started.cleanup();
   };
   let server: RunningServer;
   try {
@@ -133,6 +156,50 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
   };
 }
 
+export interface RunningCluster {
+  primary: RunningPrimary;
+  sim: RunningSim | null;
+  stop(): Promise<void>;
+}
+
+/** `serve --workers n` (n > 1), the primary's side: the source once, then n workers (src/cluster/). */
+export async function runServeCluster(config: ServeConfig, logger: Logger, home: string = homedir()): Promise<RunningCluster> {
+  const started = await startSource(config, logger, home);
+  const { sim } = started;
+  let primary: RunningPrimary;
+  try {
+    primary = await runServePrimary({
+      config,
+      logger,
+      dataDir: started.dataDir,
+      infoUrl: started.infoUrl,
+      source: started.kind,
+      onBlock:
+        sim === null
+          ? undefined
+          : (wake) => {
+              sim.on('block', wake);
+              return () => sim.off('block', wake);
+            },
+    });
+  } catch (err) {
+    await started.cleanup();
+    throw err;
+  }
+  let stopping: Promise<void> | null = null;
+  return {
+    primary,
+    sim,
+    stop() {
+      stopping ??= (async () => {
+        await primary.stop();
+        await started.cleanup();
+      })();
+      return stopping;
+    },
+  };
+}
+
 function describe(spec: (typeof SERVE_OPTIONS)[number]): string {
   return `${spec.description} (default: ${spec.shown ?? 'none'}; env ${spec.env})`;
 }
@@ -153,10 +220,17 @@ export function registerServe(program: Command): void {
       process.stderr.write(`hl-orderbook serve: ${(err as Error).message}\n`);
       process.exit(2);
     }
+    const settings = process.env[WORKER_ENV];
+    if (cluster.isWorker && settings !== undefined) {
+      // One of `--workers n`: the primary chose the source; it stops us.
+      const w = JSON.parse(settings) as WorkerSettings;
+      await runServeWorker(config, w, createLogger({ level: config.logLevel }).child({ worker: w.slot }));
+      return;
+    }
     const logger = createLogger({ level: config.logLevel });
-    let running: RunningServe;
+    let running: { stop(): Promise<void> };
     try {
-      running = await runServe(config, logger);
+      running = config.workers > 1 ? await runServeCluster(config, logger) : await runServe(config, logger);
     } catch (err) {
       logger.error({ code: (err as HlobError).code }, (err as Error).message);
       process.exitCode = 1;

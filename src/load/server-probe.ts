@@ -48,9 +48,11 @@ export function metricValue(text: string, name: string): number | null {
 }
 
 export function parseMetrics(text: string): ServerSample | null {
-  const cpu = metricValue(text, 'hlob_process_cpu_seconds_total');
+  // prom-client's default metrics keep their own `process_` after our prefix: the server
+  // exports `hlob_process_process_cpu_seconds_total`; the shorter name is kept for others.
+  const cpu = metricValue(text, 'hlob_process_process_cpu_seconds_total') ?? metricValue(text, 'hlob_process_cpu_seconds_total');
   if (cpu === null) return null;
-  return { cpuSeconds: cpu, rssBytes: metricValue(text, 'hlob_process_resident_memory_bytes') };
+  return { cpuSeconds: cpu, rssBytes: metricValue(text, 'hlob_process_process_resident_memory_bytes') ?? metricValue(text, 'hlob_process_resident_memory_bytes') };
 }
 
 export interface ServerProbe {

@@ -12,8 +12,11 @@ import type { InfoService } from './info.js';
 export const MAX_INFO_BODY = 64 * 1024;
 
 export interface HttpDeps {
-  health: () => Health;
+  /** `--workers`: the totals over every worker, asked of the primary. */
+  health: () => Health | Promise<Health>;
   info: InfoService;
+  /** Default: this process's registry. `--workers`: the primary's merge of every worker's. */
+  metrics?: () => Promise<{ contentType: string; text: string }>;
   logger?: Logger;
 }
 
@@ -51,12 +54,16 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
   }
   if (path === '/health' || path === '/ready') {
     if (method !== 'GET' && method !== 'HEAD') return notAllowed(res, 'GET');
-    const h = deps.health();
+    const h = await deps.health();
     const status = path === '/ready' && h.state !== 'ready' ? 503 : 200;
     return send(res, status, 'application/json', JSON.stringify(h));
   }
   if (path === '/metrics') {
     if (method !== 'GET' && method !== 'HEAD') return notAllowed(res, 'GET');
+    if (deps.metrics !== undefined) {
+      const m = await deps.metrics();
+      return send(res, 200, m.contentType, m.text);
+    }
     return send(res, 200, registry.contentType, await registry.metrics());
   }
   send(res, 404, 'text/plain; charset=utf-8', `not found: ${path}; endpoints: GET /ws (WebSocket), POST /info, GET /health, GET /ready, GET /metrics`);

@@ -53,6 +53,22 @@ export interface ServerOptions {
   logger?: Logger;
   /** Wall clock, ms; default `Date.now`. */
   now?: () => number;
+  /**
+   * One worker of `serve --workers n` (`src/cluster/`): `/health`, `/ready`, `/metrics` and
+   * `serverStatus` report every worker, not this one. Default: this process alone.
+   */
+  cluster?: ClusterHooks;
+}
+
+export interface ClusterHooks {
+  /** This worker's own health → the totals over every worker (asked of the primary). */
+  health(local: Health): Promise<Health>;
+  /** The same, from the last totals known (for `serverStatus`, computed synchronously). */
+  lastHealth(local: Health): Health;
+  /** Every worker's metrics merged. */
+  metrics(): Promise<{ contentType: string; text: string }>;
+  /** Log `listening` at debug (the primary logs it once every worker listens). Default false. */
+  quiet?: boolean;
 }
 
 export interface RunningServer {
@@ -63,7 +79,10 @@ export interface RunningServer {
   readonly url: string;
   /** `http://host:port`. */
   readonly httpUrl: string;
+  /** With `cluster`: the last totals known. */
   health(): Health;
+  /** This process's own health (with `cluster`: this worker's). */
+  localHealth(): Health;
   /** Close every socket with 1001, stop listening. */
   close(): Promise<void>;
 }
@@ -80,7 +99,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const sessions = new Set<ClientSession>();
   const stats = { subscriptions: 0 };
-  const health = (): Health => healthOf(feed, sessions.size, stats.subscriptions);
+  const localHealth = (): Health => healthOf(feed, sessions.size, stats.subscriptions);
+  const cluster = opts.cluster;
+  const health = cluster === undefined ? localHealth : (): Health => cluster.lastHealth(localHealth());
   const publisher = new Publisher({ feed, outbox, health: () => ({ ...health() }), l2HeartbeatMs: opts.l2HeartbeatMs, now: opts.now, logger });
   const info = new InfoService({ feed, publisher, infoUrl: opts.infoUrl ?? 'http://localhost:3001/info' });
   publisher.onBooksAvailable(() => {
@@ -116,7 +137,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
   });
 
-  const http: Server = createServer(httpHandler({ health, info, logger }));
+  const http: Server = createServer(
+    httpHandler(cluster === undefined ? { health, info, logger } : { health: () => cluster.health(localHealth()), metrics: () => cluster.metrics(), info, logger }),
+  );
   http.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/ws') {
@@ -140,7 +163,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const port = (http.address() as AddressInfo).port;
   const keepAlive = new KeepAlive(() => sessions, { intervalMs: opts.pingIntervalMs, timeoutMs: opts.idleTimeoutMs });
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  logger?.info({ url: `ws://${urlHost}:${port}/ws`, compressionLevel }, 'listening');
+  if (cluster?.quiet === true) logger?.debug({ url: `ws://${urlHost}:${port}/ws` }, 'worker listening');
+  else logger?.info({ url: `ws://${urlHost}:${port}/ws`, compressionLevel }, 'listening');
 
   let closing: Promise<void> | null = null;
   return {
@@ -149,6 +173,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     url: `ws://${urlHost}:${port}/ws`,
     httpUrl: `http://${urlHost}:${port}`,
     health,
+    localHealth,
     close() {
       closing ??= (async () => {
         keepAlive.stop();

@@ -68,6 +68,12 @@ export interface NodeFeedOptions {
   joiner?: BlockJoinerOptions;
   /** Clock, ms. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Where snapshots come from. Default: this feed's own requests to the info server
+   * (`infoUrl`, `snapshotDir`, with backoff). `--workers` passes one that asks the primary
+   * process, so that n workers make one request.
+   */
+  fetchSnapshot?: (signal: AbortSignal) => Promise<SnapshotFile>;
 }
 
 /** One coin waiting for a snapshot (state `degraded`). */
@@ -104,6 +110,7 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
   private readonly now: () => number;
   private readonly src: NodeBlockSource;
   private readonly snapshots: SnapshotSource;
+  private readonly fetchSnapshot: (signal: AbortSignal) => Promise<SnapshotFile>;
   private readonly staleAfterMs: number;
   private readonly maxCachedBytes: number;
   private readonly sliceMs: number;
@@ -151,11 +158,12 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
     });
     this.snapshots = new SnapshotSource({
       infoUrl: opts.infoUrl ?? DEFAULT_INFO_URL,
-      snapshotDir: opts.snapshotDir ?? join(dirname(resolve(opts.dataDir)), 'hlob-snapshots'),
+      snapshotDir: opts.snapshotDir ?? defaultSnapshotDir(opts.dataDir),
       timeoutMs: opts.snapshotTimeoutMs,
       backoff: opts.backoff,
       logger: this.logger,
     });
+    this.fetchSnapshot = opts.fetchSnapshot ?? ((signal) => this.snapshots.fetch(signal));
     this.src.on('block', (b) => this.onBlock(b));
     this.src.on('gap', (g) => this.onGap(g));
   }
@@ -357,7 +365,7 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
     const signal = this.abort.signal;
     let failures = 0;
     while (this.needsSnapshot()) {
-      const file = await this.snapshots.fetch(signal);
+      const file = await this.fetchSnapshot(signal);
       let ok = false;
       try {
         ok = this.base === 'starting' || this.base === 'resyncing' ? await this.installFull(file) : await this.installRepairs(file);
@@ -521,7 +529,7 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
   }
 
   private async validate(v: Validation): Promise<void> {
-    const file = await this.snapshots.fetch(this.abort.signal);
+    const file = await this.fetchSnapshot(this.abort.signal);
     let loaded: LoadedBooks;
     try {
       loaded = await this.load(file);
@@ -587,6 +595,11 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
     this.lastReported = key;
     this.emit('state', s);
   }
+}
+
+/** Where requested snapshots go unless told: `hlob-snapshots` next to the data dir. */
+export function defaultSnapshotDir(dataDir: string): string {
+  return join(dirname(resolve(dataDir)), 'hlob-snapshots');
 }
 
 export function createNodeFeed(opts: NodeFeedOptions): NodeFeed {

@@ -78,6 +78,40 @@ describe('the serve command', () => {
     expect(await exited).toBe(0);
   });
 
+  it('with --workers 2 on a machine without a node: the simulated node runs once (in the primary), both workers serve it, SIGTERM stops all with 1001 and exit 0', async () => {
+    const home = await emptyHome();
+    const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--workers', '2'], { env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    const logs: { msg: string; url?: string }[] = [];
+    const ready = new Promise<string>((resolve, reject) => {
+      let url = '';
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const m = JSON.parse(line) as { msg: string; url?: string };
+        logs.push(m);
+        if (m.msg === 'listening') url = m.url!;
+        if (m.msg === 'books ready') resolve(url);
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    const url = await ready;
+    expect(logs.filter((l) => /serving a simulated node/.test(l.msg))).toHaveLength(1);
+    const cs = [await TestClient.open(url), await TestClient.open(url)];
+    for (const c of cs) {
+      c.send({ method: 'subscribe', subscription: { type: 'l2Book', coin: 'BTC' } });
+      expect(((await c.channel('l2Book')).data as { coin: string }).coin).toBe('BTC');
+      await c.channel('l2Book');
+    }
+    const httpUrl = url.replace(/^ws/, 'http').replace(/\/ws$/, '');
+    const health = (await (await fetch(`${httpUrl}/health`)).json()) as { source: string; state: string; clients: number; workers: { clients: number }[] };
+    expect(health).toMatchObject({ source: 'simulated', state: 'ready', clients: 2 });
+    expect(health.workers.map((w) => w.clients)).toEqual([1, 1]);
+    expect(await (await fetch(`${httpUrl}/metrics`)).text()).toMatch(/^hlob_snapshot_requests_total\{result="ok"\} 1$/m);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    for (const c of cs) expect((await c.waitClosed()).code).toBe(1001);
+    expect(await exited).toBe(0);
+  });
+
   it('refuses a node data dir with missing directories, naming them and the node flags; exit 1', async () => {
     const home = await emptyHome();
     await mkdir(join(home, 'hl', 'data'), { recursive: true });
@@ -101,6 +135,6 @@ describe('the serve command', () => {
     const r = spawnSync(process.execPath, [MAIN, 'serve', '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     const help = r.stdout.replace(/\s+/g, ' ');
-    for (const s of ['--port <port>', 'default: 8000', 'HL_ORDERBOOK_PORT', '--address <host>', '--websocket-compression-level', 'default: 127.0.0.1', 'HL_ORDERBOOK_L2_HEARTBEAT_MS']) expect(help).toContain(s);
+    for (const s of ['--workers <n>', 'HL_ORDERBOOK_WORKERS', '--port <port>', 'default: 8000', 'HL_ORDERBOOK_PORT', '--address <host>', '--websocket-compression-level', 'default: 127.0.0.1', 'HL_ORDERBOOK_L2_HEARTBEAT_MS']) expect(help).toContain(s);
   });
 });

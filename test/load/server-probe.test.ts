@@ -22,6 +22,8 @@ describe('reading the server\'s CPU and memory', () => {
     expect(metricValue(text, 'hlob_process_cpu_seconds_total')).toBe(12.5);
     expect(parseMetrics(text)).toEqual({ cpuSeconds: 12.5, rssBytes: 1.5e8 });
     expect(parseMetrics('nothing 1\n')).toBeNull();
+    // What the server exports (prom-client's default names after our prefix).
+    expect(parseMetrics('hlob_process_process_cpu_seconds_total 3.5\nhlob_process_process_resident_memory_bytes 2e8\n')).toEqual({ cpuSeconds: 3.5, rssBytes: 2e8 });
   });
 
   it('finds /metrics on the WebSocket URL\'s host and port', () => {
