@@ -48,6 +48,11 @@ async function runGroup(group: string): Promise<void> {
     figures.push(line);
     process.stdout.write(JSON.stringify(line) + '\n');
   });
+  writeResults(group, figures);
+}
+
+/** bench/results/<group>.json: the figures of the latest run of a group. */
+export function writeResults(group: string, figures: Figure[]): void {
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, `${group}.json`), JSON.stringify({ group, at: new Date().toISOString(), figures }, null, 2) + '\n');
 }

@@ -174,13 +174,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.stderr.write('soak: --minutes must be a number from 0 to 120\n');
     process.exit(2);
   }
-  const { meets } = await import('./run.js');
+  const { meets, writeResults } = await import('./run.js');
   const r = await runSoak({ durationMs: minutes * 60_000, onProgress: (l) => process.stderr.write(`soak: ${l}\n`) });
   let failed = false;
-  for (const f of soakFigures(r)) {
+  const figures = soakFigures(r);
+  for (const f of figures) {
     f.met = f.goal === undefined ? undefined : meets(f.value, f.goal);
     if (f.met === false) failed = true;
     process.stdout.write(JSON.stringify(f) + '\n');
   }
+  writeResults('soak', figures);
   process.exitCode = failed ? 1 : 0;
 }
