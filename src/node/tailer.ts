@@ -5,12 +5,15 @@
  *
  * Wake-ups come from `fs.watch` (inotify: fast) plus a short poll, because watchers coalesce
  * and miss events. Directory and stat calls are async, reads of new bytes synchronous (see
- * `readAvailable`); one pump runs at a time and re-runs if woken meanwhile.
+ * `readNow`); one pump runs at a time and re-runs if woken meanwhile. A watcher's
+ * "changed" event for the current file reads the new bytes at once, without waiting for a
+ * pump still busy with its directory and stat calls (those would add their thread-pool round
+ * trips to a block's latency); anything else (a new file, a rename, no new bytes) wakes the pump.
  */
 import { EventEmitter } from 'node:events';
 import { readSync, watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ErrorCodes, HlobError } from '../errors.js';
 import { newestFile, nextFile, type HourlyFile } from './hourly.js';
 
@@ -100,6 +103,8 @@ export class Tailer extends EventEmitter<TailerEventMap> {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private watchers = new Map<string, FSWatcher>();
+  /** Set while `cur` is being closed and reopened: its descriptor must not be read meanwhile. */
+  private switching = false;
 
   constructor(opts: TailerOptions) {
     super();
@@ -184,7 +189,7 @@ export class Tailer extends EventEmitter<TailerEventMap> {
       this.atStart = false;
     }
     if (this.old !== undefined) {
-      await this.readAvailable(this.old);
+      this.readNow(this.old);
       if (this.now() >= this.oldUntil) {
         await this.closeFile(this.old);
         this.old = undefined;
@@ -193,7 +198,7 @@ export class Tailer extends EventEmitter<TailerEventMap> {
     // The current file can move on several times in one step when catching up.
     while (!this.stopped && this.cur !== undefined) {
       const cur = this.cur;
-      await this.readAvailable(cur);
+      this.readNow(cur);
       if (this.stopped) return;
       if (await this.checkReplaced(cur)) continue;
       const next = await nextFile(this.hourlyDir, cur.hourly);
@@ -202,7 +207,7 @@ export class Tailer extends EventEmitter<TailerEventMap> {
         return;
       }
       // Drain what the old file got meanwhile, then move on unless its last line is incomplete.
-      await this.readAvailable(cur);
+      this.readNow(cur);
       if (cur.partialBytes > 0) {
         this.nextSeenAt ??= this.now();
         if (this.now() - this.nextSeenAt < this.partialLineMs) return;
@@ -261,29 +266,19 @@ export class Tailer extends EventEmitter<TailerEventMap> {
     }
     if (!truncated && !replaced) return false;
     this.emit('warning', new HlobError(ErrorCodes.NODE_FILES, `${cur.hourly.path} was ${truncated ? `truncated (size ${mine.size} < offset ${cur.offset})` : 'replaced by another file'}: reading it again from the beginning`));
-    await this.closeFile(cur);
-    await this.openCurrent(cur.hourly, false);
+    this.switching = true;
+    try {
+      await this.closeFile(cur);
+      await this.openCurrent(cur.hourly, false);
+    } finally {
+      this.switching = false;
+    }
     return true;
   }
 
   private dropPartial(f: OpenFile): void {
     f.partial = [];
     f.partialBytes = 0;
-  }
-
-  /**
-   * Read `f` from its offset to the current end, emitting complete lines. Synchronous reads:
-   * what was just appended is in the page cache, and a read through the thread pool would add
-   * a round trip (~0.1–1 ms under load) to every block's latency, three streams a block.
-   */
-  private async readAvailable(f: OpenFile): Promise<void> {
-    while (!this.stopped) {
-      const bytesRead = readSync(f.fh.fd, this.buf, 0, this.buf.length, f.offset);
-      if (bytesRead === 0) return;
-      this.consume(f, bytesRead);
-      // A short read means we reached the end as of now; the next wake-up reads more.
-      if (bytesRead < this.buf.length) return;
-    }
   }
 
   private consume(f: OpenFile, n: number): void {
@@ -334,6 +329,49 @@ export class Tailer extends EventEmitter<TailerEventMap> {
     }
   }
 
+  /**
+   * A watcher's event. Bytes appended to the current file are read now (the fast path); a
+   * change that brought no bytes (a truncation?) or any other event goes to the pump.
+   */
+  private onWatch(dir: string, event: string, name: string | Buffer | null): void {
+    const cur = this.cur;
+    if (
+      event === 'change' &&
+      cur !== undefined &&
+      !this.switching &&
+      !this.stopped &&
+      typeof name === 'string' &&
+      name === basename(cur.hourly.path) &&
+      dir === join(this.hourlyDir, cur.hourly.date)
+    ) {
+      let read = 0;
+      try {
+        read = this.readNow(cur);
+      } catch (err) {
+        this.emit('warning', new HlobError(ErrorCodes.NODE_FILES, `reading ${cur.hourly.path}: ${(err as Error).message}`, { cause: err }));
+      }
+      if (read > 0) return;
+    }
+    this.wake();
+  }
+
+  /**
+   * Read `f` from its offset to the current end, emitting complete lines; the bytes read.
+   * Synchronous reads: what was just appended is in the page cache, and a read through the
+   * thread pool would add a round trip (~0.1–1 ms under load) to every block's latency,
+   * three streams a block. A short read means the end as of now; the next wake-up reads more.
+   */
+  private readNow(f: OpenFile): number {
+    const before = f.offset;
+    while (!this.stopped) {
+      const bytesRead = readSync(f.fh.fd, this.buf, 0, this.buf.length, f.offset);
+      if (bytesRead === 0) break;
+      this.consume(f, bytesRead);
+      if (bytesRead < this.buf.length) break;
+    }
+    return f.offset - before;
+  }
+
   /** Watch the hourly dir (new date folders) and the current date folder (appends, new hours). */
   private watchDirs(f: HourlyFile | undefined): void {
     if (!this.useWatch || this.stopped) return;
@@ -348,7 +386,7 @@ export class Tailer extends EventEmitter<TailerEventMap> {
     for (const dir of want) {
       if (this.watchers.has(dir)) continue;
       try {
-        const w = watch(dir, { persistent: false }, () => this.wake());
+        const w = watch(dir, { persistent: false }, (event, name) => this.onWatch(dir, event, name));
         w.on('error', () => {
           // The folder went away: forget the watcher; the poll looks again and re-watches.
           w.close();

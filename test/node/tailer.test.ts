@@ -204,4 +204,23 @@ describe('Tailer', { timeout: 10_000 }, () => {
     await until(1);
     expect(seen[0]!.line).toBe('polled');
   });
+
+  it('reads appends, a truncation and the next hour from the watchers alone (no poll)', async () => {
+    const dir = tempDir();
+    const f = file(dir, '20260505', 17);
+    writeFileSync(f, '');
+    const { until, seen, warnings } = await tail(dir, { pollMs: 3_600_000 });
+    appendFileSync(f, 'one\ntw');
+    await until(1);
+    appendFileSync(f, 'o\n');
+    await until(2);
+    // A truncation brings a change without new bytes: the pump looks at the file again.
+    truncateSync(f, 0);
+    appendFileSync(f, 'again\n');
+    await until(3);
+    writeFileSync(file(dir, '20260505', 18), 'next hour\n');
+    await until(4);
+    expect(seen.map((s) => s.line)).toEqual(['one', 'two', 'again', 'next hour']);
+    expect(warnings.map((w) => w.message).join('\n')).toMatch(/truncated/);
+  });
 });
