@@ -24,8 +24,13 @@ export interface LinePosition {
 }
 
 export interface TailerEventMap {
-  /** One complete line, without its newline. */
+  /** One complete line, without its newline (decoded as UTF-8). Not emitted with `bytes: true`. */
   line: [line: string, at: LinePosition];
+  /**
+   * With `bytes: true`, instead of `line`: one complete line's bytes, without its newline.
+   * Valid only during the call (often a view of the read buffer, which the next read reuses).
+   */
+  bytes: [bytes: Buffer, at: LinePosition];
   /** Started reading `file` at `offset`. */
   file: [file: string, offset: number];
   /** Something unusual but survivable (truncation, replacement, an oversized line…). */
@@ -58,6 +63,8 @@ export interface TailerOptions {
   now?: () => number;
   /** Watch the directories (on by default; the poll alone still works). */
   watch?: boolean;
+  /** Emit `bytes` events (the line undecoded, for a reader that decodes it its own way) instead of `line`. Default false. */
+  bytes?: boolean;
 }
 
 interface OpenFile {
@@ -92,6 +99,7 @@ export class Tailer extends EventEmitter<TailerEventMap> {
   private readonly maxLineBytes: number;
   private readonly now: () => number;
   private readonly useWatch: boolean;
+  private readonly emitBytes: boolean;
   private readonly buf: Buffer;
 
   private cur: OpenFile | undefined;
@@ -122,6 +130,7 @@ export class Tailer extends EventEmitter<TailerEventMap> {
     this.maxLineBytes = opts.maxLineBytes ?? 256 * 1024 * 1024;
     this.now = opts.now ?? Date.now;
     this.useWatch = opts.watch ?? true;
+    this.emitBytes = opts.bytes ?? false;
     this.buf = Buffer.allocUnsafe(opts.readBytes ?? 4 * 1024 * 1024);
   }
 
@@ -261,9 +270,12 @@ export class Tailer extends EventEmitter<TailerEventMap> {
    * path over from its beginning. True when it did.
    */
   private async checkReplaced(cur: OpenFile): Promise<boolean> {
+    // Compare with the offset from before the stat: a watcher may read new bytes while it
+    // runs (offsets only grow), and those must not read as a truncation.
+    const offset = cur.offset;
     const mine = await cur.fh.stat();
     let replaced = false;
-    const truncated = mine.size < cur.offset;
+    const truncated = mine.size < offset;
     if (!truncated) {
       try {
         const there = await stat(cur.hourly.path);
@@ -274,7 +286,7 @@ export class Tailer extends EventEmitter<TailerEventMap> {
       }
     }
     if (!truncated && !replaced) return false;
-    this.emit('warning', new HlobError(ErrorCodes.NODE_FILES, `${cur.hourly.path} was ${truncated ? `truncated (size ${mine.size} < offset ${cur.offset})` : 'replaced by another file'}: reading it again from the beginning`));
+    this.emit('warning', new HlobError(ErrorCodes.NODE_FILES, `${cur.hourly.path} was ${truncated ? `truncated (size ${mine.size} < offset ${offset})` : 'replaced by another file'}: reading it again from the beginning`));
     this.switching = true;
     try {
       await this.closeFile(cur);
@@ -325,20 +337,21 @@ export class Tailer extends EventEmitter<TailerEventMap> {
         f.partialBytes += n - pos;
         return;
       }
-      let line: string;
+      let bytes: Buffer;
       if (f.partialBytes > 0) {
         f.partial.push(buf.subarray(pos, end));
-        line = Buffer.concat(f.partial, f.partialBytes + (end - pos)).toString('utf8');
+        bytes = Buffer.concat(f.partial, f.partialBytes + (end - pos));
         this.dropPartial(f);
       } else {
-        line = buf.toString('utf8', pos, end);
+        bytes = buf.subarray(pos, end);
       }
       const at: LinePosition = { file: f.hourly.path, offset: f.lineStart };
       pos = end + 1;
       f.lineStart = base + pos;
-      if (line.length === 0) continue;
+      if (bytes.length === 0) continue;
       try {
-        this.emit('line', line, at);
+        if (this.emitBytes) this.emit('bytes', bytes, at);
+        else this.emit('line', bytes.toString('utf8'), at);
       } catch (err) {
         // A listener's failure must not lose the rest of this read (the offset already moved on).
         this.emit('warning', new HlobError(ErrorCodes.NODE_FILES, `${at.file} offset ${at.offset}: line listener failed: ${(err as Error).message}`, { cause: err }));

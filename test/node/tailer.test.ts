@@ -1,4 +1,5 @@
 import { appendFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HlobError } from '../../src/errors.js';
@@ -222,5 +223,43 @@ describe('Tailer', { timeout: 10_000 }, () => {
     await until(4);
     expect(seen.map((s) => s.line)).toEqual(['one', 'two', 'again', 'next hour']);
     expect(warnings.map((w) => w.message).join('\n')).toMatch(/truncated/);
+  });
+
+  it('does not take bytes a watcher read while it checked the file for a truncation as one', async () => {
+    const dir = tempDir();
+    const f = file(dir, '20260505', 17);
+    writeFileSync(f, '');
+    const { t, seen, until, warnings } = await tail(dir, { pollMs: 3_600_000 });
+    appendFileSync(f, 'a\n');
+    await until(1);
+    await t.settle();
+    // Hold the pump's next stat of the open file until the watcher has read more bytes.
+    const fh = (t as unknown as { cur: { fh: FileHandle } }).cur.fh;
+    const stat = fh.stat.bind(fh);
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let statted = (): void => undefined;
+    const sizeTaken = new Promise<void>((r) => (statted = r));
+    let stats = 0;
+    fh.stat = (async () => {
+      const st = await stat();
+      if (stats++ === 0) {
+        statted();
+        await held;
+      }
+      return st;
+    }) as typeof fh.stat;
+    t.wake();
+    await sizeTaken;
+    appendFileSync(f, 'b\n');
+    await until(2);
+    release();
+    await t.settle();
+    appendFileSync(f, 'c\n');
+    await until(3);
+    await t.settle();
+    expect(stats).toBeGreaterThan(0);
+    expect(seen.map((s) => s.line)).toEqual(['a', 'b', 'c']);
+    expect(warnings.map((w) => w.message)).toEqual([]);
   });
 });
