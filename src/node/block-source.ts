@@ -10,7 +10,7 @@ import { metrics } from '../metrics.js';
 import { checkDataDir, describeMissing, missingDirError, type MissingDir } from './data-dir.js';
 import { BlockJoiner, type BlockJoinerOptions, type Gap, type JoinedBlock } from './joiner.js';
 import { silentLogger, type Logger } from './logger.js';
-import { parseLine } from './parse.js';
+import { parseLine, scanStatusesBytes } from './parse.js';
 import { Tailer, type LinePosition, type TailerOptions } from './tailer.js';
 import { STREAMS, type StreamName } from './types.js';
 
@@ -81,13 +81,14 @@ export class NodeBlockSource extends EventEmitter<NodeBlockSourceEventMap> {
 
   private tail(stream: StreamName): Tailer {
     const dir = join(this.opts.dataDir, STREAMS[stream].dir);
-    const t = new Tailer({ ...this.opts.tailer, dir });
+    const t = new Tailer({ ...this.opts.tailer, dir, bytes: true });
     const skipped = metrics.skippedLines.labels(stream);
     const events = metrics.events.labels(stream);
-    t.on('line', (line, at) => {
+    t.on('bytes', (bytes, at) => {
       let env;
       try {
-        env = parseLine(stream, line);
+        // A statuses line (0.5 MB on a busy block) is decoded in pieces as it is scanned; the rest whole.
+        env = (stream === 'statuses' ? scanStatusesBytes(bytes) : undefined) ?? parseLine(stream, bytes.toString('utf8'));
       } catch (err) {
         skipped.inc();
         this.logger.warn({ file: at.file, offset: at.offset, err }, `skipped a line that is not a block: ${(err as Error).message}`);
@@ -95,7 +96,7 @@ export class NodeBlockSource extends EventEmitter<NodeBlockSourceEventMap> {
         return;
       }
       events.inc(env.events.length);
-      this.joiner.push(stream, env, line.length);
+      this.joiner.push(stream, env, bytes.length);
     });
     t.on('file', (file, offset) => this.logger.info({ stream, file, offset }, 'reading node file'));
     t.on('warning', (err) => this.logger.warn({ stream, err }, err.message));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RawStatus, statusCoin, statusesJson, statusOid } from '../../src/book/raw-status.js';
 import type { OrderStatusEvent } from '../../src/book/events.js';
-import { parseLine, scanStatusesLine } from '../../src/node/parse.js';
+import { parseLine, scanStatusesBytes, scanStatusesLine, STATUS_PIECE_BYTES } from '../../src/node/parse.js';
 import { startSimulator } from '../../src/sim/simulator.js';
 import { tempDir } from '../sim/helpers.js';
 import { FIXTURES, fixtureLines } from './files.js';
@@ -31,6 +31,15 @@ function expectSameAsFullParse(line: string): void {
   // The whole list serializes to the node's own bytes.
   expect(statusesJson(fast!.events)).toBe(JSON.stringify(full.events));
   expect(JSON.stringify(fast!.events)).toBe(JSON.stringify(full.events));
+  // The same from the line's bytes decoded in pieces (50 bytes: every event a piece of its own).
+  const shape = (es: OrderStatusEvent[]) => es.map((e) => [e.status, statusCoin(e), statusOid(e), e instanceof RawStatus]);
+  for (const pieceBytes of [STATUS_PIECE_BYTES, 1000, 50]) {
+    const cut = scanStatusesBytes(Buffer.from(line, 'utf8'), pieceBytes);
+    expect(cut, `the fast path took the line in pieces of ${pieceBytes} bytes`).toBeDefined();
+    expect({ ...cut!, events: [] }).toEqual({ ...fast!, events: [] });
+    expect(shape(cut!.events)).toEqual(shape(fast!.events));
+    expect(statusesJson(cut!.events)).toBe(JSON.stringify(full.events));
+  }
 }
 
 const hex = (n: number) => fc.stringMatching(new RegExp(`^0x[0-9a-f]{${n}}$`));
@@ -126,11 +135,17 @@ describe('scanStatusesLine (the fast path for statuses lines)', () => {
     expect(statusCoin(parseLine('statuses', quoted).events[0]!)).toBe('A"B');
     // An open status whose parsed fields disagree with the scan (here: an oid that is not a safe integer).
     expect(scanStatusesLine(line([{ ...ev, status: 'open', order: { ...ev.order, oid: 2 ** 60 } }]))).toBeUndefined();
+    // The same in pieces.
+    for (const bad of [line([{ ...rest, time }]), good.slice(0, -10), line([ev, noOrder]), quoted]) {
+      expect(scanStatusesBytes(Buffer.from(bad), 50)).toBeUndefined();
+    }
+    expect(scanStatusesBytes(Buffer.from(good), 50)).toBeDefined();
     // A bad block number is still reported by the full path.
     expect(() => parseLine('statuses', line([ev], -1))).toThrow(/block_number -1/);
   });
 
   it('keeps an empty block empty', () => {
     expect(scanStatusesLine(line([]))!.events).toEqual([]);
+    expect(scanStatusesBytes(Buffer.from(line([])), 10)!.events).toEqual([]);
   });
 });
