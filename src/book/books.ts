@@ -219,14 +219,12 @@ export class Books {
   private applyDiff(book: OrderBook, d: BookDiffEvent, cc: CoinChange, opened: Map<number, OrderStatusEvent>, blockTime: number): void {
     const rbd = d.raw_book_diff;
     if (rbd === 'remove') {
-      restingFor(book, d, 'remove');
-      book.removeOrder(d.oid);
+      book.removeResting(restingFor(book, d, 'remove'));
       return;
     }
     if (typeof rbd !== 'object' || rbd === null) reject(`unknown raw_book_diff ${JSON.stringify(rbd)}`);
     if ('update' in rbd) {
-      restingFor(book, d, 'update');
-      book.setSize(d.oid, parseUnits(rbd.update.newSz));
+      book.setRestingSize(restingFor(book, d, 'update'), parseUnits(rbd.update.newSz));
       return;
     }
     if (!('new' in rbd)) reject(`unknown raw_book_diff ${JSON.stringify(rbd)}`);

@@ -245,6 +245,11 @@ export class OrderBook {
   setSize(oid: number, sz: Units): RestingOrder {
     const o = this.orders.get(oid);
     if (o === undefined) throw desync(`update of oid ${oid}, which does not rest on ${this.coin}`);
+    return this.setRestingSize(o, sz);
+  }
+
+  /** Set the size of an order known to rest here (found with `resting`): no second lookup. */
+  setRestingSize(o: RestingOrder, sz: Units): RestingOrder {
     const old = o.sz;
     const lv = o.level;
     o.sz = sz;
@@ -263,6 +268,11 @@ export class OrderBook {
   removeOrder(oid: number): RestingOrder {
     const o = this.orders.get(oid);
     if (o === undefined) throw desync(`remove of oid ${oid}, which does not rest on ${this.coin}`);
+    return this.removeResting(o);
+  }
+
+  /** Take off an order known to rest here (found with `resting`): no second lookup. */
+  removeResting(o: RestingOrder): RestingOrder {
     const prev = o.prev;
     const lv = o.level;
     this.unlink(o);
