@@ -13,6 +13,7 @@ import { healthOf, type Health } from './health.js';
 import { httpHandler } from './http.js';
 import { InfoService } from './info.js';
 import { KeepAlive } from './keepalive.js';
+import { idleMinorGc } from './idle-gc.js';
 import { Outbox, Peer } from './outbox.js';
 import { Publisher } from './publisher.js';
 import { ClientSession, type SessionLimits } from './session.js';
@@ -96,6 +97,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     dropGraceMs: opts.dropGraceMs,
     compress: compressionLevel > 0,
     logger,
+    afterFlush: idleMinorGc(),
   });
   const sessions = new Set<ClientSession>();
   const stats = { subscriptions: 0 };

@@ -45,6 +45,8 @@ export interface OutboxOptions {
   logger?: Logger;
   /** Run a function in the next turn; default `setImmediate`. */
   schedule?: (fn: () => void) => void;
+  /** Called at the end of each flush (the server's idle-time GC check). */
+  afterFlush?: () => void;
 }
 
 type DropReason = 'slow_client' | 'server_unsent_bound' | 'timeout' | 'rate_limit' | 'shutdown';
@@ -56,6 +58,7 @@ export class Outbox {
   private readonly sendOpts: { binary: false; compress: boolean };
   private readonly logger: Logger | undefined;
   private readonly schedule: (fn: () => void) => void;
+  private readonly afterFlush: (() => void) | undefined;
   private pending: Peer[] = [];
   private flushScheduled = false;
   private readonly backlogged = new Set<Peer>();
@@ -69,6 +72,7 @@ export class Outbox {
     this.sendOpts = { binary: false, compress: opts.compress ?? false };
     this.logger = opts.logger;
     this.schedule = opts.schedule ?? setImmediate;
+    this.afterFlush = opts.afterFlush;
   }
 
   /** Work to do just before each flush (views computed once per turn). */
@@ -165,6 +169,7 @@ export class Outbox {
       }
     }
     if (this.backlogged.size > 0) this.checkBacklog();
+    this.afterFlush?.();
   }
 
   /** The wire bytes of a queue of payloads: each framed once per flush, equal queues concatenated once. */
