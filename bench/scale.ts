@@ -11,7 +11,7 @@
  *   server's own event-loop delay (`monitorEventLoopDelay`, via /metrics), then resident
  *   memory through a steady window after warm-up.
  *
- * Bounded: about 8 minutes in all (two ramps of clients, then memory). Environment knobs: `SCALE_ONLY=clients|memory|ready`
+ * Bounded: about 7-10 minutes in all (two ramps of clients, then memory). Environment knobs: `SCALE_ONLY=clients|memory|ready`
  * (`ready`: only the start of the memory part, spawn to `ready` with its stalls and the peak
  * RSS, no warm-up or steady window: about 15 s),
  * `SCALE_STEP_S` (window per step, default 12), `SCALE_STEPS` (comma list),
