@@ -10,7 +10,7 @@ import { metrics } from '../metrics.js';
 import { checkDataDir, describeMissing, missingDirError, type MissingDir } from './data-dir.js';
 import { BlockJoiner, type BlockJoinerOptions, type Gap, type JoinedBlock } from './joiner.js';
 import { silentLogger, type Logger } from './logger.js';
-import { parseLine, scanStatusesBytes } from './parse.js';
+import { parseLineBytes } from './parse.js';
 import { Tailer, type LinePosition, type TailerOptions } from './tailer.js';
 import { STREAMS, type StreamName } from './types.js';
 
@@ -87,8 +87,7 @@ export class NodeBlockSource extends EventEmitter<NodeBlockSourceEventMap> {
     t.on('bytes', (bytes, at) => {
       let env;
       try {
-        // A statuses line (0.5 MB on a busy block) is decoded in pieces as it is scanned; the rest whole.
-        env = (stream === 'statuses' ? scanStatusesBytes(bytes) : undefined) ?? parseLine(stream, bytes.toString('utf8'));
+        env = parseLineBytes(stream, bytes);
       } catch (err) {
         skipped.inc();
         this.logger.warn({ file: at.file, offset: at.offset, err }, `skipped a line that is not a block: ${(err as Error).message}`);

@@ -67,6 +67,24 @@ export function parseLine<S extends StreamName>(stream: S, line: string): BlockE
     const fast = scanStatusesLine(line);
     if (fast !== undefined) return fast as BlockEnvelope<StreamEvents[S]>;
   }
+  return parseJsonLine(stream, line);
+}
+
+/**
+ * `parseLine` of a line given as its bytes (the tailer's): a statuses line is decoded in
+ * pieces as it is scanned (`scanStatusesBytes`), anything else, or a statuses line the scan
+ * does not take, is decoded whole and parsed.
+ */
+export function parseLineBytes<S extends StreamName>(stream: S, bytes: Buffer): BlockEnvelope<StreamEvents[S]> {
+  if (stream === 'statuses') {
+    const fast = scanStatusesBytes(bytes);
+    if (fast !== undefined) return fast as BlockEnvelope<StreamEvents[S]>;
+  }
+  return parseJsonLine(stream, bytes.toString('utf8'));
+}
+
+/** The full path: `JSON.parse`, then the envelope and each event checked. */
+function parseJsonLine<S extends StreamName>(stream: S, line: string): BlockEnvelope<StreamEvents[S]> {
   let v: unknown;
   try {
     v = JSON.parse(line);
