@@ -66,6 +66,22 @@ function restingFor(book: OrderBook, d: BookDiffEvent, what: string): RestingOrd
   return o;
 }
 
+/**
+ * The resting order a `new` diff's `insertBefore` names (null when absent or null: the back
+ * of the level). It must rest on the diff's side at the diff's price; anything else means the
+ * book no longer matches the node's (node-data.md), so the diff is rejected like any other
+ * that cannot apply.
+ */
+function insertBeforeOf(book: OrderBook, d: BookDiffEvent, ib: unknown, px: number): RestingOrder | null {
+  if (ib === undefined || ib === null) return null;
+  if (typeof ib !== 'number' || !Number.isSafeInteger(ib)) reject(`new with insertBefore ${JSON.stringify(ib)}, not an oid`);
+  const o = book.resting(ib);
+  if (o === undefined) reject(`new before oid ${ib}, which does not rest`);
+  if (o.isBid !== (d.side === 'B')) reject(`new on side ${d.side} before oid ${ib}, which rests on the other side`);
+  if (o.level.px !== px) reject(`new at ${d.px} before oid ${ib}, which rests at ${o.level.pxStr}`);
+  return o;
+}
+
 export class Books {
   /** Last block applied (or the snapshot's height). */
   height: number;
@@ -232,13 +248,14 @@ export class Books {
     if (book.has(d.oid)) reject('new of an order that already rests');
     const px = parsePrice(d.px);
     const sz = parseUnits(rbd.new.sz);
+    const before = insertBeforeOf(book, d, rbd.new.insertBefore, px);
     const st = opened.get(d.oid);
     let template: NodeOrder;
     if (st === undefined) template = statuslessOrder(d, formatUnits(px), formatUnits(sz), blockTime);
     else if (st.status === 'triggered') template = triggeredOrder(st, blockTime);
     else template = st.order;
     if (template.oid !== d.oid) template = { ...template, oid: d.oid };
-    book.rest(d.user, template, px, sz, d.side === 'B');
+    book.rest(d.user, template, px, sz, d.side === 'B', before);
     if (st !== undefined) cc.bookStatuses.push(st);
   }
 

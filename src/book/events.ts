@@ -42,7 +42,12 @@ export interface OrderStatusEvent {
   order: NodeOrder;
 }
 
-export type RawBookDiff = { new: { sz: string } } | { update: { origSz: string; newSz: string } } | 'remove';
+/**
+ * `new.insertBefore` (since July 2026, ALO priority fees): the order joins its level
+ * immediately before the resting order with that oid (same coin, side and price) instead of
+ * at the back. Absent or null: the back.
+ */
+export type RawBookDiff = { new: { sz: string; insertBefore?: number | null } } | { update: { origSz: string; newSz: string } } | 'remove';
 
 /** One event of `node_raw_book_diffs_*`: what actually changes the book. */
 export interface BookDiffEvent {

@@ -16,7 +16,7 @@ import { aggregateSide, bucketPx, l2Spec, type L2Spec, type ViewReach } from './
 import { Aggregate, PriceLadder } from './price-ladder.js';
 import type { L2Level, L2Levels, L2Params } from './types.js';
 
-/** One price level: a FIFO of orders with its aggregates. */
+/** One price level: a FIFO of orders with its aggregates (an order may also join ahead of a given one: `insertBefore`). */
 export class Level extends Aggregate {
   head: RestingOrder | null = null;
   tail: RestingOrder | null = null;
@@ -208,10 +208,29 @@ export class OrderBook {
     return this.orders.get(oid);
   }
 
-  /** Rest an order at the back of its level (`limitPx`, `sz` are where and how much it rests). */
-  add(order: L4Order): void {
+  /**
+   * Rest an order at the back of its level (`limitPx`, `sz` are where and how much it rests),
+   * or immediately before the resting order `insertBefore` (which must rest at that level).
+   */
+  add(order: L4Order, insertBefore?: number | null): void {
     if (order.side !== 'B' && order.side !== 'A') throw desync(`oid ${order.oid} on ${this.coin} has side ${JSON.stringify(order.side)}, not "B" or "A"`);
-    this.rest(order.user, order, parsePrice(order.limitPx), parseUnits(order.sz), order.side === 'B');
+    const px = parsePrice(order.limitPx);
+    const isBid = order.side === 'B';
+    const before = insertBefore === undefined || insertBefore === null ? null : this.restingAt(insertBefore, isBid, px);
+    this.rest(order.user, order, px, parseUnits(order.sz), isBid, before);
+  }
+
+  /**
+   * The order `oid` if it rests on side `isBid` at `px` (the order an `insertBefore` names).
+   * Throws `HlobError` (`DESYNC`) naming what is wrong otherwise: the book no longer matches
+   * the node's.
+   */
+  restingAt(oid: number, isBid: boolean, px: number): RestingOrder {
+    const o = this.orders.get(oid);
+    if (o === undefined) throw desync(`insertBefore ${oid}, which does not rest on ${this.coin}`);
+    if (o.isBid !== isBid) throw desync(`insertBefore ${oid} on ${this.coin}: it rests on the other side`);
+    if (o.level.px !== px) throw desync(`insertBefore ${oid} on ${this.coin}: it rests at ${o.level.pxStr}, not ${formatUnits(px)}`);
+    return o;
   }
 
   updateSize(oid: number, sz: string): void {
@@ -223,15 +242,25 @@ export class OrderBook {
   }
 
   /**
-   * Rest an order given in parsed form. Throws `HlobError` (`DESYNC`) if the oid already
-   * rests. `template` supplies the node's other fields for L4 output.
+   * Rest an order given in parsed form: at the back of its level, or immediately before
+   * `before` (an order resting at that level, found with `restingAt`: `insertBefore`). Throws
+   * `HlobError` (`DESYNC`) if the oid already rests. `template` supplies the node's other
+   * fields for L4 output.
    */
-  rest(user: string, template: NodeOrder, px: number, sz: Units, isBid: boolean): RestingOrder {
+  rest(user: string, template: NodeOrder, px: number, sz: Units, isBid: boolean, before: RestingOrder | null = null): RestingOrder {
     const oid = template.oid;
     if (this.orders.has(oid)) throw desync(`oid ${oid} already rests on ${this.coin}`);
-    const lv = (isBid ? this.bids : this.asks).level(px);
+    let lv: Level;
+    if (before === null) lv = (isBid ? this.bids : this.asks).level(px);
+    else {
+      // Checked here too (cheap): a wrong `before` would corrupt another level's list.
+      if (before.isBid !== isBid || before.level.px !== px || this.orders.get(before.oid) !== before) {
+        throw desync(`insertBefore ${before.oid} on ${this.coin}: not resting at ${formatUnits(px)} on that side`);
+      }
+      lv = before.level;
+    }
     const o = new RestingOrder(oid, user, template, sz, lv, isBid);
-    this.link(o, lv);
+    this.link(o, lv, before);
     this.orders.set(oid, o);
     const t = this.txn;
     if (t !== null) {
@@ -284,13 +313,23 @@ export class OrderBook {
     return o;
   }
 
-  private link(o: RestingOrder, lv: Level): void {
-    const tail = lv.tail;
-    o.prev = tail;
-    o.next = null;
-    if (tail === null) lv.head = o;
-    else tail.next = o;
-    lv.tail = o;
+  /** Link `o` into `lv` at the back, or just before `before` (which is in `lv`), and count it. */
+  private link(o: RestingOrder, lv: Level, before: RestingOrder | null = null): void {
+    if (before === null) {
+      const tail = lv.tail;
+      o.prev = tail;
+      o.next = null;
+      if (tail === null) lv.head = o;
+      else tail.next = o;
+      lv.tail = o;
+    } else {
+      const prev = before.prev;
+      o.prev = prev;
+      o.next = before;
+      before.prev = o;
+      if (prev === null) lv.head = o;
+      else prev.next = o;
+    }
     lv.sz = addUnits(lv.sz, o.sz);
     lv.n++;
     lv.szCache = null;
@@ -557,6 +596,21 @@ function describe(user: string, oid: number, px: string, sz: string): string {
   return `oid ${oid} of ${user} at ${px} x ${sz}`;
 }
 
+/**
+ * When the expected order rests in the same level further back, the books differ only in
+ * queue order (what `insertBefore` decides): say so, since L2 sizes and counts then agree.
+ */
+function queueNote(book: OrderBook, got: RestingOrder, want: NodeOrder): string {
+  if (got.oid === want.oid) return '';
+  const w = book.resting(want.oid);
+  if (w === undefined || w.level !== got.level) return '';
+  let behind = 0;
+  let o: RestingOrder | null = got;
+  for (; o !== null && o !== w; o = o.next) behind++;
+  if (o === null) return ` (queue order within level ${got.level.pxStr} differs)`;
+  return ` (queue order within level ${got.level.pxStr}: oid ${want.oid} is ${behind} place(s) further back in the book)`;
+}
+
 function compareSide(book: OrderBook, side: Side, expected: readonly (readonly [string, NodeOrder])[]): string | null {
   const name = side === 'B' ? 'bid' : 'ask';
   const it = book.restingOrders(side);
@@ -576,7 +630,7 @@ function compareSide(book: OrderBook, side: Side, expected: readonly (readonly [
         same = false;
       }
     }
-    if (!same) return `${book.coin} ${name} #${i}: expected ${want}, book has ${got}`;
+    if (!same) return `${book.coin} ${name} #${i}: expected ${want}, book has ${got}${queueNote(book, o, order)}`;
     i++;
   }
   const r = it.next();

@@ -31,6 +31,11 @@ export function newDiff(user: string, oid: number, side: Side, px: string, sz: s
   return { user, oid, coin, side, px, raw_book_diff: { new: { sz } } };
 }
 
+/** A `new` that joins its level just ahead of the resting order `insertBefore` (ALO priority, node-data.md). */
+export function newDiffBefore(user: string, oid: number, side: Side, px: string, sz: string, insertBefore: number | null, coin = 'BTC'): BookDiffEvent {
+  return { user, oid, coin, side, px, raw_book_diff: { new: { sz, insertBefore } } };
+}
+
 export function updateDiff(user: string, oid: number, side: Side, px: string, origSz: string, newSz: string, coin = 'BTC'): BookDiffEvent {
   return { user, oid, coin, side, px, raw_book_diff: { update: { origSz, newSz } } };
 }

@@ -11,7 +11,6 @@ export interface ModelOrder {
   side: Side;
   px: bigint;
   sz: bigint;
-  seq: number;
   order: NodeOrder;
 }
 
@@ -36,24 +35,40 @@ export function bucket(px: bigint, side: Side, sigFigs: number | null, mantissa:
 
 export class NaiveBook {
   orders: ModelOrder[] = [];
-  private seq = 0;
 
   /** A copy whose orders can change without touching this one. */
   clone(): NaiveBook {
     const c = new NaiveBook();
     c.orders = this.orders.map((o) => ({ ...o }));
-    c.seq = this.seq;
     return c;
   }
 
-  /** Take another model's orders (in their time order) as this one's. */
+  /** Take another model's orders (in their queue order) as this one's. */
   replaceWith(other: NaiveBook): void {
-    this.orders = other.orders.map((o, i) => ({ ...o, seq: i }));
-    this.seq = this.orders.length;
+    this.orders = other.orders.map((o) => ({ ...o }));
   }
 
-  add(user: string, order: NodeOrder, px: string, sz: string): void {
-    this.orders.push({ oid: order.oid, user, side: order.side, px: toUnits(px), sz: toUnits(sz), seq: this.seq++, order });
+  /**
+   * At the back of its level, or (`insertBefore`) immediately before that order, which must
+   * rest on the same side at the same price: `orders` is kept in queue order, and a stable
+   * sort by price keeps it within each level.
+   */
+  add(user: string, order: NodeOrder, px: string, sz: string, insertBefore?: number | null): void {
+    const o: ModelOrder = { oid: order.oid, user, side: order.side, px: toUnits(px), sz: toUnits(sz), order };
+    if (insertBefore === undefined || insertBefore === null) {
+      this.orders.push(o);
+      return;
+    }
+    const at = this.orders.findIndex((x) => x.oid === insertBefore);
+    const target = this.orders[at];
+    if (target === undefined || target.side !== o.side || target.px !== o.px) throw new Error(`model: insertBefore ${insertBefore} does not rest at ${px} ${o.side}`);
+    this.orders.splice(at, 0, o);
+  }
+
+  /** The oids resting at one level, in queue order. */
+  levelOids(side: Side, px: string): number[] {
+    const p = toUnits(px);
+    return this.orders.filter((o) => o.side === side && o.px === p).map((o) => o.oid);
   }
   find(oid: number): ModelOrder | undefined {
     return this.orders.find((o) => o.oid === oid);
@@ -65,11 +80,11 @@ export class NaiveBook {
     this.orders = this.orders.filter((o) => o.oid !== oid);
   }
 
-  /** One side, best price first, then time priority. */
+  /** One side, best price first, then queue order (the stable sort keeps `orders`' order within a level). */
   sorted(side: Side): ModelOrder[] {
     return this.orders
       .filter((o) => o.side === side)
-      .sort((a, b) => (a.px === b.px ? a.seq - b.seq : (side === 'B' ? a.px > b.px : a.px < b.px) ? -1 : 1));
+      .sort((a, b) => (a.px === b.px ? 0 : (side === 'B' ? a.px > b.px : a.px < b.px) ? -1 : 1));
   }
 
   l2(sigFigs: number | null, mantissa: number | null, nLevels: number): L2Levels {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Books, OrderBook, type BookDiffEvent, type OrderStatusEvent, type Side } from '../../src/book/index.js';
 import { allL2Params, fromUnits, l4Keys, NaiveBook } from './naive-model.js';
-import { block, l4, newDiff, nodeOrder, removeDiff, updateDiff } from './helpers.js';
+import { block, l4, newDiff, newDiffBefore, nodeOrder, removeDiff, updateDiff } from './helpers.js';
 
 const COINS: readonly string[] = ['BTC', '@107'];
 const USERS = ['0xa', '0xb', '0xc'] as const;
@@ -18,11 +18,14 @@ const sizeUnits = fc.oneof(fc.bigInt({ min: 1n, max: 100_000_000_000_000_000_000
 
 type Op =
   | { kind: 'add'; coin: string; side: Side; px: string; sz: string; user: string }
+  | { kind: 'addBefore'; pick: number; sz: string; user: string }
   | { kind: 'update'; pick: number; sz: string }
   | { kind: 'remove'; pick: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('add' as const), coin: fc.constantFrom(...COINS), side: fc.constantFrom<Side>('B', 'A'), px: priceUnits.map(fromUnits), sz: sizeUnits.map(fromUnits), user: fc.constantFrom(...USERS) }) },
+  // insertBefore: a new order joins the level of a resting one, just ahead of it.
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('addBefore' as const), pick: fc.nat(), sz: sizeUnits.map(fromUnits), user: fc.constantFrom(...USERS) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('update' as const), pick: fc.nat(), sz: sizeUnits.map(fromUnits) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }) },
 );
@@ -55,7 +58,13 @@ describe('OrderBook against the naive model', () => {
           } else if (live.length > 0) {
             const k = o.pick % live.length;
             const { oid: target, coin } = live[k]!;
-            if (o.kind === 'update') {
+            if (o.kind === 'addBefore') {
+              const t = models.get(coin)!.find(target)!;
+              const order = l4(o.user, { oid, side: t.side, limitPx: fromUnits(t.px), sz: o.sz }, coin);
+              books.get(coin)!.add(order, target);
+              models.get(coin)!.add(o.user, order, fromUnits(t.px), o.sz, target);
+              live.push({ oid: oid++, coin });
+            } else if (o.kind === 'update') {
               books.get(coin)!.updateSize(target, o.sz);
               models.get(coin)!.update(target, o.sz);
             } else {
@@ -77,6 +86,7 @@ describe('OrderBook against the naive model', () => {
     const px = fc.constantFrom('100.0', '100.5', '101.0', '99.0', '98.0', '110.0', '90.0', '100.9', '99.9');
     const small: fc.Arbitrary<Op> = fc.oneof(
       { weight: 3, arbitrary: fc.record({ kind: fc.constant('add' as const), coin: fc.constant('BTC'), side: fc.constantFrom<Side>('B', 'A'), px, sz: fc.constantFrom('1.0', '2.0', '0.5'), user: fc.constant('0xa') }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('addBefore' as const), pick: fc.nat(), sz: fc.constantFrom('1.0', '0.5'), user: fc.constant('0xb') }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('update' as const), pick: fc.nat(), sz: fc.constantFrom('1.0', '3.0', '0.25') }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }) },
     );
@@ -95,7 +105,13 @@ describe('OrderBook against the naive model', () => {
             live.push(oid++);
           } else if (live.length > 0) {
             const k = o.pick % live.length;
-            if (o.kind === 'update') {
+            if (o.kind === 'addBefore') {
+              const t = model.find(live[k]!)!;
+              const order = l4(o.user, { oid, side: t.side, limitPx: fromUnits(t.px), sz: o.sz });
+              book.add(order, t.oid);
+              model.add(o.user, order, fromUnits(t.px), o.sz, t.oid);
+              live.push(oid++);
+            } else if (o.kind === 'update') {
               book.updateSize(live[k]!, o.sz);
               model.update(live[k]!, o.sz);
             } else {
@@ -133,13 +149,22 @@ describe('OrderBook against the naive model', () => {
   });
 });
 
-type DiffOp = { kind: 'new'; coin: string; side: Side; px: string; sz: string; withStatus: boolean } | { kind: 'update'; pick: number; sz: string } | { kind: 'remove'; pick: number } | { kind: 'bad'; coin: string; variant: number };
+type DiffOp =
+  | { kind: 'new'; coin: string; side: Side; px: string; sz: string; withStatus: boolean; explicitNull: boolean }
+  | { kind: 'newBefore'; pick: number; sz: string; withStatus: boolean }
+  | { kind: 'update'; pick: number; sz: string }
+  | { kind: 'remove'; pick: number }
+  | { kind: 'bad'; coin: string; variant: number };
 
 const diffOp: fc.Arbitrary<DiffOp> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('new' as const), coin: fc.constantFrom(...COINS), side: fc.constantFrom<Side>('B', 'A'), px: priceUnits.map(fromUnits), sz: sizeUnits.map(fromUnits), withStatus: fc.boolean() }) },
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('new' as const), coin: fc.constantFrom(...COINS), side: fc.constantFrom<Side>('B', 'A'), px: priceUnits.map(fromUnits), sz: sizeUnits.map(fromUnits), withStatus: fc.boolean(), explicitNull: fc.boolean() }) },
+  // insertBefore of a resting order (picked among those resting at that point of the block).
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('newBefore' as const), pick: fc.nat(), sz: sizeUnits.map(fromUnits), withStatus: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('update' as const), pick: fc.nat(), sz: sizeUnits.map(fromUnits) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('bad' as const), coin: fc.constantFrom(...COINS), variant: fc.nat(2) }) },
+  // 0-2: remove of nothing, new of a resting oid, update on the wrong side; 3-5: insertBefore
+  // naming no resting order, one on the other side, one at another price.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('bad' as const), coin: fc.constantFrom(...COINS), variant: fc.nat(5) }) },
 );
 
 describe('Books.applyBlock against the naive model', () => {
@@ -162,14 +187,27 @@ describe('Books.applyBlock against the naive model', () => {
             if (d.kind === 'new') {
               const order = nodeOrder({ oid, side: d.side, limitPx: d.px, sz: d.sz }, d.coin);
               if (d.withStatus) statuses.push({ time: '2026-05-05T17:39:13.024084407', user: '0xa', hash: null, builder: null, status: 'open', order });
-              diffs.push(newDiff('0xa', oid, d.side, d.px, d.sz, d.coin));
+              diffs.push(d.explicitNull ? newDiffBefore('0xa', oid, d.side, d.px, d.sz, null, d.coin) : newDiff('0xa', oid, d.side, d.px, d.sz, d.coin));
               if (!bad.has(d.coin)) scratch.get(d.coin)!.add('0xa', order, d.px, d.sz);
+              oid++;
+            } else if (d.kind === 'newBefore') {
+              const all = restingNow().filter(({ coin }) => !bad.has(coin));
+              if (all.length === 0) continue;
+              const { coin, o: t } = all[d.pick % all.length]!;
+              const px = fromUnits(t.px);
+              const order = nodeOrder({ oid, side: t.side, limitPx: px, sz: d.sz, tif: 'Alo' }, coin);
+              if (d.withStatus) statuses.push({ time: '2026-05-05T17:39:13.024084407', user: '0xb', hash: null, builder: null, status: 'open', order });
+              diffs.push(newDiffBefore('0xb', oid, t.side, px, d.sz, t.oid, coin));
+              scratch.get(coin)!.add('0xb', order, px, d.sz, t.oid);
               oid++;
             } else if (d.kind === 'bad') {
               const known = scratch.get(d.coin)!.orders[0];
               if (d.variant === 0 || known === undefined) diffs.push(removeDiff('0xa', 1e12 + oid, 'B', '1.0', d.coin));
               else if (d.variant === 1) diffs.push(newDiff(known.user, known.oid, known.side, fromUnits(known.px), '1.0', d.coin));
-              else diffs.push(updateDiff(known.user, known.oid, known.side === 'B' ? 'A' : 'B', fromUnits(known.px), '1.0', '2.0', d.coin));
+              else if (d.variant === 2) diffs.push(updateDiff(known.user, known.oid, known.side === 'B' ? 'A' : 'B', fromUnits(known.px), '1.0', '2.0', d.coin));
+              else if (d.variant === 3) diffs.push(newDiffBefore('0xa', oid++, known.side, fromUnits(known.px), '1.0', 1e12 + oid, d.coin));
+              else if (d.variant === 4) diffs.push(newDiffBefore('0xa', oid++, known.side === 'B' ? 'A' : 'B', fromUnits(known.px), '1.0', known.oid, d.coin));
+              else diffs.push(newDiffBefore('0xa', oid++, known.side, fromUnits(known.px + 1n), '1.0', known.oid, d.coin));
               bad.add(d.coin);
             } else {
               const all = restingNow().filter(({ coin }) => !bad.has(coin));
