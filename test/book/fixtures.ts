@@ -13,13 +13,13 @@ function gunzipText(path: string): string {
   return gunzipSync(readFileSync(path)).toString('utf8');
 }
 
-interface Envelope {
+export interface Envelope {
   block_time: string;
   block_number: number;
   events: unknown[];
 }
 
-function streamLines(fixture: string, stream: string): Envelope[] {
+export function streamLines(fixture: string, stream: string): Envelope[] {
   const base = join(FIXTURES, fixture, 'hl', 'data', stream, 'hourly');
   const out: Envelope[] = [];
   for (const day of readdirSync(base).sort()) {

@@ -34,18 +34,26 @@ export function bucket(px: bigint, side: Side, sigFigs: number | null, mantissa:
 }
 
 export class NaiveBook {
+  /** Every resting order in queue order (within a level; levels interleave freely). */
   orders: ModelOrder[] = [];
+  /** The same orders by oid (a lookup only: the real book's shape is not copied). */
+  private byOid = new Map<number, ModelOrder>();
 
   /** A copy whose orders can change without touching this one. */
   clone(): NaiveBook {
     const c = new NaiveBook();
-    c.orders = this.orders.map((o) => ({ ...o }));
+    c.setOrders(this.orders.map((o) => ({ ...o })));
     return c;
   }
 
   /** Take another model's orders (in their queue order) as this one's. */
   replaceWith(other: NaiveBook): void {
-    this.orders = other.orders.map((o) => ({ ...o }));
+    this.setOrders(other.orders.map((o) => ({ ...o })));
+  }
+
+  private setOrders(orders: ModelOrder[]): void {
+    this.orders = orders;
+    this.byOid = new Map(orders.map((o) => [o.oid, o]));
   }
 
   /**
@@ -55,29 +63,50 @@ export class NaiveBook {
    */
   add(user: string, order: NodeOrder, px: string, sz: string, insertBefore?: number | null): void {
     const o: ModelOrder = { oid: order.oid, user, side: order.side, px: toUnits(px), sz: toUnits(sz), order };
+    if (this.byOid.has(o.oid)) throw new Error(`model: oid ${o.oid} already rests`);
     if (insertBefore === undefined || insertBefore === null) {
       this.orders.push(o);
-      return;
+    } else {
+      const target = this.byOid.get(insertBefore);
+      if (target === undefined || target.side !== o.side || target.px !== o.px) throw new Error(`model: insertBefore ${insertBefore} does not rest at ${px} ${o.side}`);
+      this.orders.splice(this.orders.indexOf(target), 0, o);
     }
-    const at = this.orders.findIndex((x) => x.oid === insertBefore);
-    const target = this.orders[at];
-    if (target === undefined || target.side !== o.side || target.px !== o.px) throw new Error(`model: insertBefore ${insertBefore} does not rest at ${px} ${o.side}`);
-    this.orders.splice(at, 0, o);
+    this.byOid.set(o.oid, o);
   }
 
   /** The oids resting at one level, in queue order. */
   levelOids(side: Side, px: string): number[] {
-    const p = toUnits(px);
-    return this.orders.filter((o) => o.side === side && o.px === p).map((o) => o.oid);
+    return this.level(side, px).map((o) => o.oid);
   }
+
+  /** `[user, oid, px, sz]` per order of each of some levels of one side, in queue order, by price as given. */
+  levelKeys(side: Side, pxs: readonly string[]): Map<string, [string, number, string, string][]> {
+    const wanted = new Map(pxs.map((px) => [toUnits(px), px]));
+    const out = new Map<string, [string, number, string, string][]>(pxs.map((px) => [px, []]));
+    for (const o of this.orders) {
+      if (o.side !== side) continue;
+      const px = wanted.get(o.px);
+      if (px !== undefined) out.get(px)!.push([o.user, o.oid, fromUnits(o.px), fromUnits(o.sz)]);
+    }
+    return out;
+  }
+
+  private level(side: Side, px: string): ModelOrder[] {
+    const p = toUnits(px);
+    return this.orders.filter((o) => o.side === side && o.px === p);
+  }
+
   find(oid: number): ModelOrder | undefined {
-    return this.orders.find((o) => o.oid === oid);
+    return this.byOid.get(oid);
   }
   update(oid: number, sz: string): void {
     this.find(oid)!.sz = toUnits(sz);
   }
   remove(oid: number): void {
-    this.orders = this.orders.filter((o) => o.oid !== oid);
+    const o = this.byOid.get(oid);
+    if (o === undefined) return;
+    this.byOid.delete(oid);
+    this.orders.splice(this.orders.indexOf(o), 1);
   }
 
   /** One side, best price first, then queue order (the stable sort keeps `orders`' order within a level). */
