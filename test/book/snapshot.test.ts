@@ -32,7 +32,7 @@ describe('L4 snapshots', () => {
     const file: L4SnapshotFile = [10, [['BTC', [[bid(1, '100.0', '1.0'), bid(2, '100.0', '2.0')], [ask(3, '101.0', '1.0')]]]]];
     const books = Books.fromSnapshot(file);
     const swapped: L4SnapshotFile = [10, [['BTC', [[bid(2, '100.0', '2.0'), bid(1, '100.0', '1.0')], [ask(3, '101.0', '1.0')]]]]];
-    expect(books.compare(swapped)).toBe('BTC bid #0: expected oid 2 of 0xu at 100.0 x 2.0, book has oid 1 of 0xu at 100.0 x 1.0');
+    expect(books.compare(swapped)).toBe('BTC bid #0: expected oid 2 of 0xu at 100.0 x 2.0, book has oid 1 of 0xu at 100.0 x 1.0 (queue order within level 100.0: oid 2 is 1 place(s) further back in the book)');
     const resized: L4SnapshotFile = [10, [['BTC', [file[1][0]![1][0], [ask(3, '101.0', '1.5')]]]]];
     expect(books.compare(resized)).toMatch(/^BTC ask #0: expected oid 3 .* x 1\.5, book has .* x 1\.0$/);
     const fewer: L4SnapshotFile = [10, [['BTC', [[bid(1, '100.0', '1.0')], [ask(3, '101.0', '1.0')]]]]];
