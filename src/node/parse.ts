@@ -37,6 +37,8 @@ function eventProblem(stream: StreamName, e: unknown): string | undefined {
       return undefined;
     }
     case 'diffs': {
+      // Parsed whole by JSON.parse: every field, `new.insertBefore` included, reaches the
+      // engine and `l4Book` Updates as the node wrote it; the engine judges its value.
       if (!isObject(e)) return 'not an object';
       if (typeof e.coin !== 'string') return 'no coin';
       if (typeof e.oid !== 'number') return 'no numeric oid';

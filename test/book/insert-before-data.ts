@@ -8,7 +8,7 @@
  * named order really rests at that level when the diff comes.
  */
 import { Rng } from '../../src/sim/rng.js';
-import { nodeTimeMs, type Block, type BookDiffEvent, type L4SnapshotFile, type OrderStatusEvent } from '../../src/book/index.js';
+import { nodeTimeMs, type Block, type BookDiffEvent, type L4SnapshotFile, type NodeOrder, type OrderStatusEvent } from '../../src/book/index.js';
 import { NaiveBook } from './naive-model.js';
 import { loadSnapshot, MAIN, streamLines, type Envelope } from './fixtures.js';
 
@@ -37,15 +37,19 @@ export function modelOfSnapshot(snapshot: L4SnapshotFile, coin = 'BTC'): NaiveBo
   return model;
 }
 
-/** One diff applied to the model as node-data.md says (insertBefore included). */
-export function applyToModel(model: NaiveBook, d: BookDiffEvent, statuses: readonly OrderStatusEvent[]): void {
+/** One diff applied to the model as node-data.md says (insertBefore included); `orderOf` gives a new order's status fields. */
+export function applyToModel(model: NaiveBook, d: BookDiffEvent, orderOf: (oid: number) => NodeOrder | undefined): void {
   const r = d.raw_book_diff;
   if (r === 'remove') model.remove(d.oid);
   else if ('update' in r) model.update(d.oid, r.update.newSz);
-  else {
-    const order = statuses.find((s) => s.order.oid === d.oid)?.order;
-    model.add(d.user, { ...(order ?? ({} as never)), oid: d.oid, side: d.side }, d.px, r.new.sz, r.new.insertBefore);
-  }
+  else model.add(d.user, { ...(orderOf(d.oid) ?? ({} as never)), oid: d.oid, side: d.side }, d.px, r.new.sz, r.new.insertBefore);
+}
+
+/** One block's diffs of `coin` applied to the model, in order. */
+export function applyBlockToModel(model: NaiveBook, diffs: readonly BookDiffEvent[], statuses: readonly OrderStatusEvent[], coin = 'BTC'): void {
+  const orders = new Map<number, NodeOrder>();
+  for (const s of statuses) if (s.status === 'open' || s.status === 'triggered') orders.set(s.order.oid, s.order);
+  for (const d of diffs) if (d.coin === coin) applyToModel(model, d, (oid) => orders.get(oid));
 }
 
 /**
@@ -69,6 +73,8 @@ export function rewriteWithInsertBefore(seed: number, share = 0.5, nullShare = 0
   let nulls = 0;
   for (const s of statuses) {
     const sts = s.events as OrderStatusEvent[];
+    const orders = new Map<number, NodeOrder>();
+    for (const st of sts) if (st.status === 'open' || st.status === 'triggered') orders.set(st.order.oid, st.order);
     const env = diffsByHeight.get(s.block_number)!;
     const events: BookDiffEvent[] = [];
     for (const e of env.events as BookDiffEvent[]) {
@@ -76,7 +82,7 @@ export function rewriteWithInsertBefore(seed: number, share = 0.5, nullShare = 0
       const r = e.raw_book_diff;
       if (typeof r === 'object' && 'new' in r) {
         news++;
-        const tif = sts.find((st) => st.order.oid === e.oid)?.order.tif;
+        const tif = orders.get(e.oid)?.tif;
         const queue = e.coin === 'BTC' ? model.levelOids(e.side, e.px) : [];
         if (tif === 'Alo' && queue.length > 0 && rng.chance(share)) {
           d = { ...e, raw_book_diff: { new: { sz: r.new.sz, insertBefore: queue[rng.int(queue.length)]! } } };
@@ -86,7 +92,7 @@ export function rewriteWithInsertBefore(seed: number, share = 0.5, nullShare = 0
           nulls++;
         }
       }
-      if (d.coin === 'BTC') applyToModel(model, d, sts);
+      if (d.coin === 'BTC') applyToModel(model, d, (oid) => orders.get(oid));
       events.push(d);
     }
     outDiffs.push({ ...env, events });

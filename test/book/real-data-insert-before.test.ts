@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Books, formatUnits, parsePrice } from '../../src/book/index.js';
-import { applyToModel, modelOfSnapshot, rewriteWithInsertBefore } from './insert-before-data.js';
+import { applyBlockToModel, modelOfSnapshot, rewriteWithInsertBefore } from './insert-before-data.js';
 import { l4Keys } from './naive-model.js';
 import { loadBlocks, MAIN } from './fixtures.js';
 
@@ -34,7 +34,7 @@ describe('real mainnet data with insertBefore', () => {
     };
     for (const b of data.blocks) {
       expect(books.applyBlock(b).desyncs, `block ${b.height}`).toEqual([]);
-      for (const d of b.diffs) applyToModel(model, d, b.statuses);
+      applyBlockToModel(model, b.diffs, b.statuses);
       for (const side of ['B', 'A'] as const) {
         const touched = [...new Set(b.diffs.filter((d) => d.side === side).map((d) => formatUnits(parsePrice(d.px))))];
         for (const [px, want] of model.levelKeys(side, touched)) expect(levelKeys(side, px), `${side} ${px} after ${b.height}`).toEqual(want);
@@ -53,7 +53,7 @@ describe('real mainnet data with insertBefore', () => {
     for (const b of loadBlocks(MAIN)) plain.applyBlock(b);
     expect(plain.book('BTC')!.l2({ nLevels: 100 })).toEqual(btc.l2({ nLevels: 100 }));
     expect(plain.compare(final)).toMatch(/queue order within level/);
-  });
+  }, 120_000);
 
   it('rolls a block with insertBefore back exactly when a later diff of the coin cannot apply, then applies it whole', () => {
     const books = Books.fromSnapshot(data.snapshot);
@@ -68,5 +68,5 @@ describe('real mainnet data with insertBefore', () => {
     expect(JSON.stringify(books.book('BTC')!.l4())).toBe(before);
     // The same block again, whole (`only` skips the height check): it now applies.
     expect(books.applyBlock(b, { only: new Set(['BTC']) }).desyncs).toEqual([]);
-  });
+  }, 60_000);
 });

@@ -9,6 +9,10 @@
  * not apply (the replica has diverged) triggers a fresh snapshot by unsubscribing and
  * subscribing again. The server sends a fresh `Snapshot` after its own resync; it
  * replaces the replica like any other.
+ *
+ * A `new` diff's `insertBefore` (node-data.md) places the order just ahead of the named one,
+ * as on the server, so queue positions in the replica are the node's; a name that does not
+ * rest at that level is a divergence like any diff that does not apply.
  */
 import { Books, type BlockChange, type L2Level, type L2Levels, type L2Params, type L4Order, type L4SnapshotFile, type NodeOrder, type OrderBook } from '../../book/index.js';
 import { ErrorCodes, HlobError } from '../../errors.js';

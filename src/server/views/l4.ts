@@ -83,7 +83,11 @@ export class L4View extends View {
     return height >= this.since;
   }
 
-  /** One block's events of this coin: an Updates frame to the subscribers that have their Snapshot. */
+  /**
+   * One block's events of this coin: an Updates frame to the subscribers that have their
+   * Snapshot. `diffsJson` is the node's diffs as parsed, so a `new`'s `insertBefore` reaches
+   * replicas unchanged and they keep the node's queue order.
+   */
   publish(change: CoinChange, height: number, time: number, diffsJson: string, outbox: Outbox): void {
     const statuses = this.bookOnly ? change.bookStatuses : change.statuses;
     if (statuses.length === 0 && change.diffs.length === 0) return;
