@@ -5,6 +5,8 @@
  *   statusless order on a spot coin (special spot addresses);
  * - an `update`'s `origSz` equals the order's current size; an `update` or `remove` names a
  *   resting order (with its coin, side and price);
+ * - a `new` with `insertBefore` (ALO priority) names an order resting at that very level
+ *   (same coin, side and price), not the order itself;
  * - fills pair by `tid`: two per trade, same coin, price and size, one buyer and one seller,
  *   exactly one `crossed:true`;
  * - a `…Rejected` status produces no diff for its order in its block;
@@ -200,6 +202,7 @@ export class DataChecker {
           }
         }
         if (current) dv(`new diff for oid ${oid} (${coin}) but that order already rests`);
+        this.checkInsertBefore(dv, oid, raw.new.insertBefore, coin, side, px);
         let szc: string;
         try {
           szc = canonicalDecimal(sz);
@@ -264,6 +267,28 @@ export class DataChecker {
       if (a.coin !== b.coin || a.px !== b.px || a.sz !== b.sz) fv(`fills of tid ${tid} differ: ${String(a.coin)} ${String(a.sz)}@${String(a.px)} vs ${String(b.coin)} ${String(b.sz)}@${String(b.px)}`);
       if (!((a.side === 'B' && b.side === 'A') || (a.side === 'A' && b.side === 'B'))) fv(`fills of tid ${tid} are not one buyer and one seller (${String(a.side)}, ${String(b.side)})`);
       if ((a.crossed === true ? 1 : 0) + (b.crossed === true ? 1 : 0) !== 1) fv(`fills of tid ${tid}: exactly one must be the taker (crossed:true)`);
+    }
+  }
+
+  /** `insertBefore` absent or null (the back), or an oid resting at the new order's level. */
+  private checkInsertBefore(v: (m: string) => void, oid: number, ib: unknown, coin: string, side: string, px: string): void {
+    if (ib === undefined || ib === null) return;
+    if (typeof ib !== 'number' || !Number.isSafeInteger(ib)) {
+      v(`new diff for oid ${oid} (${coin}): insertBefore ${JSON.stringify(ib)} is not an oid`);
+      return;
+    }
+    if (ib === oid) {
+      v(`new diff for oid ${oid} (${coin}): insertBefore names the order itself`);
+      return;
+    }
+    const target = this.resting.get(ib);
+    if (target === undefined) {
+      // Without a snapshot, an order resting before the first block is unknown: accepted.
+      if (this.known || this.gone.has(ib)) v(`new diff for oid ${oid} (${coin} ${side} ${px}): insertBefore ${ib} names no resting order`);
+      return;
+    }
+    if (target.coin !== coin || target.side !== side || target.px !== px) {
+      v(`new diff for oid ${oid} (${coin} ${side} ${px}): insertBefore ${ib} rests as ${target.coin} ${target.side} ${target.px}, not at that level`);
     }
   }
 

@@ -2,7 +2,8 @@
  * One coin's book inside the simulator: resting orders with price-time priority, in integer
  * units (prices in ticks, sizes in lots). Levels of a side sit in an array sorted so that the
  * best level is last (cheap to reach and to pop); orders of a level form a doubly linked list
- * (time priority, O(1) removal from anywhere).
+ * (time priority, O(1) removal from anywhere, O(1) insertion ahead of any order for ALO
+ * priority, `insertBefore`).
  */
 
 export const BID = 0;
@@ -110,6 +111,18 @@ export class BookSide {
     level.count++;
   }
 
+  /** Link `order` into `target`'s level immediately ahead of it (`insertBefore`: ALO priority). */
+  insertBefore(order: RestingOrder, target: RestingOrder): void {
+    const level = target.level!;
+    order.level = level;
+    order.prev = target.prev;
+    order.next = target;
+    if (target.prev) target.prev.next = order;
+    else level.head = order;
+    target.prev = order;
+    level.count++;
+  }
+
   unlink(order: RestingOrder): void {
     const level = order.level!;
     if (order.prev) order.prev.next = order.next;
@@ -168,9 +181,16 @@ export class MatchingBook {
     return this.sides[ASK].bestPx();
   }
 
-  /** Rest an order at the back of its level. The caller guarantees it does not cross. */
-  rest(order: RestingOrder): void {
-    this.sides[order.side].append(order);
+  /**
+   * Rest an order at the back of its level, or immediately ahead of `before` (a resting order
+   * of the same side and price). The caller guarantees it does not cross.
+   */
+  rest(order: RestingOrder, before: RestingOrder | null = null): void {
+    if (before === null) this.sides[order.side].append(order);
+    else {
+      if (before.level === null || before.side !== order.side || before.px !== order.px) throw new Error(`insertBefore ${before.oid}: not resting at the order's side and price`);
+      this.sides[order.side].insertBefore(order, before);
+    }
     const list = order.kind === RestKind.Statusless ? this.statusless : this.regular;
     order.slot = list.length;
     list.push(order);

@@ -105,8 +105,9 @@ export function diffJson(user: string, oid: number, coinJson: string, side: 'B' 
   return `{"user":"${user}","oid":${oid},"coin":${coinJson},"side":"${side}","px":"${px}","raw_book_diff":${diff}}`;
 }
 
-export function newDiff(sz: string): string {
-  return `{"new":{"sz":"${sz}"}}`;
+/** A `new` raw diff; with `insertBefore`, the order joins its level just ahead of that resting oid. */
+export function newDiff(sz: string, insertBefore?: number): string {
+  return insertBefore === undefined ? `{"new":{"sz":"${sz}"}}` : `{"new":{"sz":"${sz}","insertBefore":${insertBefore}}}`;
 }
 
 export function updateDiff(origSz: string, newSz: string): string {

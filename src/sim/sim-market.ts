@@ -98,6 +98,12 @@ const ZERO_HASH = '0x' + '0'.repeat(64);
 const BUILDERS = ['0x64c0d5bb9b5b8c3d5b2c1d8d3e8c6d1f5b0a975f', '0xb84168cf3be63c6b8dad05ff5d755e97432ff80b'];
 
 const REJECT_ALO = 'badAloPxRejected';
+/**
+ * Share of Alo placements at a price that already holds orders which pay for priority (ALO
+ * priority fees, since July 2026): their `new` diff carries `insertBefore` and they join the
+ * level just ahead of a resting order (docs/simulator.md).
+ */
+export const ALO_PRIORITY_SHARE = 0.2;
 const A_KIND = { reject: 0, openOrCancel: 1, taker: 2, triggerPlace: 3, refresh: 4 } as const;
 
 export class SimMarket {
@@ -434,8 +440,24 @@ export class SimMarket {
     const oid = this.nextOid++;
     this.status(user, this.hash(), 'open', this.placedJson(c, side, px, lots, oid, tif, reduceOnly, cloid));
     const order = this.newOrder(oid, user, side, px, lots, this.ms, RestKind.Placed, tif, 'Limit', reduceOnly, false, cloid);
-    book.rest(order);
-    this.diff(c, order, newDiff(this.sz(c, lots)));
+    const ahead = tif === 'Alo' ? this.priorityTarget(book, side, px) : null;
+    book.rest(order, ahead);
+    this.diff(c, order, newDiff(this.sz(c, lots), ahead?.oid));
+  }
+
+  /**
+   * For an Alo order paying for priority (`ALO_PRIORITY_SHARE` of those joining a level that
+   * holds orders): the resting order it goes ahead of, anywhere in the queue but most often
+   * near its front (that is what the fee buys). Null: the back of the level.
+   */
+  private priorityTarget(book: MatchingBook, side: SideIx, px: number): RestingOrder | null {
+    const level = book.sides[side].level(px);
+    if (level === undefined || level.count === 0 || !this.rng.chance(ALO_PRIORITY_SHARE)) return null;
+    const u = this.rng.float();
+    let k = Math.floor(level.count * u * u);
+    let o = level.head!;
+    while (k-- > 0 && o.next !== null) o = o.next;
+    return o;
   }
 
   private cancel(c: CoinSpec, book: MatchingBook): void {

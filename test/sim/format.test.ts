@@ -99,6 +99,9 @@ describe('simulated files have the real node format', () => {
         real.set(k, into);
       }
     }
+    // Today's `new` form, which the recorded fixtures predate: node-data.md's example line
+    // (`{"new":{"sz":"1.5","insertBefore":405401002864}}`, ALO priority since July 2026).
+    real.get('diff.new')!.add({ user: '0x5eaac7c475b1fad85701f02c4e9e796a53f94bd5', oid: 405401002900, coin: 'BTC', side: 'B', px: '76471.0', raw_book_diff: { new: { sz: '1.5', insertBefore: 405401002864 } } });
     dir = tempDir();
     const running = await startSimulator({ dataDir: dir, infoPort: 0, speed: 'max', maxBlocks: 90, profile: 'mainnet', seed: 7, restingOrders: 5000, startTime: '2026-03-08T09:59:57' });
     coins = running.coins;
@@ -121,6 +124,8 @@ describe('simulated files have the real node format', () => {
       // Every field the real lines carry appears in ours, optional ones included.
       for (const path of want.types.keys()) expect(got!.types.has(path), `${kind} ${path}`).toBe(true);
     }
+    // Both forms of `new`: at the back, and ahead of a resting order.
+    expect([...sim.get('diff.new')!.keyOrders.get('$.raw_book_diff.new')!].sort()).toEqual(['sz', 'sz,insertBefore']);
   });
 
   it('writes every kind of status a node writes, trigger orders included', () => {
