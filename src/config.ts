@@ -27,6 +27,8 @@ export interface ServeConfig {
   validateEveryMin: number;
   /** State `stale` after this many seconds without a block; default 5. */
   staleAfterS: number;
+  /** A height every stream has moved past and still missing this long after is a gap (0: only the 8-block bound); default 500 ms. */
+  gapAfterMs: number;
   /** Default `info`. */
   logLevel: LogLevel;
   /** Wait for the node's directories to appear instead of failing; default false. */
@@ -123,6 +125,7 @@ export const DEFAULTS: ServeConfig = {
   l2HeartbeatMs: 5000,
   validateEveryMin: 0,
   staleAfterS: 5,
+  gapAfterMs: 500,
   logLevel: 'info',
   wait: false,
   snapshotDir: null,
@@ -141,6 +144,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'l2HeartbeatMs', flag: '--l2-heartbeat-ms <ms>', env: 'HL_ORDERBOOK_L2_HEARTBEAT_MS', description: 're-send an unchanged l2Book at least this often', shown: String(DEFAULTS.l2HeartbeatMs), parse: integer(100, 3_600_000) },
   { key: 'validateEveryMin', flag: '--validate-every <min>', env: 'HL_ORDERBOOK_VALIDATE_EVERY', description: "compare the books with a fresh node snapshot every N minutes (0: never)", shown: '0', parse: positiveNumber },
   { key: 'staleAfterS', flag: '--stale-after <s>', env: 'HL_ORDERBOOK_STALE_AFTER', description: 'state "stale" after this many seconds without a block', shown: String(DEFAULTS.staleAfterS), parse: aboveZero },
+  { key: 'gapAfterMs', flag: '--gap-after-ms <ms>', env: 'HL_ORDERBOOK_GAP_AFTER_MS', description: 'a block every stream has moved past, still missing this long after, is a gap (0: only after 8 blocks)', shown: String(DEFAULTS.gapAfterMs), parse: integer(0, 3_600_000) },
   { key: 'logLevel', flag: '--log-level <level>', env: 'HL_ORDERBOOK_LOG_LEVEL', description: LOG_LEVELS.join(', '), shown: DEFAULTS.logLevel, parse: logLevel },
   { key: 'wait', flag: '--wait', env: 'HL_ORDERBOOK_WAIT', description: "wait for the node's directories instead of failing", shown: 'false', parse: bool, boolean: true },
   { key: 'snapshotDir', flag: '--snapshot-dir <dir>', env: 'HL_ORDERBOOK_SNAPSHOT_DIR', description: 'where the node writes requested L4 snapshots', shown: 'hlob-snapshots next to the data dir', parse: text },

@@ -98,6 +98,7 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
     snapshotDir: config.snapshotDir ?? undefined,
     wait: config.wait,
     staleAfterMs: config.staleAfterS * 1000,
+    joiner: { gapAfterMs: config.gapAfterMs },
     validateEveryMs: config.validateEveryMin > 0 ? config.validateEveryMin * 60_000 : undefined,
     source: source.kind === 'simulated' ? 'simulated' : 'node',
     logger: logger.child({ part: 'ingest' }),
