@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, HlobError } from './errors.js';
+import { parseFaults } from './sim/faults.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -39,6 +40,8 @@ export interface ServeConfig {
   maxClientUnsentBytes: number;
   /** All clients' unsent output together; beyond it the furthest behind are closed; default 1 GiB. */
   maxTotalUnsentBytes: number;
+  /** Faults the embedded simulated node injects (`--faults` of `simulate`); null = none. */
+  simFaults: string | null;
   /** Processes serving the sockets (node:cluster); 1 = one process (default). */
   workers: number;
 }
@@ -112,6 +115,15 @@ function logLevel(raw: string, from: string): LogLevel {
   return raw as LogLevel;
 }
 
+function faultSpec(raw: string, from: string): string {
+  try {
+    parseFaults(raw);
+  } catch (err) {
+    throw new HlobError(ErrorCodes.CONFIG, `${from}: ${(err as Error).message}`);
+  }
+  return raw;
+}
+
 function mebibytes(raw: string, from: string): number {
   return Math.round(positiveNumber(raw, from) * MIB);
 }
@@ -132,6 +144,7 @@ export const DEFAULTS: ServeConfig = {
   maxClientUnsentBytes: 64 * MIB,
   maxTotalUnsentBytes: 1024 * MIB,
   workers: 1,
+  simFaults: null,
 };
 
 /** Every `serve` option, in `--help` order. */
@@ -151,6 +164,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'maxClientUnsentBytes', flag: '--max-client-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_CLIENT_UNSENT_MB', description: 'close a client with more unsent output (1008)', shown: '64', parse: mebibytes },
   { key: 'maxTotalUnsentBytes', flag: '--max-total-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_TOTAL_UNSENT_MB', description: 'bound on all unsent output; the furthest behind are closed first', shown: '1024', parse: mebibytes },
   { key: 'workers', flag: '--workers <n>', env: 'HL_ORDERBOOK_WORKERS', description: 'processes sharing the port, each a full server (memory and block parsing x n; see docs/server.md)', shown: '1', parse: integer(1, 64) },
+  { key: 'simFaults', flag: '--sim-faults <spec>', env: 'HL_ORDERBOOK_SIM_FAULTS', description: 'the simulated node (no node data) injects these faults, e.g. rate=0.002,snapshot-rate=0.3 (docs/simulator.md)', shown: 'none', parse: faultSpec },
 ];
 
 /** Commander's attribute name for a flag (`--l2-heartbeat-ms <ms>` → `l2HeartbeatMs`). */
