@@ -100,9 +100,8 @@ describe('the simulated node with faults', () => {
     expect(rest.flat().sort()).toEqual([1002, 1004, 1008]);
     const corrupted = STREAMS.flatMap((s) => all[s]!.filter((l) => l.startsWith('########')));
     expect(corrupted).toHaveLength(1);
-    const glued = STREAMS.flatMap((s) => all[s]!.filter((l) => heightOf(l) === 1007));
+    const glued = STREAMS.flatMap((s) => all[s]!.filter((l) => heightOf(l) === 1007 && l.indexOf('{"local_time"', 1) > 0));
     expect(glued).toHaveLength(1);
-    expect(glued[0]!.indexOf('{"local_time"', 1)).toBeGreaterThan(0);
   });
 
   it('fails a snapshot request, and answers another late with a snapshot taken when it was asked', async () => {
