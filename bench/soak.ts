@@ -6,6 +6,13 @@
  * dropped client, no socket error, no error line from the feed) and, once the simulator
  * stops, every book the server holds equals the simulator's.
  *
+ * With faults (`faults`, `npm run soak -- --faults <spec>`) the simulated node misbehaves as
+ * a real one does (src/sim/faults.ts): then also no client may see a wrong book (a few
+ * sockets keep `l4Book` replicas checked against the simulator's truth, book-check.ts) and
+ * the server's `/metrics` must count every full resync it logged. Faults stop 30 s before
+ * the end so that the last one has healed when the books are compared; warnings are then
+ * expected (each fault logs some), error lines are not.
+ *
  * `npm run soak` (30 minutes; `-- --minutes N` for another length). The 1-minute version
  * runs in `npm test` (test/load/soak.test.ts).
  */
@@ -15,6 +22,8 @@ import { runLoadTest, type LoadReport } from '../src/load/index.js';
 import { watchHealth } from '../src/load/health-watch.js';
 import { readProcMemory } from '../src/load/proc-status.js';
 import type { ProfileName } from '../src/sim/index.js';
+import { parseFaults, type FaultKind } from '../src/sim/faults.js';
+import { startBookCheck, type BookCheckReport } from './book-check.js';
 import type { Figure } from './run.js';
 import { serverSnapshot, startSimServer, waitForHeight } from './sim-server.js';
 
@@ -33,6 +42,8 @@ export interface SoakOptions {
   keepMinutes?: number;
   /** Default 1. */
   seed?: number;
+  /** Node faults to inject (a `--faults` spec), e.g. `rate=0.002,snapshot-rate=0.3`. Default none. */
+  faults?: string;
   /** Progress lines. Default none. */
   onProgress?: (line: string) => void;
 }
@@ -56,6 +67,17 @@ export interface SoakResult {
   errorLines: string[];
   /** Hour files rotated through (the simulated clock crosses an hour boundary). */
   crossedHour: boolean;
+  /** With faults: those injected, the clients' books checked, the repairs logged and counted. */
+  faults?: {
+    injected: Record<FaultKind, number>;
+    bookCheck: BookCheckReport;
+    /** "resyncing every coin" lines in the server's log. */
+    resyncsLogged: number;
+    /** `hlob_resyncs_total{kind="full"}` at the end. */
+    resyncsCounted: number;
+    /** `hlob_resyncs_total` of every kind, and the snapshot requests by result. */
+    metrics: Record<string, number>;
+  };
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -88,8 +110,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const hour = 3_600_000;
   const turnAt = Math.floor(Date.now() / hour) * hour;
   const startTime = turnAt - Math.round(opts.durationMs / 3);
+  // The plan is read live by the simulator: turned off before the end.
+  const faultPlan = opts.faults === undefined ? undefined : parseFaults(opts.faults);
   const s = await startSimServer({
-    sim: { profile: opts.profile ?? 'mainnet', seed: opts.seed ?? 1, keepMinutes: opts.keepMinutes ?? 1, startTime },
+    sim: { profile: opts.profile ?? 'mainnet', seed: opts.seed ?? 1, keepMinutes: opts.keepMinutes ?? 1, startTime, faults: faultPlan },
   });
   const sim = s.sim;
   if (!sim) throw new Error('the soak needs the simulator in this process');
@@ -107,6 +131,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
         if (m) rssMb.push(m.rssBytes / 1e6);
       });
     }, every);
+    // With faults, a few clients keep l4Book replicas checked against the truth.
+    const checked = coins.slice(0, 4);
+    const check = faultPlan === undefined ? undefined : startBookCheck(s.wsUrl, sim, checked);
     let load: LoadReport;
     try {
       load = await runLoadTest({
@@ -126,6 +153,19 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       clearInterval(sampler);
     }
 
+    let bookCheck: BookCheckReport | undefined;
+    if (faultPlan !== undefined) {
+      // No new fault from here; the last ones heal while the checked clients keep watching.
+      faultPlan.rate = 0;
+      faultPlan.snapshotRate = 0;
+      faultPlan.blocks.clear();
+      faultPlan.snapshots.clear();
+      progress('faults off: letting the last ones heal');
+      await new Promise((r) => setTimeout(r, 30_000));
+      await watchHealth({ url: `${s.httpUrl}/health`, signal: AbortSignal.timeout(120_000), untilReady: true });
+      bookCheck = check!.stop();
+    }
+
     // The end: the simulator stops; the server catches up; every book must match.
     await sim.stop();
     const height = sim.height();
@@ -139,6 +179,19 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     const errorLines = lines.filter((l) => l.level !== 'warn').map((l) => l.msg);
     const warnings = lines.filter((l) => l.level === 'warn').map((l) => l.msg);
     const errors = load.errorFrames + load.disconnects + load.socketErrors + load.connectFailures + errorLines.length;
+    let faults: SoakResult['faults'];
+    if (faultPlan !== undefined) {
+      const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
+      const metrics: Record<string, number> = {};
+      for (const m of text.matchAll(/^(hlob_(?:resyncs|snapshot_requests|skipped_lines|file_catchup_blocks)_total(?:\{[^}]*\})?) (\d+)$/gm)) metrics[m[1]!] = Number(m[2]);
+      faults = {
+        injected: sim.stats().faults!,
+        bookCheck: bookCheck!,
+        resyncsLogged: lines.filter((l) => l.msg.startsWith('resyncing every coin')).length,
+        resyncsCounted: metrics['hlob_resyncs_total{kind="full"}'] ?? 0,
+        metrics,
+      };
+    }
     return {
       minutes: opts.durationMs / 60_000,
       rssMb: rssMb.map((x) => Math.round(x * 10) / 10),
@@ -151,6 +204,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
       warnings,
       errorLines,
       crossedHour: height > 0 && startTime + opts.durationMs > turnAt,
+      faults,
     };
   } finally {
     await s.stop();
@@ -164,6 +218,12 @@ export function soakFigures(r: SoakResult): Figure[] {
     { bench: 'soak.rss_growth_pct', value: r.rssGrowthPct, unit: '%', goal: '< 10', rssMb: r.rssMb, ...extra },
     { bench: 'soak.errors', value: r.errors, unit: 'errors', goal: '<= 0', errorLines: r.errorLines.slice(0, 5), errorSamples: r.load.errorSamples, warnings: r.warnings.slice(0, 5) },
     { bench: 'soak.books_equal', value: r.booksEqual ? 1 : 0, unit: 'bool', goal: '>= 1', height: r.height, difference: r.difference },
+    ...(r.faults === undefined
+      ? []
+      : [
+          { bench: 'soak.wrong_books_seen', value: r.faults.bookCheck.mismatches, unit: 'checks', goal: '<= 0', checks: r.faults.bookCheck.checks, snapshots: r.faults.bookCheck.snapshots, samples: r.faults.bookCheck.samples, injected: r.faults.injected },
+          { bench: 'soak.repairs_uncounted', value: Math.abs(r.faults.resyncsLogged - r.faults.resyncsCounted), unit: 'resyncs', goal: '<= 0', logged: r.faults.resyncsLogged, counted: r.faults.resyncsCounted, metrics: r.faults.metrics },
+        ]),
   ];
 }
 
@@ -175,7 +235,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   const { meets, writeResults } = await import('./run.js');
-  const r = await runSoak({ durationMs: minutes * 60_000, onProgress: (l) => process.stderr.write(`soak: ${l}\n`) });
+  const f = process.argv.indexOf('--faults');
+  const faults = f > 0 ? process.argv[f + 1] : undefined;
+  if (faults !== undefined) parseFaults(faults);
+  const r = await runSoak({ durationMs: minutes * 60_000, faults, onProgress: (l) => process.stderr.write(`soak: ${l}\n`) });
   let failed = false;
   const figures = soakFigures(r);
   for (const f of figures) {

@@ -6,6 +6,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, HlobError } from './errors.js';
+import { parseFaults } from './sim/faults.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -27,6 +28,8 @@ export interface ServeConfig {
   validateEveryMin: number;
   /** State `stale` after this many seconds without a block; default 5. */
   staleAfterS: number;
+  /** A height every stream has moved past and still missing this long after is a gap (0: only the 8-block bound); default 500 ms. */
+  gapAfterMs: number;
   /** Default `info`. */
   logLevel: LogLevel;
   /** Wait for the node's directories to appear instead of failing; default false. */
@@ -37,6 +40,8 @@ export interface ServeConfig {
   maxClientUnsentBytes: number;
   /** All clients' unsent output together; beyond it the furthest behind are closed; default 1 GiB. */
   maxTotalUnsentBytes: number;
+  /** Faults the embedded simulated node injects (`--faults` of `simulate`); null = none. */
+  simFaults: string | null;
   /** Processes serving the sockets (node:cluster); 1 = one process (default). */
   workers: number;
 }
@@ -110,6 +115,15 @@ function logLevel(raw: string, from: string): LogLevel {
   return raw as LogLevel;
 }
 
+function faultSpec(raw: string, from: string): string {
+  try {
+    parseFaults(raw);
+  } catch (err) {
+    throw new HlobError(ErrorCodes.CONFIG, `${from}: ${(err as Error).message}`);
+  }
+  return raw;
+}
+
 function mebibytes(raw: string, from: string): number {
   return Math.round(positiveNumber(raw, from) * MIB);
 }
@@ -123,12 +137,14 @@ export const DEFAULTS: ServeConfig = {
   l2HeartbeatMs: 5000,
   validateEveryMin: 0,
   staleAfterS: 5,
+  gapAfterMs: 500,
   logLevel: 'info',
   wait: false,
   snapshotDir: null,
   maxClientUnsentBytes: 64 * MIB,
   maxTotalUnsentBytes: 1024 * MIB,
   workers: 1,
+  simFaults: null,
 };
 
 /** Every `serve` option, in `--help` order. */
@@ -141,12 +157,14 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'l2HeartbeatMs', flag: '--l2-heartbeat-ms <ms>', env: 'HL_ORDERBOOK_L2_HEARTBEAT_MS', description: 're-send an unchanged l2Book at least this often', shown: String(DEFAULTS.l2HeartbeatMs), parse: integer(100, 3_600_000) },
   { key: 'validateEveryMin', flag: '--validate-every <min>', env: 'HL_ORDERBOOK_VALIDATE_EVERY', description: "compare the books with a fresh node snapshot every N minutes (0: never)", shown: '0', parse: positiveNumber },
   { key: 'staleAfterS', flag: '--stale-after <s>', env: 'HL_ORDERBOOK_STALE_AFTER', description: 'state "stale" after this many seconds without a block', shown: String(DEFAULTS.staleAfterS), parse: aboveZero },
+  { key: 'gapAfterMs', flag: '--gap-after-ms <ms>', env: 'HL_ORDERBOOK_GAP_AFTER_MS', description: 'a block every stream has moved past, still missing this long after, is a gap (0: only after 8 blocks)', shown: String(DEFAULTS.gapAfterMs), parse: integer(0, 3_600_000) },
   { key: 'logLevel', flag: '--log-level <level>', env: 'HL_ORDERBOOK_LOG_LEVEL', description: LOG_LEVELS.join(', '), shown: DEFAULTS.logLevel, parse: logLevel },
   { key: 'wait', flag: '--wait', env: 'HL_ORDERBOOK_WAIT', description: "wait for the node's directories instead of failing", shown: 'false', parse: bool, boolean: true },
   { key: 'snapshotDir', flag: '--snapshot-dir <dir>', env: 'HL_ORDERBOOK_SNAPSHOT_DIR', description: 'where the node writes requested L4 snapshots', shown: 'hlob-snapshots next to the data dir', parse: text },
   { key: 'maxClientUnsentBytes', flag: '--max-client-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_CLIENT_UNSENT_MB', description: 'close a client with more unsent output (1008)', shown: '64', parse: mebibytes },
   { key: 'maxTotalUnsentBytes', flag: '--max-total-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_TOTAL_UNSENT_MB', description: 'bound on all unsent output; the furthest behind are closed first', shown: '1024', parse: mebibytes },
   { key: 'workers', flag: '--workers <n>', env: 'HL_ORDERBOOK_WORKERS', description: 'processes sharing the port, each a full server (memory and block parsing x n; see docs/server.md)', shown: '1', parse: integer(1, 64) },
+  { key: 'simFaults', flag: '--sim-faults <spec>', env: 'HL_ORDERBOOK_SIM_FAULTS', description: 'the simulated node (no node data) injects these faults, e.g. rate=0.002,snapshot-rate=0.3 (docs/simulator.md)', shown: 'none', parse: faultSpec },
 ];
 
 /** Commander's attribute name for a flag (`--l2-heartbeat-ms <ms>` → `l2HeartbeatMs`). */

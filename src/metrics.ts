@@ -21,6 +21,7 @@ export const metrics = {
   height: new Gauge({ name: 'hlob_height', help: 'Last applied block height', aggregator: 'min', registers: [registry] }),
   resyncs: new Counter({ name: 'hlob_resyncs_total', help: 'Full resyncs and per-coin repairs', labelNames: ['kind'] as const, registers: [registry] }),
   desyncs: new Counter({ name: 'hlob_desyncs_total', help: 'Diffs that could not apply', registers: [registry] }),
+  fileCatchUpBlocks: new Counter({ name: 'hlob_file_catchup_blocks_total', help: "Blocks read back from the node's files to bring a snapshot up to the cached blocks", aggregator: 'max', registers: [registry] }),
   snapshotRequests: new Counter({ name: 'hlob_snapshot_requests_total', help: 'L4 snapshot requests to the info server', labelNames: ['result'] as const, registers: [registry] }),
   clients: new Gauge({ name: 'hlob_clients', help: 'Open WebSocket connections', registers: [registry] }),
   subscriptions: new Gauge({ name: 'hlob_subscriptions', help: 'Active subscriptions', registers: [registry] }),

@@ -73,7 +73,7 @@ export async function startSource(config: ServeConfig, logger: Logger, home: str
   const source = await chooseSource(config, home);
   if (source.kind === 'node') return { kind: 'node', dataDir: source.dataDir, infoUrl: config.infoUrl, sim: null, cleanup: async () => undefined };
   const simDir = await mkdtemp(join(tmpdir(), 'hlob-sim-'));
-  const sim = await startSimulator({ dataDir: join(simDir, 'data'), infoPort: 0 });
+  const sim = await startSimulator({ dataDir: join(simDir, 'data'), infoPort: 0, faults: config.simFaults ?? undefined });
   logger.info({ dataDir: sim.dataDir, infoUrl: sim.infoUrl }, `no node data at ${defaultNodeDataDir(home)}: serving a simulated node (its files in ${sim.dataDir})`);
   return {
     kind: 'simulated',
@@ -98,6 +98,7 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
     snapshotDir: config.snapshotDir ?? undefined,
     wait: config.wait,
     staleAfterMs: config.staleAfterS * 1000,
+    joiner: { gapAfterMs: config.gapAfterMs },
     validateEveryMs: config.validateEveryMin > 0 ? config.validateEveryMin * 60_000 : undefined,
     source: source.kind === 'simulated' ? 'simulated' : 'node',
     logger: logger.child({ part: 'ingest' }),

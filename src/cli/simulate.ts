@@ -88,6 +88,7 @@ export function registerSimulateCommands(program: Command): void {
       .option('--keep-minutes <n>', 'delete closed hourly files older than this', num('--keep-minutes', 0, 1e9), 60)
       .option('--streaming', 'also write the _streaming layout', false)
       .option('--partial-writes', 'write lines in pieces, like a node with output buffering', false)
+      .option('--faults <spec>', 'inject node faults, e.g. rate=0.002,snapshot-rate=0.3 or skip@100,pause@300:10s,snapshot-late@2:20s (docs/simulator.md)')
       .option('--exit-when-done', 'exit after --max-blocks instead of keeping the info server up', false)
       .action(async (o: {
         dataDir: string;
@@ -104,6 +105,7 @@ export function registerSimulateCommands(program: Command): void {
         keepMinutes: number;
         streaming: boolean;
         partialWrites: boolean;
+        faults?: string;
         exitWhenDone: boolean;
       }) => {
         let sim: RunningSim;
@@ -123,13 +125,14 @@ export function registerSimulateCommands(program: Command): void {
             keepMinutes: o.keepMinutes,
             streaming: o.streaming,
             partialWrites: o.partialWrites,
+            faults: o.faults,
           });
         } catch (err) {
           if (err instanceof HlobError) fail('simulate', err.message);
           throw err;
         }
         process.stderr.write(
-          `hl-orderbook simulate: writing ${sim.dataDir} (profile ${o.profile}, ${o.coins} coins, ${o.restingOrders} resting orders, seed ${o.seed}, speed ${o.speed}); info server ${sim.infoUrl}\n`,
+          `hl-orderbook simulate: writing ${sim.dataDir} (profile ${o.profile}, ${o.coins} coins, ${o.restingOrders} resting orders, seed ${o.seed}, speed ${o.speed}${o.faults === undefined ? '' : `, faults ${o.faults}`}); info server ${sim.infoUrl}\n`,
         );
         await supervise('simulate', sim, o.exitWhenDone);
       }),

@@ -51,6 +51,7 @@ export async function runServeWorker(config: ServeConfig, settings: WorkerSettin
     snapshotDir: config.snapshotDir ?? undefined,
     wait: config.wait,
     staleAfterMs: config.staleAfterS * 1000,
+    joiner: { gapAfterMs: config.gapAfterMs },
     validateEveryMs: config.validateEveryMin > 0 ? config.validateEveryMin * 60_000 : undefined,
     source: settings.source,
     logger: logger.child({ part: 'ingest' }),

@@ -46,7 +46,8 @@ export class NodeBlockSource extends EventEmitter<NodeBlockSourceEventMap> {
   constructor(private readonly opts: NodeBlockSourceOptions) {
     super();
     this.logger = opts.logger ?? silentLogger;
-    this.joiner = new BlockJoiner(opts.joiner);
+    // Before a height is given up by time, read the files once more: its line may be there.
+    this.joiner = new BlockJoiner({ confirmGap: () => this.settle(), ...opts.joiner });
     this.joiner.on('block', (b) => this.emit('block', b));
     this.joiner.on('gap', (g) => this.emit('gap', g));
     this.joiner.on('dropped', (stream, height) => this.logger.debug({ stream, height }, 'dropped a line at or below a height already joined'));
@@ -65,6 +66,7 @@ export class NodeBlockSource extends EventEmitter<NodeBlockSourceEventMap> {
   }
 
   async stop(): Promise<void> {
+    this.joiner.close();
     await Promise.all(this.tailers.map((t) => t.stop()));
     this.tailers.length = 0;
   }

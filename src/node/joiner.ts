@@ -3,6 +3,13 @@
  * increasing heights. In by-block mode every block has a line in each stream (even with no
  * events), so a height that one stream skipped is a gap: reported, never stepped over
  * silently. Streams may run ahead of each other up to a bound; past it, a clear error.
+ *
+ * A missing height is a gap when a stream that lacks it has gone `reorderWindow` blocks past
+ * it, or when every stream has moved past it and it is still missing `gapAfterMs` later (and
+ * after the files were read again, `confirmGap`): a node that skips a block and then pauses
+ * (restarts, lags) must not leave the books waiting below the gap for the whole pause. Both
+ * bounds leave room for the one legitimate late line, a last write to the previous hour's
+ * file after the first lines of the next.
  */
 import { EventEmitter } from 'node:events';
 import { ErrorCodes, HlobError } from '../errors.js';
@@ -48,7 +55,38 @@ export interface BlockJoinerOptions {
   maxBufferedBytes?: number;
   /** Lines buffered in any one stream before giving up on the stream behind. Default 10,000. */
   maxBufferedBlocks?: number;
+  /**
+   * A height every stream has moved past but that is still missing this long after is a gap,
+   * however few blocks followed it. Default 500 ms: several polls of the files (100 ms
+   * each), so an hour's late last write is still waited for. 0 turns the bound off.
+   */
+  gapAfterMs?: number;
+  /**
+   * Called before a height is declared missing by time: resolve once the files have been
+   * read again (the late line may be on disk, not yet read). Default: none.
+   */
+  confirmGap?: () => Promise<void>;
+  /** Clock and timers for `gapAfterMs` (tests pass a fake). Default the real ones. */
+  clock?: JoinerClock;
 }
+
+/** What the joiner needs of time: a clock (ms) and one-shot timers. */
+export interface JoinerClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realClock: JoinerClock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    // A pending check must not keep a process alive that has nothing else to do.
+    t.unref();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 const NAMES = Object.keys(STREAMS) as StreamName[];
 
@@ -68,12 +106,20 @@ export class BlockJoiner extends EventEmitter<BlockJoinerEventMap> {
   /** The next height to join; undefined until every stream has delivered a line (and after a drop). */
   private expected: number | undefined;
   private bufferedBytes = 0;
+  private readonly gapAfterMs: number;
+  private readonly confirmGap: (() => Promise<void>) | undefined;
+  private readonly clock: JoinerClock;
+  /** The height every stream has moved past while it is missing, and since when. */
+  private overdue: { height: number; since: number; timer: unknown } | undefined;
 
   constructor(opts: BlockJoinerOptions = {}) {
     super();
     this.reorderWindow = opts.reorderWindow ?? 8;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 256 * 1024 * 1024;
     this.maxBufferedBlocks = opts.maxBufferedBlocks ?? 10_000;
+    this.gapAfterMs = opts.gapAfterMs ?? 500;
+    this.confirmGap = opts.confirmGap;
+    this.clock = opts.clock ?? realClock;
   }
 
   /** The next height to join, if known. */
@@ -105,6 +151,12 @@ export class BlockJoiner extends EventEmitter<BlockJoinerEventMap> {
     for (const s of NAMES) this.queues[s].clear();
     this.bufferedBytes = 0;
     this.expected = undefined;
+    this.unwatch();
+  }
+
+  /** Stop the timer of a pending time-bound check (the source stops). */
+  close(): void {
+    this.unwatch();
   }
 
   private drain(): void {
@@ -121,21 +173,64 @@ export class BlockJoiner extends EventEmitter<BlockJoinerEventMap> {
         fills.delete(e);
         this.bufferedBytes -= s.bytes + d.bytes + f.bytes;
         this.expected = e + 1;
+        if (this.overdue !== undefined) this.unwatch();
         const block: Block = { height: e, time: blockTimeMs(s.env.block_time), statuses: s.env.events, diffs: d.env.events, fills: f.env.events };
         this.emit('block', { block, bytes: s.bytes + d.bytes + f.bytes, lineBytes: { statuses: s.bytes, diffs: d.bytes, fills: f.bytes } });
         continue;
       }
       const lacking = NAMES.filter((n) => !this.queues[n].has(e));
       const movedOn = lacking.filter((n) => this.maxSeen[n] >= e + this.reorderWindow);
-      if (movedOn.length === 0) return;
-      for (const n of NAMES) this.dropBelow(n, e + 1);
-      this.expected = undefined;
-      const error = new HlobError(
-        ErrorCodes.HEIGHT_GAP,
+      if (movedOn.length === 0) {
+        this.watch(e);
+        return;
+      }
+      this.declare(
+        e,
+        movedOn,
         `block ${e} is missing from ${movedOn.map((n) => STREAMS[n].dir).join(', ')} (already at ${movedOn.map((n) => this.maxSeen[n]).join(', ')})`,
       );
-      this.emit('gap', { height: e, reason: 'missing', streams: movedOn, error });
     }
+  }
+
+  /** Give up on height `e`: drop what is below it, report the gap, go on with what follows. */
+  private declare(e: number, streams: StreamName[], message: string): void {
+    this.unwatch();
+    for (const n of NAMES) this.dropBelow(n, e + 1);
+    this.expected = undefined;
+    this.emit('gap', { height: e, reason: 'missing', streams, error: new HlobError(ErrorCodes.HEIGHT_GAP, message) });
+  }
+
+  /** Waiting for `e`: once every stream has moved past it, start the time bound. */
+  private watch(e: number): void {
+    if (this.overdue?.height === e) return;
+    this.unwatch();
+    if (this.gapAfterMs <= 0 || !NAMES.every((n) => this.maxSeen[n] > e)) return;
+    const since = this.clock.now();
+    this.overdue = { height: e, since, timer: this.clock.setTimeout(() => this.onOverdue(e), this.gapAfterMs) };
+  }
+
+  private unwatch(): void {
+    if (this.overdue === undefined) return;
+    this.clock.clearTimeout(this.overdue.timer);
+    this.overdue = undefined;
+  }
+
+  private onOverdue(e: number): void {
+    const o = this.overdue;
+    if (o === undefined || o.height !== e || this.expected !== e) return;
+    o.timer = undefined;
+    const check = (): void => {
+      if (this.overdue !== o || this.expected !== e) return; // joined (the late line came) or reset meanwhile
+      const waited = this.clock.now() - o.since;
+      const lacking = NAMES.filter((n) => !this.queues[n].has(e));
+      this.declare(e, lacking, `block ${e} is missing from ${lacking.map((n) => STREAMS[n].dir).join(', ')}: every stream moved past it ${Math.round(waited)} ms ago (already at ${lacking.map((n) => this.maxSeen[n]).join(', ')})`);
+      this.drain();
+    };
+    if (this.confirmGap === undefined) {
+      check();
+      return;
+    }
+    this.confirmGap().then(check, check);
   }
 
   /** Start joining at the first height every stream can still deliver. False while a stream has nothing. */

@@ -86,7 +86,9 @@ export class Publisher {
     this.logger = opts.logger;
     this.statusView = new ServerStatusView(opts.health);
     const st = this.feed.status();
-    this.time = st.time ?? this.now();
+    // Block time only, never the wall clock: until the feed has one no state frame goes out
+    // (nothing is available before the first snapshot, which brings its block's time).
+    this.time = st.time ?? 0;
     this.height = st.height ?? 0;
     this.feed.on('block', this.onBlockBound);
     this.feed.on('state', this.onStateBound);
@@ -269,6 +271,9 @@ export class Publisher {
 
   private onReset(coins: string[] | 'all', height: number): void {
     this.height = Math.max(this.height, height);
+    // A resync moves the books to another block: the frames that follow show its time.
+    const time = this.feed.status().time;
+    if (time !== null) this.time = time;
     if (!this.available) this.checkAvailable();
     const list = coins === 'all' ? [...this.byCoin.keys()] : coins;
     if (coins === 'all') this.snapshots.clear();

@@ -48,6 +48,8 @@ export interface BlockToWrite {
   localTime: (stream: StreamName) => string;
   /** Events per stream, in `STREAMS` order. */
   events: readonly [EventSink, EventSink, EventSink];
+  /** An injected fault (`--faults`, src/sim/faults.ts): lines left out, mangled or half-written. */
+  fault?: { omit: ReadonlySet<StreamName>; corrupt?: StreamName; half?: StreamName };
 }
 
 interface OpenFile {
@@ -73,7 +75,9 @@ export class BlockWriter {
         const events = block.events[i]!;
         const dir = byBlockDir(this.opts.dataDir, stream);
         const start = Buffer.from(envelopeStart(block.localTime(stream), block.blockTime, block.height));
-        await this.append(dir, date, hour, [start, events.bytes(), END]);
+        const fault = block.fault;
+        if (fault === undefined) await this.append(dir, date, hour, [start, events.bytes(), END]);
+        else if (!fault.omit.has(stream)) await this.append(dir, date, hour, [faulty(Buffer.concat([start, events.bytes(), END]), stream, fault)]);
         if (this.opts.streaming && events.count > 0) {
           const parts: Buffer[] = [];
           for (let e = 0; e < events.count; e++) {
@@ -159,6 +163,17 @@ export class BlockWriter {
 }
 
 const END = Buffer.from(ENVELOPE_END);
+
+/** A line as a fault leaves it: mangled at its start (it no longer parses), or its first half alone. */
+function faulty(line: Buffer, stream: StreamName, fault: NonNullable<BlockToWrite['fault']>): Buffer {
+  if (fault.corrupt === stream) {
+    const out = Buffer.from(line);
+    out.fill('#', 0, Math.min(24, out.length - 1));
+    return out;
+  }
+  if (fault.half === stream) return line.subarray(0, Math.floor(line.length / 2));
+  return line;
+}
 
 async function writeAll(handle: FileHandle, buf: Buffer): Promise<void> {
   let off = 0;

@@ -16,6 +16,7 @@ import { startInfoServer, type InfoServer } from './info-server.js';
 import { DEFAULT_COINS, buildMarket, metaResponse, spotMetaResponse, type CoinSpec } from './market.js';
 import { addNs, formatNodeTime, type NodeInstant } from './node-time.js';
 import { PROFILES, PROFILE_NAMES, blockPlan, type ProfileName } from './profiles.js';
+import { FaultInjector, parseFaults, type FaultKind, type FaultPlan } from './faults.js';
 import { Rng } from './rng.js';
 import { SimMarket } from './sim-market.js';
 import { writeSnapshotFile } from './snapshot-writer.js';
@@ -55,6 +56,11 @@ export interface SimulatorOptions {
   partialWrites?: boolean;
   /** Height of the first block. Default 1,000,000,000. */
   startHeight?: number;
+  /**
+   * Faults of a real node to inject (`--faults`): a spec string or a parsed plan, see
+   * `src/sim/faults.ts` and docs/simulator.md. Default none.
+   */
+  faults?: string | FaultPlan;
   /** Aborting stops the simulator like `stop()`. */
   signal?: AbortSignal;
   /** Time seam: epoch ms now, fractional. Default `performance.timeOrigin + performance.now()`. */
@@ -74,6 +80,8 @@ export interface SimStats {
   bytes: number;
   /** Orders resting now. */
   restingOrders: number;
+  /** Faults injected so far, by kind (only with `faults`). */
+  faults?: Record<FaultKind, number>;
 }
 
 export interface RunningSim {
@@ -227,10 +235,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     startMs: start.ms,
   });
   sim.warmSnapshotText();
+  const faults = options.faults === undefined ? undefined : new FaultInjector(typeof options.faults === 'string' ? parseFaults(options.faults) : options.faults, cfg.seed);
 
   // The port before the disk: failing there must leave no trace in the data directory.
   const info: InfoServer = await startInfoServer(cfg.infoPort, {
-    writeL4Snapshot: (outPath, includeHeight) => writeSnapshotFile(sim.capture(), outPath, includeHeight),
+    writeL4Snapshot: async (outPath, includeHeight) => {
+      const fault = faults?.forSnapshot();
+      if (fault?.fail === true) throw new HlobError(ErrorCodes.NODE_FILES, 'simulated fault: this snapshot request fails');
+      const captured = sim.capture();
+      // Late: taken when asked, written later, as a node that needs its 10-30 s.
+      if (fault !== undefined && fault.lateMs > 0) await sleep(fault.lateMs, abort.signal);
+      return writeSnapshotFile(captured, outPath, includeHeight);
+    },
     meta: (dex) => metaResponse(coins, dex),
     spotMeta: () => spotMetaResponse(coins),
   });
@@ -269,6 +285,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     let lastPruneMinute = -1;
     try {
       while (!abort.signal.aborted && stats.blocks < cfg.maxBlocks) {
+        const fault = faults?.forBlock(stats.blocks + 1);
+        if (fault !== undefined && fault.pauseMs > 0) {
+          await sleep(fault.pauseMs, abort.signal);
+          if (abort.signal.aborted) break;
+        }
         // Mainnet blocks come 52–153 ms apart at 14.6/s: ±25 % around the mean here.
         const gapNs = Math.round(meanGapNs * (0.75 + 0.5 * timing.float()));
         const localDelayNs = 250_000_000 + timing.int(150_000_000);
@@ -312,6 +333,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           blockMs: blockTime.ms,
           localTime: localTime as (s: StreamName) => string,
           events: [block.statuses, block.diffs, block.fills],
+          fault,
         });
         written = block.height;
         stats.blocks++;
@@ -340,7 +362,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     coins,
     height: () => written,
     snapshot: () => sim.snapshot(),
-    stats: () => ({ ...stats, bytes: writer.bytes, restingOrders: sim.restingCount }),
+    stats: () => ({ ...stats, bytes: writer.bytes, restingOrders: sim.restingCount, ...(faults === undefined ? {} : { faults: { ...faults.counts } }) }),
     emitter,
     abort,
     done: run(),

@@ -30,6 +30,7 @@ import { backoffMs, type BackoffOptions } from '../node/backoff.js';
 import { NodeBlockSource } from '../node/block-source.js';
 import type { BlockJoinerOptions, Gap, JoinedBlock } from '../node/joiner.js';
 import { silentLogger, type Logger } from '../node/logger.js';
+import { blocksFromFiles } from '../node/file-range.js';
 import { DEFAULT_INFO_URL, SnapshotSource, type SnapshotFile } from '../node/snapshot.js';
 import type { TailerOptions } from '../node/tailer.js';
 import { BlockCache, compactBlock } from './block-cache.js';
@@ -92,6 +93,12 @@ interface Repair {
 interface Validation {
   books: Books | undefined;
   cache: BlockCache;
+}
+
+/** A height reached while catching up, and its block time when a block showed it. */
+interface Reached {
+  height: number;
+  time: number | undefined;
 }
 
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -242,8 +249,12 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
         this.ensureSnapshotJob();
         return;
       }
-      // Loaded from a snapshot ahead of the files: skip what it already holds.
-      if (block.height <= this.catchUpTo) return;
+      // Loaded from a snapshot ahead of the files: skip what it already holds (the block at
+      // its height gives the books' block time).
+      if (block.height <= this.catchUpTo) {
+        if (block.height === this.catchUpTo) this.lastTime = block.time;
+        return;
+      }
       if (block.height !== this.catchUpTo + 1) {
         this.resync(new HlobError(ErrorCodes.HEIGHT_GAP, `block ${block.height} after a snapshot at ${this.catchUpTo}`), block.height);
         this.onBlock(jb);
@@ -391,47 +402,83 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
 
   /**
    * Replay `cache` on `books` (at `from`) until the cache is empty, yielding now and then;
-   * blocks arriving meanwhile are cached and replayed too. Returns the height reached.
+   * blocks arriving meanwhile are cached and replayed too. Returns the height reached and
+   * its block time when a cached block showed it.
    */
-  private async replay(books: Books, from: number, cache: BlockCache, only?: ReadonlySet<string>): Promise<number> {
+  private async replay(books: Books, from: number, cache: BlockCache, only?: ReadonlySet<string>, fromTime?: number): Promise<Reached> {
     let h = from;
+    let time = fromTime;
     let t0 = performance.now();
     for (let b: Block | undefined; (b = cache.shift()) !== undefined; ) {
-      if (b.height <= h) continue;
+      if (b.height <= h) {
+        if (b.height === h) time = b.time;
+        continue;
+      }
       if (b.height !== h + 1) throw new Unusable(`block ${h + 1} is not cached (next cached: ${b.height})`);
       const change = books.applyBlock(b, only === undefined ? undefined : { only });
       if (change.desyncs.length > 0) throw new Unusable(`replaying on the snapshot: ${change.desyncs[0]!.message}`);
       h = b.height;
+      time = b.time;
       if (performance.now() - t0 >= this.sliceMs) {
         await yieldToLoop();
         this.abort.signal.throwIfAborted();
         t0 = performance.now();
       }
     }
-    return h;
+    return { height: h, time };
   }
 
-  /** Starting or resyncing: every coin from the snapshot, then the cached blocks above it. */
+  /**
+   * Bring `books` (at `from`) up to `to` with the blocks read back from the node's files
+   * (this hour's and the previous hour's): a snapshot older than the first cached block is
+   * caught up from disk instead of asking the node for another. `Unusable` when the files
+   * no longer hold a height or a block does not apply.
+   */
+  private async catchUpFromFiles(books: Books, from: number, to: number, only?: ReadonlySet<string>): Promise<Reached> {
+    const t0 = performance.now();
+    let reached: Reached = { height: from, time: undefined };
+    let slice = performance.now();
+    try {
+      for await (const b of blocksFromFiles(this.opts.dataDir, from + 1, to, { signal: this.abort.signal })) {
+        const change = books.applyBlock(b, only === undefined ? undefined : { only });
+        if (change.desyncs.length > 0) throw new Unusable(`catching up from the files: ${change.desyncs[0]!.message}`);
+        reached = { height: b.height, time: b.time };
+        metrics.fileCatchUpBlocks.inc();
+        if (performance.now() - slice >= this.sliceMs) {
+          await yieldToLoop();
+          slice = performance.now();
+        }
+      }
+    } catch (err) {
+      if (err instanceof Unusable || this.abort.signal.aborted) throw err;
+      throw new Unusable(`the node's files cannot catch the snapshot at ${from} up to ${to}: ${(err as Error).message}`);
+    }
+    this.logger.info({ from: from + 1, to, coins: only === undefined ? 'all' : [...only], ms: Math.round(performance.now() - t0) }, `caught up blocks ${from + 1}..${to} from the node's files`);
+    return reached;
+  }
+
+  /**
+   * Starting or resyncing: every coin from the snapshot, then the blocks above it: first
+   * those before the first cached block, read back from the node's files, then the cached ones.
+   */
   private async installFull(file: SnapshotFile): Promise<boolean> {
     const t0 = performance.now();
     const loaded = await this.load(file);
     const s = loaded.height;
-    const first = this.cache.first();
-    if (first !== undefined && first > s + 1) {
-      this.logger.warn({ snapshot: s, firstCached: first }, `snapshot at ${s} is older than the first cached block ${first}: asking again`);
-      return false;
-    }
     const staging = new Books(s);
     for (const [coin, book] of loaded.books) staging.setBook(coin, book);
-    let h: number;
+    let reached: Reached;
     try {
-      h = await this.replay(staging, s, this.cache);
+      const first = this.cache.first();
+      reached = first !== undefined && first > s + 1 ? await this.catchUpFromFiles(staging, s, first - 1) : { height: s, time: undefined };
+      reached = await this.replay(staging, reached.height, this.cache, undefined, reached.time);
     } catch (err) {
       if (!(err instanceof Unusable)) throw err;
-      this.logger.warn({ snapshot: s }, `snapshot at ${s} not usable: ${err.message}`);
+      this.logger.warn({ snapshot: s }, `snapshot at ${s} not usable: ${err.message}: asking again`);
       this.lastError = err.message;
       return false;
     }
+    const h = reached.height;
     if (!(this.base === 'starting' || this.base === 'resyncing') || this.catchUpTo !== undefined) return true;
     if (this.lastReceived !== undefined && h < this.lastReceived) {
       this.logger.warn({ snapshot: s, reached: h, files: this.lastReceived }, `blocks ${h + 1}..${this.lastReceived} are not cached: asking again`);
@@ -441,6 +488,8 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
     for (const coin of [...this.books.coins()]) if (staging.book(coin) === undefined) this.books.deleteBook(coin);
     for (const coin of staging.coins()) this.books.setBook(coin, staging.book(coin)!);
     this.books.height = h;
+    // The state shown from now on is that of block h: its block time is the frames' time.
+    if (reached.time !== undefined) this.lastTime = reached.time;
     this.loaded = true;
     metrics.height.set(h);
     this.logger.info(
@@ -467,17 +516,15 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
     for (const coin of coins) {
       const r = this.repairs.get(coin);
       if (r === undefined || r.book !== undefined || (this.base !== 'degraded' && this.base !== 'ready')) continue;
-      if (r.since > s + 1) {
-        this.logger.warn({ coin, snapshot: s, since: r.since }, `snapshot at ${s} is older than ${coin}'s desync at ${r.since}: asking again`);
-        allDone = false;
-        continue;
-      }
       const book = loaded.books.get(coin) ?? new OrderBook(coin);
       const staging = new Books(s);
       staging.setBook(coin, book);
+      const only = new Set([coin]);
       let h: number;
       try {
-        h = await this.replay(staging, s, r.cache, new Set([coin]));
+        // A snapshot older than the desync: the blocks in between from the node's files.
+        const from = r.since > s + 1 ? (await this.catchUpFromFiles(staging, s, r.since - 1, only)).height : s;
+        h = (await this.replay(staging, from, r.cache, only)).height;
       } catch (err) {
         if (!(err instanceof Unusable)) throw err;
         this.logger.warn({ coin, snapshot: s }, `snapshot at ${s} not usable for ${coin}: ${err.message}`);
@@ -549,7 +596,7 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
       this.logger.info({ snapshot: s, firstCached: first }, 'validation snapshot older than the cached blocks: skipped');
       return;
     }
-    const h = await this.replay(staging, s, v.cache);
+    const h = (await this.replay(staging, s, v.cache)).height;
     if (this.validation !== v) return;
     if (h !== this.books.height) return;
     // From here every live block is applied to the copy too (stepValidation), so the two stay in step.
