@@ -35,7 +35,7 @@ export interface SimulatorOptions {
   eventsPerBlock?: number;
   /** `'realtime'` paces blocks at `blocksPerSecond`; `'max'` writes them as fast as it can. Default `'realtime'`. */
   speed?: 'realtime' | 'max';
-  /** Number of coins (the fixed ones, then generated ones). Default: every fixed coin (`DEFAULT_COINS`, 43). */
+  /** Number of coins (the fixed ones, then generated ones). Default: every fixed coin (`DEFAULT_COINS`, 44). */
   coins?: number;
   /** Stop producing after this many blocks (the info server keeps answering until `stop()`). Default: no limit. */
   maxBlocks?: number;
