@@ -102,9 +102,6 @@ const BASE_COINS: BaseCoin[] = [
 /** Coins of a market built by default (`--coins` unset): every fixed coin. */
 export const DEFAULT_COINS = BASE_COINS.length;
 
-/** Coins of the market before this default grew (tests and benches that want the old, small one). */
-export const CLASSIC_COINS = 9;
-
 const MAX_DECIMALS = { perp: 6, hip3: 6, spot: 8 } as const;
 
 function pow10(n: number): number {
