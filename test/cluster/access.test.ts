@@ -106,5 +106,5 @@ describe('serve --workers 2 with --auth-token and --max-connections-per-ip', () 
     while (!(await health(httpUrl)).workers!.every((w) => w.state === 'ready')) await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-  }, 90_000);
+  }, 180_000);
 });
