@@ -3,7 +3,7 @@
  * - `sim.rates.<profile>.<kind>`: statuses, diffs and fill events per second of wall-clock
  *   time in real-time mode (14.6 blocks/s), with the profile's target beside them
  *   (`ratio` = achieved / target; met within ±10 %, ±30 % for the sparse fills).
- * - `sim.capacity.<profile>`: blocks per second at `--speed max` (9 coins, 20,000 resting
+ * - `sim.capacity.<profile>`: blocks per second at `--speed max` (the default market, 44 coins, 20,000 resting
  *   orders, files on the local disk); `ratio` = capacity / 14.6, met when ≥ 1 (keeps up).
  */
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -3,6 +3,7 @@
  * environment variables (flag wins over variable, variable over default). The table below
  * drives both the parser and `--help`, so a default is written once.
  */
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, HlobError } from './errors.js';
@@ -44,10 +45,24 @@ export interface ServeConfig {
   simFaults: string | null;
   /** Processes serving the sockets (node:cluster); 1 = one process (default). */
   workers: number;
+  /**
+   * Bearer tokens, any of which opens WebSocket upgrades, `/info` and `/metrics`: every
+   * `--auth-token`, `HL_ORDERBOOK_AUTH_TOKEN` (several separated by commas) when no flag is
+   * given, and the lines of `--auth-token-file`. Empty (default): no access control.
+   */
+  authTokens: string[];
+  /** A file of tokens, one a line (`#` comments and blank lines ignored); read at start-up. */
+  authTokenFile: string | null;
+  /** `/metrics` open even when tokens are set (for a scraper that cannot send one). Default false. */
+  metricsPublic: boolean;
+  /** WebSocket connections one IP may hold open at once; 0 (default) = no bound. */
+  maxConnectionsPerIp: number;
 }
 
 interface OptionSpec {
   key: keyof ServeConfig;
+  /** The flag may be given several times; the values are collected in order. */
+  repeatable?: boolean;
   /** The flag as commander takes it. */
   flag: string;
   /** Other flags meaning the same (the public Rust server's names). */
@@ -124,6 +139,41 @@ function faultSpec(raw: string, from: string): string {
   return raw;
 }
 
+/** A token: visible ASCII without commas (the list separator), so that it survives headers, URLs and variables. */
+function token(raw: string, from: string): string {
+  const t = raw.trim();
+  if (!/^[\x21-\x2b\x2d-\x7e]+$/.test(t)) {
+    // Never echo the value: it is a secret.
+    throw new HlobError(ErrorCodes.CONFIG, `${from}: a token must be visible ASCII characters without spaces or commas (got ${t.length} characters)`);
+  }
+  return t;
+}
+
+/** A comma-separated list of tokens (the environment variable); one token from a flag. */
+function tokens(raw: string, from: string): string[] {
+  const parts = raw.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  if (parts.length === 0) throw new HlobError(ErrorCodes.CONFIG, `${from}: must not be empty`);
+  return parts.map((p) => token(p, from));
+}
+
+/** The tokens of a token file: one a line, blank lines and `#` comments ignored. */
+export function readTokenFile(path: string, from = '--auth-token-file'): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new HlobError(ErrorCodes.CONFIG, `${from}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+  const out: string[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const l = line.trim();
+    if (l === '' || l.startsWith('#')) return;
+    out.push(token(l, `${from} ${path} line ${i + 1}`));
+  });
+  if (out.length === 0) throw new HlobError(ErrorCodes.CONFIG, `${from}: ${path} holds no token`);
+  return out;
+}
+
 function mebibytes(raw: string, from: string): number {
   return Math.round(positiveNumber(raw, from) * MIB);
 }
@@ -145,6 +195,10 @@ export const DEFAULTS: ServeConfig = {
   maxTotalUnsentBytes: 1024 * MIB,
   workers: 1,
   simFaults: null,
+  authTokens: [],
+  authTokenFile: null,
+  metricsPublic: false,
+  maxConnectionsPerIp: 0,
 };
 
 /** Every `serve` option, in `--help` order. */
@@ -163,6 +217,10 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'snapshotDir', flag: '--snapshot-dir <dir>', env: 'HL_ORDERBOOK_SNAPSHOT_DIR', description: 'where the node writes requested L4 snapshots', shown: 'hlob-snapshots next to the data dir', parse: text },
   { key: 'maxClientUnsentBytes', flag: '--max-client-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_CLIENT_UNSENT_MB', description: 'close a client with more unsent output (1008)', shown: '64', parse: mebibytes },
   { key: 'maxTotalUnsentBytes', flag: '--max-total-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_TOTAL_UNSENT_MB', description: 'bound on all unsent output; the furthest behind are closed first', shown: '1024', parse: mebibytes },
+  { key: 'authTokens', flag: '--auth-token <token>', env: 'HL_ORDERBOOK_AUTH_TOKEN', repeatable: true, description: 'require this bearer token on /ws, /info and /metrics (Authorization: Bearer, or ?token=); repeat for several; the variable takes a comma-separated list', shown: 'none (open)', parse: tokens },
+  { key: 'authTokenFile', flag: '--auth-token-file <file>', env: 'HL_ORDERBOOK_AUTH_TOKEN_FILE', description: 'also accept the tokens in this file, one a line (# comments)', shown: 'none', parse: text },
+  { key: 'metricsPublic', flag: '--metrics-public', env: 'HL_ORDERBOOK_METRICS_PUBLIC', description: 'leave /metrics open when tokens are set', shown: 'false', parse: bool, boolean: true },
+  { key: 'maxConnectionsPerIp', flag: '--max-connections-per-ip <n>', env: 'HL_ORDERBOOK_MAX_CONNECTIONS_PER_IP', description: 'WebSocket connections one IP may hold open (0: no bound); more get 429', shown: '0', parse: integer(0, 1_000_000) },
   { key: 'workers', flag: '--workers <n>', env: 'HL_ORDERBOOK_WORKERS', description: 'processes sharing the port, each a full server (memory and block parsing x n; see docs/server.md)', shown: '1', parse: integer(1, 64) },
   { key: 'simFaults', flag: '--sim-faults <spec>', env: 'HL_ORDERBOOK_SIM_FAULTS', description: 'the simulated node (no node data) injects these faults, e.g. rate=0.002,snapshot-rate=0.3 (docs/simulator.md)', shown: 'none', parse: faultSpec },
 ];
@@ -191,7 +249,10 @@ export function resolveServeConfig(opts: Record<string, unknown>, env: NodeJS.Pr
       if (v !== undefined) given.push({ from: longName(flag), value: v });
     }
     let value: unknown;
-    if (given.length > 0) {
+    if (spec.repeatable === true && given.length > 0) {
+      // Every occurrence of every spelling, each parsed on its own.
+      value = given.flatMap((g) => (Array.isArray(g.value) ? (g.value as unknown[]) : [g.value]).flatMap((v) => spec.parse(String(v), g.from) as string[]));
+    } else if (given.length > 0) {
       const parsed = given.map((g) => ({ from: g.from, value: typeof g.value === 'boolean' ? g.value : spec.parse(String(g.value), g.from) }));
       const first = parsed[0]!;
       const other = parsed.find((p) => p.value !== first.value);
@@ -204,6 +265,11 @@ export function resolveServeConfig(opts: Record<string, unknown>, env: NodeJS.Pr
     }
     if (value !== undefined) target[spec.key] = value;
   }
+  if (config.authTokenFile !== null) {
+    const from = opts[attributeName('--auth-token-file')] !== undefined ? '--auth-token-file' : 'HL_ORDERBOOK_AUTH_TOKEN_FILE';
+    config.authTokens = [...config.authTokens, ...readTokenFile(config.authTokenFile, from)];
+  }
+  config.authTokens = [...new Set(config.authTokens)];
   return config;
 }
 

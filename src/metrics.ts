@@ -29,5 +29,6 @@ export const metrics = {
   bytesSent: new Counter({ name: 'hlob_bytes_sent_total', help: 'Bytes queued to clients', registers: [registry] }),
   workers: new Gauge({ name: 'hlob_workers', help: 'Worker processes running (--workers; only then present)', registers: [] }),
   workerRestarts: new Counter({ name: 'hlob_worker_restarts_total', help: 'Worker processes that died and were restarted (--workers)', registers: [] }),
+  refused: new Counter({ name: 'hlob_refused_total', help: 'Requests and connections refused: reason auth (401, no valid token) or per_ip (--max-connections-per-ip)', labelNames: ['reason', 'endpoint'] as const, registers: [registry] }),
   droppedClients: new Counter({ name: 'hlob_dropped_clients_total', help: 'Clients closed by the server', labelNames: ['reason'] as const, registers: [registry] }),
 };

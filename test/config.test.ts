@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, attributeName, resolveServeConfig } from '../src/config.js';
 import { HlobError } from '../src/errors.js';
@@ -34,5 +37,40 @@ describe('resolveServeConfig', () => {
   it("maps flags to commander's attribute names", () => {
     expect(attributeName('--l2-heartbeat-ms <ms>')).toBe('l2HeartbeatMs');
     expect(attributeName('--websocket-compression-level <0-9>')).toBe('websocketCompressionLevel');
+  });
+
+  it('collects --auth-token given several times, the variable (a comma list) when no flag is given, and the token file', () => {
+    expect(DEFAULTS).toMatchObject({ authTokens: [], authTokenFile: null, metricsPublic: false, maxConnectionsPerIp: 0 });
+    expect(resolveServeConfig({ authToken: ['one-token', 'two-token'] }, {}).authTokens).toEqual(['one-token', 'two-token']);
+    expect(resolveServeConfig({}, { HL_ORDERBOOK_AUTH_TOKEN: 'env-one, env-two' }).authTokens).toEqual(['env-one', 'env-two']);
+    expect(resolveServeConfig({ authToken: ['flag'] }, { HL_ORDERBOOK_AUTH_TOKEN: 'env' }).authTokens).toEqual(['flag']);
+    const dir = mkdtempSync(join(tmpdir(), 'hlob-tokens-'));
+    const file = join(dir, 'tokens');
+    writeFileSync(file, '# operators\nfile-one\n\n  file-two  \r\nflag\n');
+    expect(resolveServeConfig({ authToken: ['flag'], authTokenFile: file }, {}).authTokens).toEqual(['flag', 'file-one', 'file-two']);
+    expect(resolveServeConfig({}, { HL_ORDERBOOK_AUTH_TOKEN_FILE: file }).authTokens).toEqual(['file-one', 'file-two', 'flag']);
+    expect(resolveServeConfig({ metricsPublic: true, maxConnectionsPerIp: '8' }, {})).toMatchObject({ metricsPublic: true, maxConnectionsPerIp: 8 });
+    expect(resolveServeConfig({}, { HL_ORDERBOOK_MAX_CONNECTIONS_PER_IP: '3', HL_ORDERBOOK_METRICS_PUBLIC: 'yes' })).toMatchObject({ metricsPublic: true, maxConnectionsPerIp: 3 });
+  });
+
+  it('refuses a bad token or token file naming the source, never echoing the token', () => {
+    let message = '';
+    try {
+      resolveServeConfig({ authToken: ['has space secretvalue'] }, {});
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^--auth-token: a token must be visible ASCII/);
+    expect(message).not.toContain('secretvalue');
+    expect(() => resolveServeConfig({}, { HL_ORDERBOOK_AUTH_TOKEN: ' , ' })).toThrow('HL_ORDERBOOK_AUTH_TOKEN: must not be empty');
+    const dir = mkdtempSync(join(tmpdir(), 'hlob-tokens-'));
+    expect(() => resolveServeConfig({ authTokenFile: join(dir, 'missing') }, {})).toThrow(/--auth-token-file: cannot read .*missing: ENOENT/);
+    const empty = join(dir, 'empty');
+    writeFileSync(empty, '# nothing\n\n');
+    expect(() => resolveServeConfig({}, { HL_ORDERBOOK_AUTH_TOKEN_FILE: empty })).toThrow(/HL_ORDERBOOK_AUTH_TOKEN_FILE: .*empty holds no token/);
+    const bad = join(dir, 'bad');
+    writeFileSync(bad, 'good-token\nbad token\n');
+    expect(() => resolveServeConfig({ authTokenFile: bad }, {})).toThrow(/--auth-token-file .*bad line 2: a token must be visible ASCII/);
+    expect(() => resolveServeConfig({ maxConnectionsPerIp: '-1' }, {})).toThrow(/--max-connections-per-ip: expected an integer/);
   });
 });

@@ -127,6 +127,9 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
       l2HeartbeatMs: config.l2HeartbeatMs,
       maxClientUnsentBytes: config.maxClientUnsentBytes,
       maxTotalUnsentBytes: config.maxTotalUnsentBytes,
+      authTokens: config.authTokens,
+      metricsPublic: config.metricsPublic,
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
       logger,
     });
   } catch (err) {
@@ -210,7 +213,10 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description("serve every coin's order book over WebSocket (protocol: docs/protocol.md); on a simulated node when there is no node data");
   for (const spec of SERVE_OPTIONS) {
-    cmd.addOption(new Option(spec.flag, describe(spec)));
+    const option = new Option(spec.flag, describe(spec));
+    // Given several times: every value, in order (a secret is never a default shown by --help).
+    if (spec.repeatable === true) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    cmd.addOption(option);
     for (const alias of spec.aliases ?? []) cmd.addOption(new Option(alias, `alias of ${spec.flag.split(' ')[0]} (the public Rust server's name)`));
   }
   cmd.action(async (opts: Record<string, unknown>) => {

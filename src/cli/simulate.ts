@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HlobError } from '../errors.js';
 import { checkNodeData } from '../sim/check-data.js';
+import { DEFAULT_COINS } from '../sim/market.js';
 import { PROFILE_NAMES, type ProfileName } from '../sim/profiles.js';
 import { startReplay } from '../sim/replay.js';
 import { startSimulator, type RunningSim } from '../sim/simulator.js';
@@ -73,7 +74,7 @@ export function registerSimulateCommands(program: Command): void {
   usageExits(
     program
       .command('simulate')
-      .description("run a simulated Hyperliquid node: write the node's by-block files and answer its info server (fileSnapshot, meta, spotMeta)")
+      .description("run a simulated Hyperliquid node: write the node's by-block files and answer its info server (fileSnapshot, meta, spotMeta, metaAndAssetCtxs, spotMetaAndAssetCtxs, perpDexs, allPerpMetas, exchangeStatus)")
       .requiredOption('--data-dir <dir>', "where to write the node's files (like ~/hl/data)")
       .option('--info-port <port>', 'info server port on 127.0.0.1 (0: a free one)', int('--info-port', 0, 65535), 3001)
       .option('--seed <n>', 'same seed, same files', int('--seed', 0, 2 ** 32 - 1), 1)
@@ -81,7 +82,7 @@ export function registerSimulateCommands(program: Command): void {
       .option('--events-per-block <n>', "order statuses per block instead of the profile's rate", int('--events-per-block', 0, 1_000_000))
       .option('--blocks-per-second <n>', 'block rate', num('--blocks-per-second', 0.01, 1000), 14.6)
       .addOption(new Option('--speed <speed>', 'realtime, or max: as fast as possible').choices(['realtime', 'max']).default('realtime'))
-      .option('--coins <n>', 'number of coins (9 fixed, then generated)', int('--coins', 1, 4000), 9)
+      .option('--coins <n>', `number of coins (${DEFAULT_COINS} fixed, then generated)`, int('--coins', 1, 4000), DEFAULT_COINS)
       .option('--resting-orders <n>', 'book size at the start, all coins', int('--resting-orders', 0, 2_000_000), 20_000)
       .option('--max-blocks <n>', 'stop producing after this many blocks', int('--max-blocks', 0))
       .option('--start-time <time>', 'simulated time of the first block (UTC, e.g. 2026-12-31T23:59:50); default: block_time is the wall clock')

@@ -19,7 +19,11 @@ export type ToPrimary =
   | { t: 'health?'; id: number }
   | { t: 'metrics?'; id: number }
   | { t: 'status'; id: number; health: Health }
-  | { t: 'metrics-json'; id: number; json: unknown[] };
+  | { t: 'metrics-json'; id: number; json: unknown[] }
+  /** A WebSocket connection from `ip` wants a slot (--max-connections-per-ip, counted over every worker). */
+  | { t: 'conn?'; id: number; ip: string }
+  /** A connection from `ip` that had a slot closed. */
+  | { t: 'conn-done'; ip: string };
 
 /** Primary → worker. */
 export type ToWorker =
@@ -30,6 +34,7 @@ export type ToWorker =
   | { t: 'status?'; id: number }
   | { t: 'metrics-json?'; id: number }
   | { t: 'totals'; health: Health }
+  | { t: 'conn'; id: number; ip: string; ok: boolean }
   | { t: 'wake' }
   | { t: 'shutdown' };
 

@@ -12,6 +12,7 @@ import { ErrorCodes, HlobError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { metrics, registry } from '../metrics.js';
 import { SnapshotSource } from '../node/snapshot.js';
+import { ConnectionsPerIp, exposureWarnings } from '../server/access.js';
 import { aggregateHealth, type Health, type WorkerReport } from '../server/health.js';
 import { defaultSnapshotDir } from '../state/node-feed.js';
 import { SnapshotBroker } from './snapshot-broker.js';
@@ -80,6 +81,17 @@ export async function runServePrimary(opts: PrimaryOptions): Promise<RunningPrim
   const broker = new SnapshotBroker({ fetch: (signal) => snapshotSource.fetch(signal), reuseMs: opts.snapshotReuseMs, logger });
   const statusCalls = new Calls<StatusAnswer>();
   const metricsCalls = new Calls<MetricsAnswer>();
+  // --max-connections-per-ip over every worker: one count here, and each worker's share (given back when it dies).
+  const perIp = new ConnectionsPerIp(config.maxConnectionsPerIp);
+  const heldBy = new Map<number, Map<string, number>>();
+  const releaseFor = (slot: number, ip: string): void => {
+    const held = heldBy.get(slot);
+    const n = held?.get(ip) ?? 0;
+    if (held === undefined || n === 0) return;
+    if (n > 1) held.set(ip, n - 1);
+    else held.delete(ip);
+    perIp.release(ip);
+  };
   const slots: Slot[] = Array.from({ length: n }, (_, i) => ({ slot: i + 1, worker: null, listening: false, everListened: false, startedAt: 0, quickDeaths: 0 }));
   let stopping = false;
   let url = '';
@@ -142,7 +154,8 @@ export async function runServePrimary(opts: PrimaryOptions): Promise<RunningPrim
         if (slots.every((x) => x.listening) && startup !== null) {
           startup.resolve();
           startup = null;
-          logger.info({ url, compressionLevel: m.compressionLevel, workers: n }, 'listening');
+          logger.info({ url, compressionLevel: m.compressionLevel, workers: n, authTokens: config.authTokens.length, maxConnectionsPerIp: config.maxConnectionsPerIp }, 'listening');
+          for (const warning of exposureWarnings(config.host, config.authTokens)) logger.warn(warning);
         }
         break;
       case 'fatal':
@@ -177,6 +190,19 @@ export async function runServePrimary(opts: PrimaryOptions): Promise<RunningPrim
       case 'status':
         statusCalls.answer(m);
         break;
+      case 'conn?': {
+        const ok = perIp.acquire(m.ip);
+        if (ok) {
+          const held = heldBy.get(s.slot) ?? new Map<string, number>();
+          held.set(m.ip, (held.get(m.ip) ?? 0) + 1);
+          heldBy.set(s.slot, held);
+        }
+        toWorker(w, { t: 'conn', id: m.id, ip: m.ip, ok });
+        break;
+      }
+      case 'conn-done':
+        releaseFor(s.slot, m.ip);
+        break;
       case 'metrics-json':
         metricsCalls.answer(m);
         break;
@@ -196,6 +222,9 @@ export async function runServePrimary(opts: PrimaryOptions): Promise<RunningPrim
         s.listening = false;
       }
       broker.gone(s.slot);
+      // Its connections died with it.
+      for (const [ip, n] of heldBy.get(s.slot) ?? []) for (let i = 0; i < n; i++) perIp.release(ip);
+      heldBy.delete(s.slot);
       if (stopping) return;
       if (!s.everListened) {
         if (startup !== null) {

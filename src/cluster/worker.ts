@@ -26,6 +26,7 @@ export async function runServeWorker(config: ServeConfig, settings: WorkerSettin
   const snapshots = new Calls<Answer<'snapshot'>>();
   const healths = new Calls<Answer<'health'>>();
   const metricsCalls = new Calls<Answer<'metrics'>>();
+  const slots = new Calls<Answer<'conn'>>();
   let totals: Health | undefined;
 
   const fetchSnapshot = async (signal: AbortSignal): Promise<SnapshotFile> => {
@@ -79,6 +80,10 @@ export async function runServeWorker(config: ServeConfig, settings: WorkerSettin
       case 'metrics':
         metricsCalls.answer(m);
         break;
+      case 'conn':
+        // Nobody waits any more (timed out): give the slot back at once.
+        if (!slots.answer(m) && m.ok) send({ t: 'conn-done', ip: m.ip });
+        break;
       case 'status?':
         if (server !== undefined) send({ t: 'status', id: m.id, health: server.localHealth() });
         break;
@@ -109,6 +114,7 @@ export async function runServeWorker(config: ServeConfig, settings: WorkerSettin
       snapshots.failAll('worker stopping');
       healths.failAll('worker stopping');
       metricsCalls.failAll('worker stopping');
+      slots.failAll('worker stopping');
       try {
         await server?.close();
         await feed.stop();
@@ -134,9 +140,19 @@ export async function runServeWorker(config: ServeConfig, settings: WorkerSettin
       l2HeartbeatMs: config.l2HeartbeatMs,
       maxClientUnsentBytes: config.maxClientUnsentBytes,
       maxTotalUnsentBytes: config.maxTotalUnsentBytes,
+      authTokens: config.authTokens,
+      metricsPublic: config.metricsPublic,
       logger,
       cluster: {
         quiet: true,
+        // The per-IP bound holds over every worker: the primary keeps the count.
+        connections:
+          config.maxConnectionsPerIp > 0
+            ? {
+                acquire: async (ip) => (await slots.call((id) => send({ t: 'conn?', id, ip }), 5_000)).ok,
+                release: (ip) => send({ t: 'conn-done', ip }),
+              }
+            : undefined,
         health: async (local) => {
           try {
             return (await healths.call((id) => send({ t: 'health?', id }), 3_000)).health;

@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { metrics } from '../metrics.js';
+import { ConnectionsPerIp, TokenSet, clientIp, exposureWarnings } from './access.js';
 import type { BookFeed } from '../state/feed.js';
 import { healthOf, type Health } from './health.js';
 import { httpHandler } from './http.js';
@@ -50,6 +51,15 @@ export interface ServerOptions {
   maxInboundFrameBytes?: number;
   /** Per-connection limits (subscriptions, inbound rate). */
   limits?: SessionLimits;
+  /**
+   * Bearer tokens (`--auth-token`): when any is set, WebSocket upgrades, `POST /info` and (unless
+   * `metricsPublic`) `/metrics` need one of them; `/health` and `/ready` stay open. Default none.
+   */
+  authTokens?: readonly string[];
+  /** `/metrics` without a token even when tokens are set. Default false. */
+  metricsPublic?: boolean;
+  /** WebSocket connections one IP may hold open at once (0: no bound). Default 0. */
+  maxConnectionsPerIp?: number;
   /** Default: no logging. */
   logger?: Logger;
   /** Wall clock, ms; default `Date.now`. */
@@ -70,6 +80,11 @@ export interface ClusterHooks {
   metrics(): Promise<{ contentType: string; text: string }>;
   /** Log `listening` at debug (the primary logs it once every worker listens). Default false. */
   quiet?: boolean;
+  /**
+   * The per-IP connection count over every worker (kept by the primary): take a slot for `ip`
+   * (false: the IP is at its bound), give it back. Default: this worker counts alone.
+   */
+  connections?: { acquire(ip: string): Promise<boolean>; release(ip: string): void };
 }
 
 export interface RunningServer {
@@ -139,16 +154,58 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
   });
 
+  const tokens = new TokenSet(opts.authTokens ?? []);
+  const access = { tokens, metricsPublic: opts.metricsPublic === true };
   const http: Server = createServer(
-    httpHandler(cluster === undefined ? { health, info, logger } : { health: () => cluster.health(localHealth()), metrics: () => cluster.metrics(), info, logger }),
+    httpHandler(
+      cluster === undefined
+        ? { health, info, logger, ...access }
+        : { health: () => cluster.health(localHealth()), metrics: () => cluster.metrics(), info, logger, ...access },
+    ),
   );
+  const perIp = new ConnectionsPerIp(opts.maxConnectionsPerIp ?? 0);
+  const connections =
+    cluster?.connections ?? (perIp.max > 0 ? { acquire: (ip: string) => Promise.resolve(perIp.acquire(ip)), release: (ip: string) => perIp.release(ip) } : undefined);
   http.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/ws') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket as Socket, head, (ws) => wss.emit('connection', ws, socket));
+    if (!tokens.allows(req)) {
+      metrics.refused.inc({ reason: 'auth', endpoint: '/ws' });
+      socket.end('HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (connections === undefined) {
+      wss.handleUpgrade(req, socket as Socket, head, (ws) => wss.emit('connection', ws, socket));
+      return;
+    }
+    const ip = clientIp((socket as Socket).remoteAddress);
+    connections.acquire(ip).then(
+      (ok) => {
+        if (!ok) {
+          metrics.refused.inc({ reason: 'per_ip', endpoint: '/ws' });
+          logger?.debug({ remote: ip }, 'connection refused: --max-connections-per-ip reached');
+          socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+          return;
+        }
+        // The slot is given back when the socket closes, however the upgrade ends.
+        let released = false;
+        const release = (): void => {
+          if (released) return;
+          released = true;
+          connections.release(ip);
+        };
+        socket.once('close', release);
+        if (socket.destroyed) return release();
+        wss.handleUpgrade(req, socket as Socket, head, (ws) => wss.emit('connection', ws, socket));
+      },
+      (err: unknown) => {
+        logger?.warn({ err: (err as Error).message, remote: ip }, 'connection refused: the per-IP count is unavailable');
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      },
+    );
   });
   http.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -166,7 +223,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const keepAlive = new KeepAlive(() => sessions, { intervalMs: opts.pingIntervalMs, timeoutMs: opts.idleTimeoutMs });
   const urlHost = host.includes(':') ? `[${host}]` : host;
   if (cluster?.quiet === true) logger?.debug({ url: `ws://${urlHost}:${port}/ws` }, 'worker listening');
-  else logger?.info({ url: `ws://${urlHost}:${port}/ws`, compressionLevel }, 'listening');
+  else {
+    logger?.info({ url: `ws://${urlHost}:${port}/ws`, compressionLevel, authTokens: opts.authTokens?.length ?? 0, maxConnectionsPerIp: perIp.max }, 'listening');
+    for (const w of exposureWarnings(host, opts.authTokens ?? [])) logger?.warn(w);
+  }
 
   let closing: Promise<void> | null = null;
   return {

@@ -1,12 +1,26 @@
 /**
- * The node's local info server (`--serve-info`), as much of it as our server needs:
- * `POST /info` with `fileSnapshot` (`l4Snapshots`: writes the snapshot file to `outPath`, then
- * answers 200), `meta` and `spotMeta`. Anything else gets a clear 4xx naming what was asked.
+ * The node's local info server (`--serve-info`), as much of it as our server and the usual
+ * clients need: `POST /info` with `fileSnapshot` (`l4Snapshots`: writes the snapshot file to
+ * `outPath`, then answers 200), `meta` and `spotMeta`, and (when the handlers give a live
+ * market) every public type clients ask at start-up: `metaAndAssetCtxs`, `spotMetaAndAssetCtxs`,
+ * `perpDexs`, `allPerpMetas`, `exchangeStatus`. Anything else gets a clear 4xx naming what was
+ * asked and what is answered.
+ *
+ * Routing is two tables, so that a new path (`/exchange`) or a new info type is one entry:
+ * `ROUTES` by path, `infoTypes()` by request type.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isAbsolute } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ErrorCodes, HlobError } from '../errors.js';
+import {
+  allPerpMetasResponse,
+  exchangeStatusResponse,
+  metaAndAssetCtxsResponse,
+  perpDexsResponse,
+  spotMetaAndAssetCtxsResponse,
+  type MarketView,
+} from './public-info.js';
 
 export interface InfoHandlers {
   /** Write the L4 snapshot file to `outPath`; resolves once it is complete. */
@@ -14,6 +28,58 @@ export interface InfoHandlers {
   /** The `meta` answer; `dex` names a HIP-3 dex (`undefined` or `""` for the main one). */
   meta(dex: string | undefined): unknown;
   spotMeta(): unknown;
+  /** A live market (the simulator's): asset contexts and the other public start-up types. Absent for a replay. */
+  market?: MarketView;
+}
+
+/** The request body, an object with a string `type`. */
+type InfoRequest = Record<string, unknown> & { type: string };
+/** An answer: the JSON to send with 200, or an error status and its text. */
+type InfoReply = { json: unknown } | { status: number; text: string };
+type InfoType = (body: InfoRequest, h: InfoHandlers) => InfoReply | Promise<InfoReply>;
+
+function dexOf(body: InfoRequest): { dex: string | undefined } | { status: number; text: string } {
+  if (body.dex !== undefined && body.dex !== null && typeof body.dex !== 'string') return { status: 422, text: `${body.type}: "dex" must be a string` };
+  return { dex: (body.dex as string | null | undefined) ?? undefined };
+}
+
+/** The info types answered, by `type`; the market ones only with a live market. */
+function infoTypes(h: InfoHandlers): Record<string, InfoType> {
+  const types: Record<string, InfoType> = {
+    fileSnapshot: fileSnapshot,
+    meta: (body) => {
+      const d = dexOf(body);
+      return 'dex' in d ? { json: h.meta(d.dex) } : d;
+    },
+    spotMeta: () => ({ json: h.spotMeta() }),
+  };
+  const m = h.market;
+  if (m !== undefined) {
+    types.metaAndAssetCtxs = (body) => {
+      const d = dexOf(body);
+      return 'dex' in d ? { json: metaAndAssetCtxsResponse(m, d.dex) } : d;
+    };
+    types.spotMetaAndAssetCtxs = () => ({ json: spotMetaAndAssetCtxsResponse(m) });
+    types.perpDexs = () => ({ json: perpDexsResponse(m.coins) });
+    types.allPerpMetas = () => ({ json: allPerpMetasResponse(m.coins) });
+    types.exchangeStatus = () => ({ json: exchangeStatusResponse(m) });
+  }
+  return types;
+}
+
+async function fileSnapshot(body: InfoRequest, h: InfoHandlers): Promise<InfoReply> {
+  const inner = body.request;
+  if (!isObject(inner) || inner.type !== 'l4Snapshots') {
+    return { status: 422, text: `fileSnapshot: unsupported request ${JSON.stringify(inner)}: this simulated node writes only {"type":"l4Snapshots",…}` };
+  }
+  const outPath = body.outPath;
+  if (typeof outPath !== 'string' || !isAbsolute(outPath)) return { status: 422, text: `fileSnapshot: "outPath" must be an absolute path, got ${JSON.stringify(outPath)}` };
+  try {
+    await h.writeL4Snapshot(outPath, body.includeHeightInOutput === true);
+  } catch (err) {
+    return { status: 500, text: `fileSnapshot: cannot write ${outPath}: ${(err as Error).message}` };
+  }
+  return { json: null };
 }
 
 export interface InfoServer {
@@ -27,8 +93,9 @@ const MAX_BODY = 1 << 20;
 
 /** Listen on `host:port` (port 0: a free one). Fails with a coded error if the port is taken. */
 export async function startInfoServer(port: number, handlers: InfoHandlers, host = '127.0.0.1'): Promise<InfoServer> {
+  const types = infoTypes(handlers);
   const server = createServer((req, res) => {
-    void handle(req, res, handlers).catch((err: unknown) => reply(res, 500, `info server error: ${(err as Error).message}`));
+    void handle(req, res, handlers, types).catch((err: unknown) => reply(res, 500, `info server error: ${(err as Error).message}`));
   });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
@@ -78,9 +145,21 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, h: InfoHandlers): Promise<void> {
-  const path = (req.url ?? '').split('?')[0];
-  if (path !== '/info') return reply(res, 404, `not found: ${path}; the info server answers POST /info`);
+type Route = (req: IncomingMessage, res: ServerResponse, h: InfoHandlers, types: Record<string, InfoType>) => Promise<void>;
+
+/** The paths served, by path. */
+const ROUTES: Record<string, Route> = {
+  '/info': handleInfo,
+};
+
+async function handle(req: IncomingMessage, res: ServerResponse, h: InfoHandlers, types: Record<string, InfoType>): Promise<void> {
+  const path = (req.url ?? '').split('?')[0] ?? '';
+  const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
+  if (route === undefined) return reply(res, 404, `not found: ${path}; the info server answers POST ${Object.keys(ROUTES).join(', POST ')}`);
+  return route(req, res, h, types);
+}
+
+async function handleInfo(req: IncomingMessage, res: ServerResponse, h: InfoHandlers, types: Record<string, InfoType>): Promise<void> {
   if (req.method !== 'POST') return reply(res, 405, `method ${req.method} not allowed on /info: use POST`);
   const text = await readBody(req);
   if (text === undefined) return reply(res, 413, `request body over ${MAX_BODY} bytes`);
@@ -91,28 +170,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, h: InfoHandlers
     return reply(res, 400, `request body is not JSON: ${text.slice(0, 200)}`);
   }
   if (!isObject(body) || typeof body.type !== 'string') return reply(res, 422, 'request body must be an object with a string "type"');
-  switch (body.type) {
-    case 'meta':
-      if (body.dex !== undefined && typeof body.dex !== 'string') return reply(res, 422, 'meta: "dex" must be a string');
-      return reply(res, 200, h.meta(body.dex as string | undefined));
-    case 'spotMeta':
-      return reply(res, 200, h.spotMeta());
-    case 'fileSnapshot': {
-      const inner = body.request;
-      if (!isObject(inner) || inner.type !== 'l4Snapshots') {
-        return reply(res, 422, `fileSnapshot: unsupported request ${JSON.stringify(inner)}: this simulated node writes only {"type":"l4Snapshots",…}`);
-      }
-      const outPath = body.outPath;
-      if (typeof outPath !== 'string' || !isAbsolute(outPath)) return reply(res, 422, `fileSnapshot: "outPath" must be an absolute path, got ${JSON.stringify(outPath)}`);
-      const includeHeight = body.includeHeightInOutput === true;
-      try {
-        await h.writeL4Snapshot(outPath, includeHeight);
-      } catch (err) {
-        return reply(res, 500, `fileSnapshot: cannot write ${outPath}: ${(err as Error).message}`);
-      }
-      return reply(res, 200, null);
-    }
-    default:
-      return reply(res, 422, `unsupported info request type ${JSON.stringify(body.type)}: this simulated node answers fileSnapshot (l4Snapshots), meta and spotMeta`);
+  const request = body as InfoRequest;
+  const answer = Object.hasOwn(types, request.type) ? types[request.type] : undefined;
+  if (answer === undefined) {
+    return reply(res, 422, `unsupported info request type ${JSON.stringify(request.type)}: this simulated node answers ${Object.keys(types).join(', ')}`);
   }
+  const r = await answer(request, h);
+  if ('json' in r) return reply(res, 200, r.json);
+  return reply(res, r.status, r.text);
 }

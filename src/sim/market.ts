@@ -60,9 +60,46 @@ const BASE_COINS: BaseCoin[] = [
   { name: 'SOL', kind: 'perp', szDecimals: 2, pxDecimals: 2, refPx: 15_000, weight: 6 }, // 150.00
   { name: 'HYPE', kind: 'perp', szDecimals: 2, pxDecimals: 3, refPx: 30_000, weight: 6 }, // 30.000
   { name: 'DOGE', kind: 'perp', szDecimals: 0, pxDecimals: 5, refPx: 20_000, weight: 4 }, // 0.20000
+  // The first nine above are the historical default (`--coins 9`); the rest make the default
+  // market look like mainnet's: tens of perps, spot pairs named `@N`, two HIP-3 dexes.
+  { name: 'XRP', kind: 'perp', szDecimals: 0, pxDecimals: 4, refPx: 21_000, weight: 4 }, // 2.1000
+  { name: 'SUI', kind: 'perp', szDecimals: 1, pxDecimals: 4, refPx: 35_000, weight: 2 }, // 3.5000
+  { name: 'AVAX', kind: 'perp', szDecimals: 2, pxDecimals: 3, refPx: 25_000, weight: 2 }, // 25.000
+  { name: 'LINK', kind: 'perp', szDecimals: 1, pxDecimals: 3, refPx: 15_000, weight: 2 }, // 15.000
+  { name: 'BNB', kind: 'perp', szDecimals: 3, pxDecimals: 2, refPx: 65_000, weight: 2 }, // 650.00
+  { name: 'LTC', kind: 'perp', szDecimals: 2, pxDecimals: 3, refPx: 90_000, weight: 1 }, // 90.000
+  { name: 'ADA', kind: 'perp', szDecimals: 0, pxDecimals: 5, refPx: 70_000, weight: 2 }, // 0.70000
+  { name: 'TRX', kind: 'perp', szDecimals: 0, pxDecimals: 5, refPx: 25_000, weight: 1 }, // 0.25000
+  { name: 'DOT', kind: 'perp', szDecimals: 1, pxDecimals: 4, refPx: 40_000, weight: 1 }, // 4.0000
+  { name: 'NEAR', kind: 'perp', szDecimals: 1, pxDecimals: 4, refPx: 25_000, weight: 1 }, // 2.5000
+  { name: 'APT', kind: 'perp', szDecimals: 2, pxDecimals: 4, refPx: 50_000, weight: 1 }, // 5.0000
+  { name: 'ARB', kind: 'perp', szDecimals: 1, pxDecimals: 5, refPx: 40_000, weight: 1 }, // 0.40000
+  { name: 'OP', kind: 'perp', szDecimals: 1, pxDecimals: 5, refPx: 70_000, weight: 1 }, // 0.70000
+  { name: 'TIA', kind: 'perp', szDecimals: 1, pxDecimals: 4, refPx: 16_000, weight: 1 }, // 1.6000
+  { name: 'SEI', kind: 'perp', szDecimals: 0, pxDecimals: 5, refPx: 30_000, weight: 1 }, // 0.30000
+  { name: 'INJ', kind: 'perp', szDecimals: 1, pxDecimals: 3, refPx: 12_000, weight: 1 }, // 12.000
+  { name: 'WIF', kind: 'perp', szDecimals: 0, pxDecimals: 5, refPx: 85_000, weight: 1 }, // 0.85000
+  { name: 'kPEPE', kind: 'perp', szDecimals: 0, pxDecimals: 6, refPx: 12_000, weight: 2 }, // 0.012000
+  { name: 'FARTCOIN', kind: 'perp', szDecimals: 1, pxDecimals: 5, refPx: 80_000, weight: 2 }, // 0.80000
+  { name: 'ENA', kind: 'perp', szDecimals: 0, pxDecimals: 5, refPx: 60_000, weight: 2 }, // 0.60000
+  { name: 'AAVE', kind: 'perp', szDecimals: 2, pxDecimals: 2, refPx: 28_000, weight: 1 }, // 280.00
+  { name: 'UNI', kind: 'perp', szDecimals: 1, pxDecimals: 4, refPx: 90_000, weight: 1 }, // 9.0000
+  { name: 'PUMP', kind: 'perp', szDecimals: 0, pxDecimals: 6, refPx: 5_000, weight: 2 }, // 0.005000
+  { name: 'BCH', kind: 'perp', szDecimals: 3, pxDecimals: 2, refPx: 50_000, weight: 1 }, // 500.00
+  { name: 'ZEC', kind: 'perp', szDecimals: 2, pxDecimals: 2, refPx: 30_000, weight: 1 }, // 300.00
+  { name: '@1', kind: 'spot', szDecimals: 2, pxDecimals: 4, refPx: 50_000, weight: 1, spot: { pairIndex: 1, base: 'HFUN', weiDecimals: 8 } }, // 5.0000
+  { name: '@142', kind: 'spot', szDecimals: 5, pxDecimals: 0, refPx: 100_000, weight: 2, spot: { pairIndex: 142, base: 'UBTC', weiDecimals: 10 } }, // 100000
+  { name: '@156', kind: 'spot', szDecimals: 3, pxDecimals: 2, refPx: 15_000, weight: 1, spot: { pairIndex: 156, base: 'USOL', weiDecimals: 9 } }, // 150.00
+  { name: '@166', kind: 'spot', szDecimals: 2, pxDecimals: 4, refPx: 10_000, weight: 1, spot: { pairIndex: 166, base: 'USDT0', weiDecimals: 8 } }, // 1.0000
+  { name: '@188', kind: 'spot', szDecimals: 0, pxDecimals: 7, refPx: 50_000, weight: 1, spot: { pairIndex: 188, base: 'PUMP', weiDecimals: 6 } }, // 0.0050000
+  { name: 'xyz:NVDA', kind: 'hip3', szDecimals: 3, pxDecimals: 2, refPx: 18_000, weight: 1, dex: 'xyz' }, // 180.00
+  { name: 'xyz:TSLA', kind: 'hip3', szDecimals: 3, pxDecimals: 2, refPx: 40_000, weight: 1, dex: 'xyz' }, // 400.00
+  { name: 'xyz:GOLD', kind: 'hip3', szDecimals: 4, pxDecimals: 1, refPx: 40_000, weight: 1, dex: 'xyz' }, // 4000.0
+  { name: 'xyz:XYZ100', kind: 'hip3', szDecimals: 4, pxDecimals: 0, refPx: 25_000, weight: 1, dex: 'xyz' }, // 25000
+  { name: 'flx:CRCL', kind: 'hip3', szDecimals: 2, pxDecimals: 2, refPx: 10_000, weight: 1, dex: 'flx' }, // 100.00
 ];
 
-/** Coins of a market built by default (`--coins` unset). */
+/** Coins of a market built by default (`--coins` unset): every fixed coin. */
 export const DEFAULT_COINS = BASE_COINS.length;
 
 const MAX_DECIMALS = { perp: 6, hip3: 6, spot: 8 } as const;
@@ -105,7 +142,8 @@ function finish(base: BaseCoin, id: number, tokenIndex: number): CoinSpec {
 export function buildMarket(count: number, seed: number): CoinSpec[] {
   const rng = new Rng(seed ^ 0x5eed);
   const coins: CoinSpec[] = [];
-  let nextPair = 152;
+  // Generated spot pairs take indices after every fixed one.
+  let nextPair = BASE_COINS.reduce((m, b) => Math.max(m, b.spot?.pairIndex ?? 0), 0) + 1;
   // Token indices are dense (the public spotMeta lists every token): USDC 0, PURR 1, then one per pair.
   const tokenOf = (pairIndex: number): number => (pairIndex === 0 ? 1 : pairIndex + 1);
   for (let i = 0; i < count; i++) {

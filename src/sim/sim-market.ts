@@ -25,6 +25,7 @@ import {
 import type { BlockPlan } from './profiles.js';
 import { Rng } from './rng.js';
 import { EventSink } from './event-sink.js';
+import { MarketTape } from './market-tape.js';
 
 export interface SimMarketOptions {
   seed: number;
@@ -109,6 +110,8 @@ const A_KIND = { reject: 0, openOrCancel: 1, taker: 2, triggerPlace: 3, refresh:
 export class SimMarket {
   readonly coins: CoinSpec[];
   readonly books: MatchingBook[];
+  /** Last trades, open interest and day volumes (the info server's asset contexts). */
+  readonly tape: MarketTape;
   /** Height of the last generated block (the books are at this height). */
   height: number;
   private readonly rng: Rng;
@@ -120,7 +123,7 @@ export class SimMarket {
   private readonly depth: number[];
   private readonly trend: Int8Array;
   /** Per coin, the price (ticks) the market makers quote around: a random walk the book follows. */
-  private readonly fair: number[];
+  readonly fair: number[];
   /** Per coin, ticks the fair price moves in one step, and the chance of a step per block. */
   private readonly vol: number[];
   private readonly volChance: number[];
@@ -133,6 +136,7 @@ export class SimMarket {
   private readonly spotIds: number[];
   private nextOid: number;
   private nextTwap = 1_790_000;
+  private readonly firstHeight: number;
 
   // Per-block output and context (set by nextBlock).
   private readonly statuses = new EventSink();
@@ -147,7 +151,9 @@ export class SimMarket {
     this.coins = opts.coins;
     this.plan = opts.plan;
     this.height = opts.startHeight - 1;
+    this.firstHeight = opts.startHeight;
     this.books = this.coins.map(() => new MatchingBook());
+    this.tape = new MarketTape(this.coins);
     this.trend = new Int8Array(this.coins.length);
     this.pending = this.coins.map(() => []);
     this.depth = this.coins.map((c) => Math.max(8, Math.floor(c.refPx / 50)));
@@ -183,6 +189,11 @@ export class SimMarket {
   /** Addresses by user index (index 0 is the special spot address). */
   get userAddresses(): readonly string[] {
     return this.addresses;
+  }
+
+  /** Block time (epoch ms) of the last block made; undefined before the first. */
+  get blockMs(): number | undefined {
+    return this.height >= this.firstHeight ? this.ms : undefined;
   }
 
   /** Resting orders on all books. */
@@ -560,6 +571,7 @@ export class SimMarket {
     qty: number,
   ): void {
     const tid = this.rng.u50();
+    this.tape.trade(c.id, pxTicks, qty, this.ms);
     const px = this.px(c, pxTicks);
     const sz = this.sz(c, qty);
     const takerFill = this.fillFor(c, taker.user, taker.side, pxTicks, px, qty, sz, taker.hash, taker.oid, true, tid, taker.cloid, taker.twapId);
@@ -616,6 +628,7 @@ export class SimMarket {
     const startPosition = formatUnits(pos.lots, c.szDecimals);
     const startLots = pos.lots;
     pos.lots += signed;
+    if (c.kind !== 'spot') this.tape.position(c.id, startLots, pos.lots);
     if (c.kind !== 'spot' && (startLots === 0 || Math.sign(startLots) !== Math.sign(pos.lots))) pos.entryPx = pxTicks;
     if (pos.lots === 0) this.positions.delete(key);
     const ppm = crossed ? TAKER_FEE_PPM : MAKER_FEE_PPM;

@@ -36,7 +36,7 @@ export interface SimulatorOptions {
   eventsPerBlock?: number;
   /** `'realtime'` paces blocks at `blocksPerSecond`; `'max'` writes them as fast as it can. Default `'realtime'`. */
   speed?: 'realtime' | 'max';
-  /** Number of coins (the fixed 9, then generated ones). Default 9. */
+  /** Number of coins (the fixed ones, then generated ones). Default: every fixed coin (`DEFAULT_COINS`, 44). */
   coins?: number;
   /** Stop producing after this many blocks (the info server keeps answering until `stop()`). Default: no limit. */
   maxBlocks?: number;
@@ -249,6 +249,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     },
     meta: (dex) => metaResponse(coins, dex),
     spotMeta: () => spotMetaResponse(coins),
+    market: { coins, books: sim.books, tape: sim.tape, fair: sim.fair, time: () => sim.blockMs ?? start.ms },
   });
   try {
     await ensureWritableDir(cfg.dataDir, 'data directory');
