@@ -10,6 +10,8 @@ export interface Health {
   subscriptions: number;
   eventsPerSecond: number;
   source: 'node' | 'simulated';
+  /** The node's output layout the books come from (`by-block` or `streaming`), once known. */
+  layout?: 'by-block' | 'streaming';
   /** Why the state is not `ready`, when the feed knows (only then present). */
   error?: string;
   /** `serve --workers n` only: each worker's own figures (the fields above are over all of them). */
@@ -38,6 +40,7 @@ export function healthOf(feed: BookFeed, clients: number, subscriptions: number)
     subscriptions,
     eventsPerSecond: s.eventsPerSecond,
     source: s.source,
+    ...(s.layout !== undefined ? { layout: s.layout } : {}),
     ...(s.error !== undefined ? { error: s.error } : {}),
   };
 }
