@@ -39,6 +39,12 @@ export interface ServeConfig {
   maxTotalUnsentBytes: number;
   /** Processes serving the sockets (node:cluster); 1 = one process (default). */
   workers: number;
+  /** Which of the node's output layouts to read; default `auto` (the one the node writes; see docs/server.md). */
+  layout: 'auto' | 'by-block' | 'streaming';
+  /** Streaming layout: once one stream moved past a block, wait this long for the others, ms; default 5. */
+  blockCloseMs: number;
+  /** Where closed candles are kept; null = `hlob-candles` next to the data dir. */
+  candlesDir: string | null;
 }
 
 interface OptionSpec {
@@ -110,6 +116,11 @@ function logLevel(raw: string, from: string): LogLevel {
   return raw as LogLevel;
 }
 
+function layout(raw: string, from: string): ServeConfig['layout'] {
+  if (raw !== 'auto' && raw !== 'by-block' && raw !== 'streaming') throw new HlobError(ErrorCodes.CONFIG, `${from}: expected auto, by-block or streaming, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
 function mebibytes(raw: string, from: string): number {
   return Math.round(positiveNumber(raw, from) * MIB);
 }
@@ -129,6 +140,9 @@ export const DEFAULTS: ServeConfig = {
   maxClientUnsentBytes: 64 * MIB,
   maxTotalUnsentBytes: 1024 * MIB,
   workers: 1,
+  layout: 'auto',
+  blockCloseMs: 5,
+  candlesDir: null,
 };
 
 /** Every `serve` option, in `--help` order. */
@@ -146,6 +160,9 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'snapshotDir', flag: '--snapshot-dir <dir>', env: 'HL_ORDERBOOK_SNAPSHOT_DIR', description: 'where the node writes requested L4 snapshots', shown: 'hlob-snapshots next to the data dir', parse: text },
   { key: 'maxClientUnsentBytes', flag: '--max-client-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_CLIENT_UNSENT_MB', description: 'close a client with more unsent output (1008)', shown: '64', parse: mebibytes },
   { key: 'maxTotalUnsentBytes', flag: '--max-total-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_TOTAL_UNSENT_MB', description: 'bound on all unsent output; the furthest behind are closed first', shown: '1024', parse: mebibytes },
+  { key: 'layout', flag: '--layout <layout>', env: 'HL_ORDERBOOK_LAYOUT', description: "the node's output layout: by-block (--batch-by-block), streaming (--stream-with-block-info) or auto (the one written)", shown: 'auto', parse: layout },
+  { key: 'blockCloseMs', flag: '--block-close-ms <ms>', env: 'HL_ORDERBOOK_BLOCK_CLOSE_MS', description: 'streaming layout: once one stream moved past a block, wait this long for the others', shown: String(DEFAULTS.blockCloseMs), parse: integer(0, 10_000) },
+  { key: 'candlesDir', flag: '--candles-dir <dir>', env: 'HL_ORDERBOOK_CANDLES_DIR', description: 'where closed candles are kept (5,000 per coin and interval)', shown: 'hlob-candles next to the data dir', parse: text },
   { key: 'workers', flag: '--workers <n>', env: 'HL_ORDERBOOK_WORKERS', description: 'processes sharing the port, each a full server (memory and block parsing x n; see docs/server.md)', shown: '1', parse: integer(1, 64) },
 ];
 

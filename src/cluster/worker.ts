@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { registry } from '../metrics.js';
 import type { SnapshotFile } from '../node/snapshot.js';
 import type { Health } from '../server/health.js';
+import { defaultCandlesDir } from '../server/candles/store.js';
 import { startServer, type RunningServer } from '../server/index.js';
 import { createNodeFeed } from '../state/index.js';
 import { isMessage, type ToPrimary, type ToWorker, type WorkerSettings } from './messages.js';
@@ -53,6 +54,8 @@ export async function runServeWorker(config: ServeConfig, settings: WorkerSettin
     staleAfterMs: config.staleAfterS * 1000,
     validateEveryMs: config.validateEveryMin > 0 ? config.validateEveryMin * 60_000 : undefined,
     source: settings.source,
+    layout: config.layout,
+    blockCloseMs: config.blockCloseMs,
     logger: logger.child({ part: 'ingest' }),
     fetchSnapshot,
   });
@@ -133,6 +136,9 @@ export async function runServeWorker(config: ServeConfig, settings: WorkerSettin
       l2HeartbeatMs: config.l2HeartbeatMs,
       maxClientUnsentBytes: config.maxClientUnsentBytes,
       maxTotalUnsentBytes: config.maxTotalUnsentBytes,
+      // One writer of the candle files; the other workers read them and keep their own recent ones.
+      candlesDir: config.candlesDir ?? defaultCandlesDir(settings.dataDir),
+      candlesPersist: settings.slot === 1,
       logger,
       cluster: {
         quiet: true,

@@ -12,7 +12,7 @@
  */
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, accessSync, constants } from 'node:fs';
 import { appendFile, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ErrorCodes, HlobError } from '../../errors.js';
 import { asCandle, candleJson, type Candle } from './candle.js';
@@ -39,6 +39,11 @@ interface SeriesFile {
   /** The newest candle stored or queued, once looked up. */
   last: Candle | null | undefined;
   chain: Promise<void>;
+}
+
+/** Where candles go unless told: `hlob-candles` next to the node's data dir. */
+export function defaultCandlesDir(dataDir: string): string {
+  return join(dirname(resolve(dataDir)), 'hlob-candles');
 }
 
 /** A coin name as one safe path component (`PURR/USDC` → `PURR%2FUSDC`, never `.` or `..`). */
