@@ -29,6 +29,12 @@ export interface StreamJoinerOptions {
   maxEmptyRun?: number;
   /** Line bytes buffered before giving up. Default 256 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * Before a block closes on the bound, also wait for this: the source makes the streams that
+   * did not move past it read everything written so far (a reader that has not even found a
+   * new hourly file yet would otherwise lose the block's last lines). Default: nothing.
+   */
+  confirm?: (streams: StreamName[]) => Promise<void>;
 }
 
 const NAMES: readonly StreamName[] = ['statuses', 'diffs', 'fills'];
@@ -49,6 +55,7 @@ export class StreamJoiner extends EventEmitter<BlockJoinerEventMap> {
   private readonly blockCloseMs: number;
   private readonly maxEmptyRun: number;
   private readonly maxBufferedBytes: number;
+  private readonly confirm: ((streams: StreamName[]) => Promise<void>) | undefined;
   private readonly building = new Map<number, Building>();
   private readonly maxSeen: Record<StreamName, number> = { statuses: -1, diffs: -1, fills: -1 };
   private readonly firstSeen: Partial<Record<StreamName, number>> = {};
@@ -61,12 +68,14 @@ export class StreamJoiner extends EventEmitter<BlockJoinerEventMap> {
   private timer: NodeJS.Timeout | undefined;
   private timerFor: number | undefined;
   private expired: number | undefined;
+  private armed = 0;
 
   constructor(opts: StreamJoinerOptions = {}) {
     super();
     this.blockCloseMs = opts.blockCloseMs ?? 5;
     this.maxEmptyRun = opts.maxEmptyRun ?? 64;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 256 * 1024 * 1024;
+    this.confirm = opts.confirm;
   }
 
   /** The next height to close, if known. */
@@ -135,8 +144,8 @@ export class StreamJoiner extends EventEmitter<BlockJoinerEventMap> {
       let past = 0;
       for (const s of NAMES) if (this.maxSeen[s] > n) past++;
       if (past === 0) return;
-      if (past < NAMES.length && this.expired !== n && this.blockCloseMs > 0) {
-        this.arm(n);
+      if (past < NAMES.length && this.expired !== n && (this.blockCloseMs > 0 || this.confirm !== undefined)) {
+        this.arm(n, NAMES.filter((s) => this.maxSeen[s] <= n));
         return;
       }
       if (!this.building.has(n)) {
@@ -189,20 +198,28 @@ export class StreamJoiner extends EventEmitter<BlockJoinerEventMap> {
     this.emit('block', { block: b.block, bytes, lineBytes: b.lineBytes });
   }
 
-  private arm(n: number): void {
+  /** Close `n` once `blockCloseMs` passed and the quiet streams confirmed they read all there is. */
+  private arm(n: number, quiet: StreamName[]): void {
     if (this.timerFor === n) return;
     this.clearTimer();
     this.timerFor = n;
-    this.timer = setTimeout(() => {
+    const generation = ++this.armed;
+    const timed = new Promise<void>((resolve) => {
+      this.timer = setTimeout(resolve, this.blockCloseMs);
+    });
+    const confirmed = this.confirm === undefined ? Promise.resolve() : this.confirm(quiet).catch(() => undefined);
+    void Promise.all([timed, confirmed]).then(() => {
+      if (generation !== this.armed || this.next !== n) return;
       this.timer = undefined;
       this.timerFor = undefined;
-      if (this.next !== n) return;
       this.expired = n;
       this.drain();
-    }, this.blockCloseMs);
+    });
   }
 
   private clearTimer(): void {
+    // A pending close of an older arming must not fire: its generation is stale.
+    this.armed++;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.timerFor = undefined;

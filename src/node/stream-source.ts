@@ -35,7 +35,7 @@ export class StreamingBlockSource extends EventEmitter<NodeBlockSourceEventMap> 
   constructor(private readonly opts: StreamingBlockSourceOptions) {
     super();
     this.logger = opts.logger ?? silentLogger;
-    this.joiner = new StreamJoiner(opts.joiner);
+    this.joiner = new StreamJoiner({ ...opts.joiner, confirm: (streams) => this.settleStreams(streams) });
     this.joiner.on('block', (b) => this.emit('block', b));
     this.joiner.on('gap', (g) => this.emit('gap', g));
     this.joiner.on('dropped', (stream, height) => this.logger.debug({ stream, height }, 'dropped an empty line of a block already closed'));
@@ -56,6 +56,10 @@ export class StreamingBlockSource extends EventEmitter<NodeBlockSourceEventMap> 
     this.joiner.close();
     await Promise.all(this.tailers.map((t) => t.stop()));
     this.tailers.length = 0;
+  }
+
+  private async settleStreams(streams: StreamName[]): Promise<void> {
+    await Promise.all(streams.map((s) => this.tailers[NAMES.indexOf(s)]?.settle()));
   }
 
   async settle(): Promise<void> {
