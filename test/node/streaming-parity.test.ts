@@ -74,7 +74,7 @@ describe('streaming layout parity with by-block, on the real capture', () => {
     }
   });
 
-  it('gives the same book after every block', () => {
+  it('gives the same book after every block', { timeout: 180_000 }, () => {
     const x = Books.fromSnapshot(loadSnapshot());
     const y = Books.fromSnapshot(loadSnapshot());
     for (let i = 0; i < byBlock.length; i++) {
