@@ -130,6 +130,8 @@ async function runLayout(dir: string, rec: Recorded, url: string, layout: NodeLa
   }
   const feed = createNodeFeed({ dataDir, infoUrl: url, snapshotDir: join(dir, `snap-${layout}`), source: 'simulated', layout });
   const server = await startServer({ feed, host: '127.0.0.1', port: 0 });
+  const states: string[] = [];
+  feed.on('state', (st) => states.push(`${st.state}${st.error !== undefined ? `: ${st.error}` : ''}`));
   await feed.start();
   const t: Timings = { start: [], firstWritten: [], applied: [], frame: [] };
   feed.on('block', (c) => {
@@ -190,6 +192,7 @@ async function runLayout(dir: string, rec: Recorded, url: string, layout: NodeLa
     }
   }
   await sleepUntil(performance.now() + 500);
+  if (process.env.BENCH_DEBUG) process.stderr.write(`${layout} states: ${states.join(' | ')}\n`);
   ws.close();
   await server.close();
   await feed.stop();
