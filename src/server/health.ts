@@ -72,6 +72,7 @@ export function aggregateHealth(reports: readonly WorkerReport[], source: Health
   let subscriptions = 0;
   let eventsPerSecond = 0;
   let error: string | undefined;
+  let layout: Health['layout'];
   const min = (a: number | null, b: number | null): number | null => (b === null ? a : a === null ? b : Math.min(a, b));
   for (const r of reports) {
     const h = r.health;
@@ -90,7 +91,8 @@ export function aggregateHealth(reports: readonly WorkerReport[], source: Health
     subscriptions += h.subscriptions;
     eventsPerSecond = Math.max(eventsPerSecond, h.eventsPerSecond);
     if (h.error !== undefined) error ??= `worker ${r.worker}: ${h.error}`;
+    layout ??= h.layout;
   }
   if (reports.length === 0) state = 'starting';
-  return { state, height, time, lagMs, clients, subscriptions, eventsPerSecond, source, ...(error !== undefined ? { error } : {}), workers };
+  return { state, height, time, lagMs, clients, subscriptions, eventsPerSecond, source, ...(layout !== undefined ? { layout } : {}), ...(error !== undefined ? { error } : {}), workers };
 }
