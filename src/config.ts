@@ -57,6 +57,12 @@ export interface ServeConfig {
   metricsPublic: boolean;
   /** WebSocket connections one IP may hold open at once; 0 (default) = no bound. */
   maxConnectionsPerIp: number;
+  /** Which of the node's output layouts to read; default `auto` (the one the node writes; see docs/server.md). */
+  layout: 'auto' | 'by-block' | 'streaming';
+  /** Streaming layout: once one stream moved past a block, wait this long for the others, ms; default 5. */
+  blockCloseMs: number;
+  /** Where closed candles are kept; null = `hlob-candles` next to the data dir. */
+  candlesDir: string | null;
 }
 
 interface OptionSpec {
@@ -174,6 +180,11 @@ export function readTokenFile(path: string, from = '--auth-token-file'): string[
   return out;
 }
 
+function layout(raw: string, from: string): ServeConfig['layout'] {
+  if (raw !== 'auto' && raw !== 'by-block' && raw !== 'streaming') throw new HlobError(ErrorCodes.CONFIG, `${from}: expected auto, by-block or streaming, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
 function mebibytes(raw: string, from: string): number {
   return Math.round(positiveNumber(raw, from) * MIB);
 }
@@ -199,6 +210,9 @@ export const DEFAULTS: ServeConfig = {
   authTokenFile: null,
   metricsPublic: false,
   maxConnectionsPerIp: 0,
+  layout: 'auto',
+  blockCloseMs: 5,
+  candlesDir: null,
 };
 
 /** Every `serve` option, in `--help` order. */
@@ -221,6 +235,9 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'authTokenFile', flag: '--auth-token-file <file>', env: 'HL_ORDERBOOK_AUTH_TOKEN_FILE', description: 'also accept the tokens in this file, one a line (# comments)', shown: 'none', parse: text },
   { key: 'metricsPublic', flag: '--metrics-public', env: 'HL_ORDERBOOK_METRICS_PUBLIC', description: 'leave /metrics open when tokens are set', shown: 'false', parse: bool, boolean: true },
   { key: 'maxConnectionsPerIp', flag: '--max-connections-per-ip <n>', env: 'HL_ORDERBOOK_MAX_CONNECTIONS_PER_IP', description: 'WebSocket connections one IP may hold open (0: no bound); more get 429', shown: '0', parse: integer(0, 1_000_000) },
+  { key: 'layout', flag: '--layout <layout>', env: 'HL_ORDERBOOK_LAYOUT', description: "the node's output layout: by-block (--batch-by-block), streaming (--stream-with-block-info) or auto (the one written)", shown: 'auto', parse: layout },
+  { key: 'blockCloseMs', flag: '--block-close-ms <ms>', env: 'HL_ORDERBOOK_BLOCK_CLOSE_MS', description: 'streaming layout: once one stream moved past a block, wait this long for the others', shown: String(DEFAULTS.blockCloseMs), parse: integer(0, 10_000) },
+  { key: 'candlesDir', flag: '--candles-dir <dir>', env: 'HL_ORDERBOOK_CANDLES_DIR', description: 'where closed candles are kept (5,000 per coin and interval)', shown: 'hlob-candles next to the data dir', parse: text },
   { key: 'workers', flag: '--workers <n>', env: 'HL_ORDERBOOK_WORKERS', description: 'processes sharing the port, each a full server (memory and block parsing x n; see docs/server.md)', shown: '1', parse: integer(1, 64) },
   { key: 'simFaults', flag: '--sim-faults <spec>', env: 'HL_ORDERBOOK_SIM_FAULTS', description: 'the simulated node (no node data) injects these faults, e.g. rate=0.002,snapshot-rate=0.3 (docs/simulator.md)', shown: 'none', parse: faultSpec },
 ];

@@ -20,7 +20,9 @@ import { WORKER_ENV, type WorkerSettings } from '../cluster/messages.js';
 import { runServeWorker } from '../cluster/worker.js';
 import { startServer, type RunningServer } from '../server/index.js';
 import { startSimulator, type RunningSim } from '../sim/index.js';
-import { checkDataDir, createNodeFeed, describeMissing, type BookFeed } from '../state/index.js';
+import { detectLayout } from '../node/layout.js';
+import { defaultCandlesDir } from '../server/candles/store.js';
+import { createNodeFeed, describeMissing, type BookFeed } from '../state/index.js';
 
 /** Where the books come from. */
 export type ServeSource = { kind: 'node'; dataDir: string } | { kind: 'simulated' };
@@ -38,7 +40,7 @@ async function exists(path: string): Promise<boolean> {
  * Decide the source: the given data dir, else `~/hl/data`, else (only when that does not
  * exist at all) the simulated node. Throws `MISSING_DIR` naming what is missing.
  */
-export async function chooseSource(config: Pick<ServeConfig, 'dataDir' | 'wait'>, home: string = homedir()): Promise<ServeSource> {
+export async function chooseSource(config: Pick<ServeConfig, 'dataDir' | 'wait'> & Partial<Pick<ServeConfig, 'layout'>>, home: string = homedir()): Promise<ServeSource> {
   const given = config.dataDir !== null;
   const dataDir = config.dataDir ?? defaultNodeDataDir(home);
   if (!given && !(await exists(dataDir))) return { kind: 'simulated' };
@@ -46,7 +48,7 @@ export async function chooseSource(config: Pick<ServeConfig, 'dataDir' | 'wait'>
   if (!(await exists(dataDir))) {
     throw new HlobError(ErrorCodes.MISSING_DIR, `data dir ${dataDir} does not exist: give the node's data dir (--data-dir, HL_ORDERBOOK_DATA_DIR), or --wait for it`);
   }
-  const missing = await checkDataDir(dataDir);
+  const { missing } = await detectLayout(dataDir, config.layout ?? 'auto');
   if (missing.length > 0) throw new HlobError(ErrorCodes.MISSING_DIR, `${describeMissing(missing)} (or pass --wait to wait for them)`);
   return { kind: 'node', dataDir };
 }
@@ -101,6 +103,8 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
     joiner: { gapAfterMs: config.gapAfterMs },
     validateEveryMs: config.validateEveryMin > 0 ? config.validateEveryMin * 60_000 : undefined,
     source: source.kind === 'simulated' ? 'simulated' : 'node',
+    layout: config.layout,
+    blockCloseMs: config.blockCloseMs,
     logger: logger.child({ part: 'ingest' }),
   });
   // The simulated node writes in this process: wake the tailers at once instead of polling.
@@ -130,10 +134,12 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
       authTokens: config.authTokens,
       metricsPublic: config.metricsPublic,
       maxConnectionsPerIp: config.maxConnectionsPerIp,
+      candlesDir: config.candlesDir ?? defaultCandlesDir(dataDir),
       logger,
     });
   } catch (err) {
     await cleanup();
+    if (err instanceof HlobError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new HlobError(ErrorCodes.LISTEN, `cannot listen on ${config.host}:${config.port}: ${code === 'EADDRINUSE' ? 'address already in use (another server? choose --port)' : (err as Error).message}`, { cause: err });
   }

@@ -87,7 +87,8 @@ export function registerSimulateCommands(program: Command): void {
       .option('--max-blocks <n>', 'stop producing after this many blocks', int('--max-blocks', 0))
       .option('--start-time <time>', 'simulated time of the first block (UTC, e.g. 2026-12-31T23:59:50); default: block_time is the wall clock')
       .option('--keep-minutes <n>', 'delete closed hourly files older than this', num('--keep-minutes', 0, 1e9), 60)
-      .option('--streaming', 'also write the _streaming layout', false)
+      .option('--streaming', 'also write the _streaming layout (= --layout both)', false)
+      .option('--layout <layout>', "the node's output layout to write: by-block, streaming (events spaced through each block) or both", 'by-block')
       .option('--partial-writes', 'write lines in pieces, like a node with output buffering', false)
       .option('--faults <spec>', 'inject node faults, e.g. rate=0.002,snapshot-rate=0.3 or skip@100,pause@300:10s,snapshot-late@2:20s (docs/simulator.md)')
       .option('--exit-when-done', 'exit after --max-blocks instead of keeping the info server up', false)
@@ -105,6 +106,7 @@ export function registerSimulateCommands(program: Command): void {
         startTime?: string;
         keepMinutes: number;
         streaming: boolean;
+        layout: string;
         partialWrites: boolean;
         faults?: string;
         exitWhenDone: boolean;
@@ -124,7 +126,7 @@ export function registerSimulateCommands(program: Command): void {
             maxBlocks: o.maxBlocks,
             startTime: o.startTime,
             keepMinutes: o.keepMinutes,
-            streaming: o.streaming,
+            layout: o.streaming ? 'both' : (o.layout as 'by-block' | 'streaming' | 'both'),
             partialWrites: o.partialWrites,
             faults: o.faults,
           });

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { registry } from '../metrics.js';
 import type { SnapshotFile } from '../node/snapshot.js';
 import type { Health } from '../server/health.js';
+import { defaultCandlesDir } from '../server/candles/store.js';
 import { startServer, type RunningServer } from '../server/index.js';
 import { createNodeFeed } from '../state/index.js';
 import { isMessage, type ToPrimary, type ToWorker, type WorkerSettings } from './messages.js';
@@ -55,6 +56,8 @@ export async function runServeWorker(config: ServeConfig, settings: WorkerSettin
     joiner: { gapAfterMs: config.gapAfterMs },
     validateEveryMs: config.validateEveryMin > 0 ? config.validateEveryMin * 60_000 : undefined,
     source: settings.source,
+    layout: config.layout,
+    blockCloseMs: config.blockCloseMs,
     logger: logger.child({ part: 'ingest' }),
     fetchSnapshot,
   });
@@ -142,6 +145,9 @@ export async function runServeWorker(config: ServeConfig, settings: WorkerSettin
       maxTotalUnsentBytes: config.maxTotalUnsentBytes,
       authTokens: config.authTokens,
       metricsPublic: config.metricsPublic,
+      // One writer of the candle files; the other workers read them and keep their own recent ones.
+      candlesDir: config.candlesDir ?? defaultCandlesDir(settings.dataDir),
+      candlesPersist: settings.slot === 1,
       logger,
       cluster: {
         quiet: true,

@@ -10,6 +10,8 @@ export interface Health {
   subscriptions: number;
   eventsPerSecond: number;
   source: 'node' | 'simulated';
+  /** The node's output layout the books come from (`by-block` or `streaming`), once known. */
+  layout?: 'by-block' | 'streaming';
   /** Why the state is not `ready`, when the feed knows (only then present). */
   error?: string;
   /** `serve --workers n` only: each worker's own figures (the fields above are over all of them). */
@@ -38,6 +40,7 @@ export function healthOf(feed: BookFeed, clients: number, subscriptions: number)
     subscriptions,
     eventsPerSecond: s.eventsPerSecond,
     source: s.source,
+    ...(s.layout !== undefined ? { layout: s.layout } : {}),
     ...(s.error !== undefined ? { error: s.error } : {}),
   };
 }
@@ -69,6 +72,7 @@ export function aggregateHealth(reports: readonly WorkerReport[], source: Health
   let subscriptions = 0;
   let eventsPerSecond = 0;
   let error: string | undefined;
+  let layout: Health['layout'];
   const min = (a: number | null, b: number | null): number | null => (b === null ? a : a === null ? b : Math.min(a, b));
   for (const r of reports) {
     const h = r.health;
@@ -87,7 +91,8 @@ export function aggregateHealth(reports: readonly WorkerReport[], source: Health
     subscriptions += h.subscriptions;
     eventsPerSecond = Math.max(eventsPerSecond, h.eventsPerSecond);
     if (h.error !== undefined) error ??= `worker ${r.worker}: ${h.error}`;
+    layout ??= h.layout;
   }
   if (reports.length === 0) state = 'starting';
-  return { state, height, time, lagMs, clients, subscriptions, eventsPerSecond, source, ...(error !== undefined ? { error } : {}), workers };
+  return { state, height, time, lagMs, clients, subscriptions, eventsPerSecond, source, ...(layout !== undefined ? { layout } : {}), ...(error !== undefined ? { error } : {}), workers };
 }

@@ -10,6 +10,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { metrics } from '../metrics.js';
 import { ConnectionsPerIp, TokenSet, clientIp, exposureWarnings } from './access.js';
 import type { BookFeed } from '../state/feed.js';
+import { CandleService } from './candles/service.js';
+import { CandleStore } from './candles/store.js';
 import { healthOf, type Health } from './health.js';
 import { httpHandler } from './http.js';
 import { InfoService } from './info.js';
@@ -69,6 +71,10 @@ export interface ServerOptions {
    * `serverStatus` report every worker, not this one. Default: this process alone.
    */
   cluster?: ClusterHooks;
+  /** Where closed candles are kept (`CandleStore`); default: in memory only. */
+  candlesDir?: string;
+  /** Write candles there (false: read only, for all but one of `--workers n`); default true. */
+  candlesPersist?: boolean;
 }
 
 export interface ClusterHooks {
@@ -119,7 +125,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const localHealth = (): Health => healthOf(feed, sessions.size, stats.subscriptions);
   const cluster = opts.cluster;
   const health = cluster === undefined ? localHealth : (): Health => cluster.lastHealth(localHealth());
-  const publisher = new Publisher({ feed, outbox, health: () => ({ ...health() }), l2HeartbeatMs: opts.l2HeartbeatMs, now: opts.now, logger });
+  const candles = new CandleService({
+    outbox,
+    store: opts.candlesDir === undefined ? undefined : new CandleStore({ dir: opts.candlesDir, logger }),
+    persist: opts.candlesPersist,
+    logger,
+  });
+  const publisher = new Publisher({ feed, outbox, health: () => ({ ...health() }), l2HeartbeatMs: opts.l2HeartbeatMs, now: opts.now, logger, candles });
   const info = new InfoService({ feed, publisher, infoUrl: opts.infoUrl ?? 'http://localhost:3001/info' });
   publisher.onBooksAvailable(() => {
     logger?.info({ height: feed.status().height }, 'books loaded: checking subscriptions made before');
@@ -256,6 +268,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           http.closeAllConnections();
         });
         wss.close();
+        await candles.flush();
       })();
       return closing;
     },

@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import type { BookFeed } from '../state/feed.js';
+import { candleSnapshotAnswer } from './candles/info.js';
 import type { Publisher } from './publisher.js';
 import { parseSubscription } from './subscriptions.js';
 
@@ -64,6 +65,10 @@ export class InfoService {
         return this.allMids(request);
       case 'l4Book':
         return this.l4Book(request);
+      case 'candleSnapshot': {
+        const a = await candleSnapshotAnswer(this.opts.publisher.candles, request);
+        return a.ok ? ok(a.json) : fail(a.status, a.message);
+      }
       case 'fileSnapshot':
         // It makes the node write a file wherever the request says: an operator's request, not a client's.
         return fail(403, 'fileSnapshot is not forwarded to the node: it makes the node write files; ask the node\'s info server directly');

@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 import type { Books } from '../book/books.js';
 import type { BlockChange } from '../book/types.js';
 import type { BookFeed, FeedStatus } from '../state/feed.js';
+import { CandleService } from './candles/service.js';
+import { CandleView } from './candles/view.js';
 import type { Outbox, Peer } from './outbox.js';
 import { dexOf, subscriptionCoin, viewKey, type Subscription } from './subscriptions.js';
 import { AllMidsView, MidsBoard } from './views/all-mids.js';
@@ -36,6 +38,8 @@ export interface PublisherOptions {
   /** Wall clock, ms; default `Date.now`. */
   now?: () => number;
   logger?: Logger;
+  /** Candles (`candle`, `candleSnapshot`); default one kept in memory only. */
+  candles?: CandleService;
 }
 
 /** The per-coin views, for finding what a block touched. */
@@ -54,6 +58,7 @@ export class Publisher {
   private readonly l4ReuseMs: number;
   private readonly l4RingBytes: number;
   private readonly logger: Logger | undefined;
+  readonly candles: CandleService;
   private readonly views = new Map<string, View>();
   private readonly byCoin = new Map<string, CoinViews>();
   private readonly midsViews = new Set<AllMidsView>();
@@ -84,6 +89,7 @@ export class Publisher {
     this.l4ReuseMs = opts.l4ReuseMs ?? 2000;
     this.l4RingBytes = opts.l4RingBytes ?? 64 * 1024 * 1024;
     this.logger = opts.logger;
+    this.candles = opts.candles ?? new CandleService({ outbox: opts.outbox });
     this.statusView = new ServerStatusView(opts.health);
     const st = this.feed.status();
     // Block time only, never the wall clock: until the feed has one no state frame goes out
@@ -199,6 +205,8 @@ export class Publisher {
       }
       case 'serverStatus':
         return this.statusView;
+      case 'candle':
+        return this.candles.view(key, sub.coin, sub.interval);
     }
   }
 
@@ -215,6 +223,7 @@ export class Publisher {
     this.views.delete(view.key);
     if (view instanceof StateView) this.toRefresh.delete(view);
     if (view instanceof AllMidsView) this.midsViews.delete(view);
+    if (view instanceof CandleView) this.candles.drop(view);
     const coin = 'coin' in view ? (view.coin as string) : null;
     if (coin === null) return;
     const cv = this.byCoin.get(coin);
@@ -259,6 +268,7 @@ export class Publisher {
       const tv = this.byCoin.get(coin)?.trades;
       if (tv != null) tv.publish(trades, this.outbox);
     }
+    this.candles.onBlock(change);
     this.outbox.requestFlush();
   }
 

@@ -4,6 +4,7 @@
  * `{"coin":"BTC"}` and `{"coin":"BTC","nSigFigs":null}` count as a duplicate).
  */
 import * as v from 'valibot';
+import { CANDLE_INTERVALS, type CandleInterval } from './candles/intervals.js';
 
 /** Levels per side of an `l2Book` without `nLevels` (protocol.md). */
 export const DEFAULT_L2_LEVELS = 20;
@@ -17,7 +18,8 @@ export type Subscription =
   | { type: 'bbo'; coin: string }
   | { type: 'allMids'; dex: string | null }
   | { type: 'l4Book'; coin: string; bookOnly: boolean }
-  | { type: 'serverStatus' };
+  | { type: 'serverStatus' }
+  | { type: 'candle'; coin: string; interval: CandleInterval };
 
 export type SubscriptionType = Subscription['type'];
 
@@ -45,6 +47,7 @@ const SubscriptionSchema = v.variant('type', [
   v.strictObject({ type: v.literal('allMids'), dex: v.nullish(v.pipe(v.string(), v.maxLength(100))) }),
   v.strictObject({ type: v.literal('l4Book'), coin: Coin, bookOnly: v.nullish(v.boolean()) }),
   v.strictObject({ type: v.literal('serverStatus') }),
+  v.strictObject({ type: v.literal('candle'), coin: Coin, interval: v.picklist(CANDLE_INTERVALS) }),
 ]);
 
 /** The typed subscription, or null when the object is not a valid one (unknown type, bad parameters). */
@@ -70,6 +73,8 @@ export function parseSubscription(raw: unknown): Subscription | null {
       return { type: 'l4Book', coin: s.coin, bookOnly: s.bookOnly === true };
     case 'serverStatus':
       return { type: 'serverStatus' };
+    case 'candle':
+      return { type: 'candle', coin: s.coin, interval: s.interval };
   }
 }
 
@@ -87,6 +92,8 @@ export function viewKey(s: Subscription): string {
       return `l4Book\u0000${s.coin}\u0000${s.bookOnly ? 'bookOnly' : 'all'}`;
     case 'serverStatus':
       return 'serverStatus';
+    case 'candle':
+      return `candle\u0000${s.coin}\u0000${s.interval}`;
   }
 }
 

@@ -30,6 +30,16 @@ export interface BlockWriterOptions {
   dataDir: string;
   /** Also write the `_streaming` layout. Default false. */
   streaming?: boolean;
+  /** Write the by-block layout. Default true (false with `streaming`: the streaming layout alone). */
+  byBlock?: boolean;
+  /**
+   * Streaming layout: space a block's events over this long, in up to 8 slices, as a node
+   * writes them while it processes the block (the by-block lines follow the last slice).
+   * Default 0: all at once.
+   */
+  spreadMs?: number;
+  /** Waits between slices. Default a timer. */
+  sleep?: (ms: number) => Promise<void>;
   /** Write each line in 2–3 pieces with a turn of the event loop between them. Default false. */
   partialWrites?: boolean;
   /** Delete closed hourly files that ended more than this many minutes ago. Default 60; `Infinity` keeps everything. */
@@ -70,23 +80,46 @@ export class BlockWriter {
 
   async write(block: BlockToWrite): Promise<void> {
     const { date, hour } = hourlyPath(block.blockMs);
+    const spread = this.opts.streaming === true && (this.opts.spreadMs ?? 0) > 0;
+    if (spread) await this.writeSpread(block, date, hour);
     await Promise.all(
       STREAMS.map(async (stream, i) => {
         const events = block.events[i]!;
-        const dir = byBlockDir(this.opts.dataDir, stream);
-        const start = Buffer.from(envelopeStart(block.localTime(stream), block.blockTime, block.height));
-        const fault = block.fault;
-        if (fault === undefined) await this.append(dir, date, hour, [start, events.bytes(), END]);
-        else if (!fault.omit.has(stream)) await this.append(dir, date, hour, [faulty(Buffer.concat([start, events.bytes(), END]), stream, fault)]);
-        if (this.opts.streaming && events.count > 0) {
-          const parts: Buffer[] = [];
-          for (let e = 0; e < events.count; e++) {
-            parts.push(Buffer.from(envelopeStart(block.localTime(stream), block.blockTime, block.height)), events.event(e), END);
-          }
-          await this.append(streamingDir(this.opts.dataDir, stream), date, hour, [Buffer.concat(parts)]);
+        if (this.opts.byBlock !== false) {
+          const dir = byBlockDir(this.opts.dataDir, stream);
+          const start = Buffer.from(envelopeStart(block.localTime(stream), block.blockTime, block.height));
+          const fault = block.fault;
+          if (fault === undefined) await this.append(dir, date, hour, [start, events.bytes(), END]);
+          else if (!fault.omit.has(stream)) await this.append(dir, date, hour, [faulty(Buffer.concat([start, events.bytes(), END]), stream, fault)]);
         }
+        if (this.opts.streaming && !spread && events.count > 0) await this.appendStreaming(block, stream, i, 0, events.count, date, hour);
       }),
     );
+  }
+
+  /** The streaming lines of events `from..to` of one stream, in one append. */
+  private async appendStreaming(block: BlockToWrite, stream: StreamName, i: number, from: number, to: number, date: string, hour: string): Promise<void> {
+    const events = block.events[i]!;
+    const parts: Buffer[] = [];
+    for (let e = from; e < to; e++) parts.push(Buffer.from(envelopeStart(block.localTime(stream), block.blockTime, block.height)), events.event(e), END);
+    if (parts.length > 0) await this.append(streamingDir(this.opts.dataDir, stream), date, hour, [Buffer.concat(parts)]);
+  }
+
+  /** A block's streaming lines in slices spaced over `spreadMs`, each stream's share of the events in each slice. */
+  private async writeSpread(block: BlockToWrite, date: string, hour: string): Promise<void> {
+    const total = block.events.reduce((a, e) => a + e.count, 0);
+    const slices = Math.max(1, Math.min(8, total));
+    const pause = (this.opts.spreadMs ?? 0) / slices;
+    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    for (let k = 0; k < slices; k++) {
+      await Promise.all(
+        STREAMS.map((stream, i) => {
+          const n = block.events[i]!.count;
+          return this.appendStreaming(block, stream, i, Math.floor((n * k) / slices), Math.floor((n * (k + 1)) / slices), date, hour);
+        }),
+      );
+      if (k < slices - 1 && pause > 0) await sleep(pause);
+    }
   }
 
   /** Append whole lines (`parts` concatenated) to the stream's file of that hour. */

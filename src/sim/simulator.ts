@@ -10,7 +10,7 @@ import { constants } from 'node:fs';
 import { resolve } from 'node:path';
 import type { L4SnapshotFile } from '../book/events.js';
 import { ErrorCodes, HlobError } from '../errors.js';
-import { BlockWriter, STREAMS, byBlockDir, type StreamName } from './block-writer.js';
+import { BlockWriter, STREAMS, byBlockDir, streamingDir, type StreamName } from './block-writer.js';
 import { runningNode } from './running-node.js';
 import { startInfoServer, type InfoServer } from './info-server.js';
 import { DEFAULT_COINS, buildMarket, metaResponse, spotMetaResponse, type CoinSpec } from './market.js';
@@ -50,8 +50,17 @@ export interface SimulatorOptions {
   restingOrders?: number;
   /** Delete closed hourly files that ended more than this many minutes ago; `Infinity` keeps them all. Default 60. */
   keepMinutes?: number;
-  /** Also write the `_streaming` layout. Default false. */
+  /** Also write the `_streaming` layout (= `layout: 'both'`). Default false. */
   streaming?: boolean;
+  /**
+   * Which of the node's layouts to write: `by-block` (`--batch-by-block`), `streaming`
+   * (`--stream-with-block-info`: one event per line; in real time a block's events are spaced
+   * over `streamSpreadMs` ending at its write time, as a node writes them while processing
+   * the block) or `both`. Default `by-block` (`both` with `streaming: true`).
+   */
+  layout?: 'by-block' | 'streaming' | 'both';
+  /** Streaming layout in real time: a block's events spread over this long. Default 40 % of the mean block interval (0 at speed max). */
+  streamSpreadMs?: number;
   /** Write lines in pieces, as a node with output buffering does. Default false. */
   partialWrites?: boolean;
   /** Height of the first block. Default 1,000,000,000. */
@@ -185,6 +194,8 @@ interface Config {
   restingOrders: number;
   keepMinutes: number;
   streaming: boolean;
+  byBlock: boolean;
+  spreadMs: number;
   partialWrites: boolean;
   startHeight: number;
 }
@@ -208,10 +219,21 @@ function configure(o: SimulatorOptions): Config {
     startTime: o.startTime === undefined ? undefined : parseStartTime(o.startTime),
     restingOrders: intOption('restingOrders', o.restingOrders, 20_000, 0, 2_000_000),
     keepMinutes: numOption('keepMinutes', o.keepMinutes, 60, 0, Infinity),
-    streaming: o.streaming ?? false,
+    streaming: layoutOf(o) !== 'by-block',
+    byBlock: layoutOf(o) !== 'streaming',
+    spreadMs:
+      layoutOf(o) === 'by-block' || speed === 'max'
+        ? 0
+        : numOption('streamSpreadMs', o.streamSpreadMs, (0.4 * 1000) / numOption('blocksPerSecond', o.blocksPerSecond, 14.6, 0.01, 1000), 0, 60_000),
     partialWrites: o.partialWrites ?? false,
     startHeight: intOption('startHeight', o.startHeight, 1_000_000_000, 1, Number.MAX_SAFE_INTEGER),
   };
+}
+
+function layoutOf(o: SimulatorOptions): 'by-block' | 'streaming' | 'both' {
+  const l = o.layout ?? (o.streaming === true ? 'both' : 'by-block');
+  if (l !== 'by-block' && l !== 'streaming' && l !== 'both') throw configError('layout', l, 'by-block, streaming or both');
+  return l;
 }
 
 /**
@@ -253,7 +275,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   });
   try {
     await ensureWritableDir(cfg.dataDir, 'data directory');
-    for (const s of STREAMS) await ensureWritableDir(byBlockDir(cfg.dataDir, s), 'data directory');
+    for (const s of STREAMS) {
+      if (cfg.byBlock) await ensureWritableDir(byBlockDir(cfg.dataDir, s), 'data directory');
+      if (cfg.streaming) await ensureWritableDir(streamingDir(cfg.dataDir, s), 'data directory');
+    }
   } catch (err) {
     await info.close();
     throw err;
@@ -265,6 +290,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const writer = new BlockWriter({
     dataDir: cfg.dataDir,
     streaming: cfg.streaming,
+    byBlock: cfg.byBlock,
+    spreadMs: cfg.spreadMs,
+    sleep: (ms) => sleep(ms, abort.signal),
     partialWrites: cfg.partialWrites,
     keepMinutes: cfg.keepMinutes,
     rng: new Rng(cfg.seed ^ 0x5b11),
@@ -317,7 +345,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         const block = sim.nextBlock(blockTimeStr, blockTime.ms);
         if (cfg.speed === 'realtime') {
           // Made: now wait for its time. A stop meanwhile still writes it (the market already holds it).
-          const wait = (simTime ? due : blockTime.ms + blockTime.ns / 1e6) - now();
+          // Streaming: the block's events start that much earlier, so that the last lands at its time.
+          const wait = (simTime ? due : blockTime.ms + blockTime.ns / 1e6) - cfg.spreadMs - now();
           if (wait > 0) await sleep(wait, abort.signal);
         }
         const simLocal = formatNodeTime(addNs(blockTime, localDelayNs));

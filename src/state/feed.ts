@@ -20,6 +20,8 @@ export interface FeedStatus {
   source: 'node' | 'simulated';
   /** Coins being repaired while `degraded`. */
   repairing: string[];
+  /** The node's output layout being read (`by-block` or `streaming`), once known. */
+  layout?: 'by-block' | 'streaming';
   /** Why the state is not `ready`, when known (a gap, a stream behind, missing directories…). */
   error?: string;
 }

@@ -27,7 +27,8 @@ import type { BlockChange } from '../book/types.js';
 import { ErrorCodes, HlobError } from '../errors.js';
 import { metrics } from '../metrics.js';
 import { backoffMs, type BackoffOptions } from '../node/backoff.js';
-import { NodeBlockSource } from '../node/block-source.js';
+import { LayoutBlockSource } from '../node/layout-source.js';
+import type { LayoutChoice } from '../node/layout.js';
 import type { BlockJoinerOptions, Gap, JoinedBlock } from '../node/joiner.js';
 import { silentLogger, type Logger } from '../node/logger.js';
 import { blocksFromFiles } from '../node/file-range.js';
@@ -67,6 +68,10 @@ export interface NodeFeedOptions {
   /** Tailer options. Default backfill 4 MiB (a snapshot a little older than "now" can be caught up). */
   tailer?: Omit<TailerOptions, 'dir'>;
   joiner?: BlockJoinerOptions;
+  /** Which of the node's layouts to read (`by-block`, `streaming`); default `auto` (src/node/layout.ts). */
+  layout?: LayoutChoice;
+  /** Streaming layout: wait this long for the other streams once one moved past a block, ms. Default 5. */
+  blockCloseMs?: number;
   /** Clock, ms. Default `Date.now`. */
   now?: () => number;
   /**
@@ -115,7 +120,7 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
   private readonly opts: NodeFeedOptions;
   private readonly logger: Logger;
   private readonly now: () => number;
-  private readonly src: NodeBlockSource;
+  private readonly src: LayoutBlockSource;
   private readonly snapshots: SnapshotSource;
   private readonly fetchSnapshot: (signal: AbortSignal) => Promise<SnapshotFile>;
   private readonly staleAfterMs: number;
@@ -156,11 +161,13 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
     this.rate = new EventRate(5_000, this.now);
     this.cache = new BlockCache(this.maxCachedBytes);
     this.lastBlockAt = this.now();
-    this.src = new NodeBlockSource({
+    this.src = new LayoutBlockSource({
       dataDir: opts.dataDir,
+      layout: opts.layout,
       wait: opts.wait,
       tailer: { backfillBytes: 4 * 1024 * 1024, ...opts.tailer },
       joiner: opts.joiner,
+      streamJoiner: opts.blockCloseMs === undefined ? undefined : { blockCloseMs: opts.blockCloseMs },
       logger: this.logger,
     });
     this.snapshots = new SnapshotSource({
@@ -185,6 +192,7 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
       source: this.opts.source ?? 'node',
       repairing: [...this.repairs.keys()],
     };
+    if (this.src.layout !== undefined) s.layout = this.src.layout;
     if (this.lastError !== undefined) s.error = this.lastError;
     return s;
   }

@@ -30,7 +30,8 @@ async function expectError(sent: string, text: string): Promise<void> {
 
 describe('bad requests get an error frame and the connection stays open', () => {
   it('Invalid subscription: unknown type, unknown coin, bad parameters (object quoted as sent)', async () => {
-    await expectError('{"method":"subscribe","subscription":{"type":"candle","coin":"ETH","interval":"1m"}}', 'Invalid subscription {"type":"candle","coin":"ETH","interval":"1m"}');
+    await expectError('{"method":"subscribe","subscription":{"type":"candle","coin":"ETH","interval":"2m"}}', 'Invalid subscription {"type":"candle","coin":"ETH","interval":"2m"}');
+    await expectError('{"method":"subscribe","subscription":{"type":"candle","coin":"DOGE","interval":"1m"}}', 'Invalid subscription {"type":"candle","coin":"DOGE","interval":"1m"}');
     await expectError('{"method":"subscribe","subscription":{"type":"l2Book","coin":"DOGE"}}', 'Invalid subscription {"type":"l2Book","coin":"DOGE"}');
     await expectError('{"method":"subscribe","subscription":{"coin":"ETH","type":"l2Book","nSigFigs":7,"mantissa":null}}', 'Invalid subscription {"coin":"ETH","type":"l2Book","nSigFigs":7,"mantissa":null}');
     await expectError('{"method":"subscribe","subscription":{"type":"l2Book","coin":"ETH","nSigFigs":4,"mantissa":2}}', 'Invalid subscription {"type":"l2Book","coin":"ETH","nSigFigs":4,"mantissa":2}');

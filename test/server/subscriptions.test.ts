@@ -42,7 +42,9 @@ describe('parseSubscription', () => {
     expect(parseSubscription({ type: 'l4Book', coin: 'xyz:ABC' })).toEqual({ type: 'l4Book', coin: 'xyz:ABC', bookOnly: false });
     expect(parseSubscription({ type: 'l4Book', coin: 'BTC', bookOnly: true })).toEqual({ type: 'l4Book', coin: 'BTC', bookOnly: true });
     expect(parseSubscription({ type: 'serverStatus' })).toEqual({ type: 'serverStatus' });
-    expect(parseSubscription({ type: 'candle', coin: 'BTC', interval: '1m' })).toBeNull();
+    expect(parseSubscription({ type: 'candle', coin: 'BTC', interval: '1m' })).toEqual({ type: 'candle', coin: 'BTC', interval: '1m' });
+    expect(parseSubscription({ type: 'candle', coin: 'BTC', interval: '2m' })).toBeNull();
+    expect(parseSubscription({ type: 'notification', user: '0x0' })).toBeNull();
     expect(parseSubscription({ type: 'trades', coin: 'BTC', extra: 1 })).toBeNull();
   });
 
