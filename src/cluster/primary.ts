@@ -216,6 +216,9 @@ export async function runServePrimary(opts: PrimaryOptions): Promise<RunningPrim
     s.listening = false;
     s.startedAt = Date.now();
     w.on('message', (m: unknown) => onMessage(s, w, m));
+    // A send to a worker that just died fails later, as an 'error' event (EPIPE): its exit is
+    // handled below; unhandled, the event would end the primary and every other worker.
+    w.on('error', (err) => logger.debug({ worker: s.slot, err: err.message }, 'message to a worker failed'));
     w.on('exit', (code, signal) => {
       if (s.worker === w) {
         s.worker = null;
