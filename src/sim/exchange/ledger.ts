@@ -84,12 +84,7 @@ export class Ledger {
       return { error: 'Order has invalid size.' };
     }
     if (lots <= 0) return { error: 'Order has invalid size.' };
-    let px = 0;
-    try {
-      px = validPrice(w.p, c) ? parseUnits(w.p, c.pxDecimals) : 0;
-    } catch {
-      px = 0;
-    }
+    const px = tickUnits(w.p, c);
     // Prices the public exchange takes but this book's ticks cannot hold exist only far from
     // the market (outside the band the simulator keeps prices in): refused with the tick text.
     if (px <= 0 || px > c.maxPx * 4) return reject('tickRejected', `Price must be divisible by tick size.${tag}`);
@@ -383,6 +378,15 @@ export function validPrice(text: string, c: CoinSpec): boolean {
   if (places === 0) return true;
   const digits = canonicalDecimal(text).replace('.', '').replace(/^0+/, '');
   return digits.length <= 5;
+}
+
+/** The price in ticks of `c`, or 0 when the public rule or this book's ticks refuse it. */
+function tickUnits(text: string, c: CoinSpec): number {
+  try {
+    return validPrice(text, c) ? parseUnits(text, c.pxDecimals) : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function bbo(c: CoinSpec, px: number | undefined): string {
