@@ -190,4 +190,35 @@ describe('the paper exchange of the simulated node', () => {
     const cancel = await agent.cancelByCloid({ cancels: [{ asset: ETH, cloid: '0x1234567890abcdef1234567890abcdef' }] });
     expect(cancel.response.data.statuses).toEqual(['success']);
   });
+
+  it('answers hostile bodies (huge, deep, wrong types, not JSON, wrong method) with a 4xx and changes nothing', async () => {
+    const before = await account();
+    const url = sim.infoUrl.replace(/\/info$/, '/exchange');
+    const send = async (body: string, method = 'POST'): Promise<[number, { status: string; response: string }]> => {
+      const res = await fetch(url, { method, headers: { 'content-type': 'application/json' }, ...(method === 'POST' ? { body } : {}) });
+      return [res.status, (await res.json()) as { status: string; response: string }];
+    };
+    const nonce = Date.now();
+    const good = { type: 'order', orders: [{ a: ETH, b: true, p: '1000.0', s: '0.1', r: false, t: { limit: { tif: 'Alo' } } }], grouping: 'na' };
+    const signature = signL1Action({ privateKey: key, action: good, nonce, isMainnet: true });
+    const cases: [string, number, RegExp][] = [
+      ['x'.repeat(2 << 20), 413, /over 1048576 bytes/],
+      ['['.repeat(100_000) + ']'.repeat(100_000), 422, /nests deeper than 16 levels/],
+      ['{"action":', 422, /not JSON/],
+      ['[]', 422, /deserialize/],
+      [JSON.stringify({ action: good, nonce: 'soon', signature }), 422, /nonce/],
+      [JSON.stringify({ action: good, nonce, signature: { ...signature, v: 30 } }), 422, /signature\.v/],
+      [JSON.stringify({ action: { ...good, orders: [{ ...good.orders[0], p: 1000 }] }, nonce, signature }), 422, /action: orders\.0\.p/],
+      [JSON.stringify({ action: { ...good, orders: [{ ...good.orders[0], a: -1 }] }, nonce, signature }), 422, /orders\.0\.a/],
+      [JSON.stringify({ action: { type: 'withdrawEverything' }, nonce, signature }), 422, /action: type/],
+      [JSON.stringify({ action: { ...good, orders: Array(1001).fill(good.orders[0]) }, nonce, signature }), 422, /orders/],
+    ];
+    for (const [body, status, message] of cases) {
+      const [code, answer] = await send(body);
+      expect([code, answer.status]).toEqual([status, 'err']);
+      expect(answer.response).toMatch(message);
+    }
+    expect((await send('', 'GET'))[0]).toBe(405);
+    expect(await account()).toEqual(before);
+  });
 });
