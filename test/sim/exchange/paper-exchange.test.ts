@@ -221,4 +221,33 @@ describe('the paper exchange of the simulated node', () => {
     expect((await send('', 'GET'))[0]).toBe(405);
     expect(await account()).toEqual(before);
   });
+
+  it('a resting order is hit by the simulated flow: a maker fill at its price, a short position, status filled', async () => {
+    const [, coins] = sim.snapshot();
+    const [, [bids, asks]] = coins.find(([name]) => name === 'BTC')!;
+    const bid = Number(bids[0]![1].limitPx);
+    const ask = Number(asks[0]![1].limitPx);
+    // Improve the ask when the spread allows, so the next buyer meets this order first.
+    const price = ask - 1 > bid ? ask - 1 : ask;
+    const res = await client.order({ orders: [{ a: 0, b: false, p: String(price), s: '0.0002', r: false, t: { limit: { tif: 'Alo' } } }], grouping: 'na' });
+    const oid = (res.response.data.statuses[0] as { resting: { oid: number } }).resting.oid;
+    const makerFills = async () => (await info.userFills({ user })).filter((f) => f.oid === oid);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no simulated taker reached the order in 25 s')), 25_000);
+      const onBlock = (): void => {
+        void makerFills().then((fills) => {
+          if (fills.reduce((n, f) => n + Number(f.sz), 0) < 0.0002 - 1e-12) return;
+          clearTimeout(timer);
+          sim.off('block', onBlock);
+          resolve();
+        });
+      };
+      sim.on('block', onBlock);
+    });
+    for (const f of await makerFills()) expect(f).toMatchObject({ coin: 'BTC', side: 'A', crossed: false, px: `${price}.0`, dir: 'Open Short' });
+    expect(await info.orderStatus({ user, oid })).toMatchObject({ status: 'order', order: { status: 'filled' } });
+    expect(await info.openOrders({ user })).toEqual([]);
+    const state = await info.clearinghouseState({ user });
+    expect(state.assetPositions.map((p) => [p.position.coin, p.position.szi])).toContainEqual(['BTC', '-0.0002']);
+  }, 40_000);
 });
