@@ -21,6 +21,7 @@ import {
   spotMetaAndAssetCtxsResponse,
   type MarketView,
 } from './public-info.js';
+import { serveExchange, type ExchangeEndpoint } from './exchange/http.js';
 
 export interface InfoHandlers {
   /** Write the L4 snapshot file to `outPath`; resolves once it is complete. */
@@ -30,6 +31,10 @@ export interface InfoHandlers {
   spotMeta(): unknown;
   /** A live market (the simulator's): asset contexts and the other public start-up types. Absent for a replay. */
   market?: MarketView;
+  /** The paper exchange behind `POST /exchange` (none: 404). */
+  exchange?: ExchangeEndpoint;
+  /** Info requests about paper accounts (`clearinghouseState`, `openOrders`…); undefined when not one. */
+  accountInfo?(body: Record<string, unknown>): unknown;
 }
 
 /** The request body, an object with a string `type`. */
@@ -150,6 +155,10 @@ type Route = (req: IncomingMessage, res: ServerResponse, h: InfoHandlers, types:
 /** The paths served, by path. */
 const ROUTES: Record<string, Route> = {
   '/info': handleInfo,
+  '/exchange': async (req, res, h) => {
+    if (h.exchange) return serveExchange(req, res, h.exchange);
+    reply(res, 404, 'not found: /exchange; this info server has no paper exchange');
+  },
 };
 
 async function handle(req: IncomingMessage, res: ServerResponse, h: InfoHandlers, types: Record<string, InfoType>): Promise<void> {
@@ -170,6 +179,8 @@ async function handleInfo(req: IncomingMessage, res: ServerResponse, h: InfoHand
     return reply(res, 400, `request body is not JSON: ${text.slice(0, 200)}`);
   }
   if (!isObject(body) || typeof body.type !== 'string') return reply(res, 422, 'request body must be an object with a string "type"');
+  const account = h.accountInfo?.(body);
+  if (account !== undefined) return reply(res, 200, account);
   const request = body as InfoRequest;
   const answer = Object.hasOwn(types, request.type) ? types[request.type] : undefined;
   if (answer === undefined) {

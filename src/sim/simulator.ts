@@ -20,6 +20,7 @@ import { FaultInjector, parseFaults, type FaultKind, type FaultPlan } from './fa
 import { Rng } from './rng.js';
 import { SimMarket } from './sim-market.js';
 import { writeSnapshotFile } from './snapshot-writer.js';
+import { PaperExchange } from './exchange/paper-exchange.js';
 
 export interface SimulatorOptions {
   /** The node's data directory to write (the equivalent of `~/hl/data`). Created if missing. */
@@ -100,6 +101,8 @@ export interface RunningSim {
   readonly dataDir: string;
   /** The coins traded (simulator only; empty for a replay). */
   readonly coins: readonly CoinSpec[];
+  /** `http://127.0.0.1:<port>/exchange`, the paper exchange (simulator only; undefined for a replay). */
+  readonly exchangeUrl: string | undefined;
   /** Last block written completely to all three streams. */
   height(): number;
   /** The simulator's truth now: every book as the node's snapshot file would hold it. */
@@ -258,6 +261,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   });
   sim.warmSnapshotText();
   const faults = options.faults === undefined ? undefined : new FaultInjector(typeof options.faults === 'string' ? parseFaults(options.faults) : options.faults, cfg.seed);
+  const exchange = new PaperExchange(sim);
 
   // The port before the disk: failing there must leave no trace in the data directory.
   const info: InfoServer = await startInfoServer(cfg.infoPort, {
@@ -272,6 +276,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     meta: (dex) => metaResponse(coins, dex),
     spotMeta: () => spotMetaResponse(coins),
     market: { coins, books: sim.books, tape: sim.tape, fair: sim.fair, time: () => sim.blockMs ?? start.ms },
+    exchange,
+    accountInfo: (body) => exchange.info(body),
   });
   try {
     await ensureWritableDir(cfg.dataDir, 'data directory');
@@ -366,6 +372,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           fault,
         });
         written = block.height;
+        exchange.blockWritten(written);
         stats.blocks++;
         stats.statuses += block.statuses.count;
         stats.rejected += block.rejected;
@@ -381,6 +388,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         if (cfg.speed === 'max') await new Promise<void>((r) => setImmediate(r));
       }
     } finally {
+      exchange.stop();
       await writer.close();
       options.signal?.removeEventListener('abort', onOuterAbort);
     }
@@ -390,6 +398,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     info,
     dataDir: cfg.dataDir,
     coins,
+    exchangeUrl: info.url.replace(/\/info$/, '/exchange'),
     height: () => written,
     snapshot: () => sim.snapshot(),
     stats: () => ({ ...stats, bytes: writer.bytes, restingOrders: sim.restingCount, ...(faults === undefined ? {} : { faults: { ...faults.counts } }) }),
