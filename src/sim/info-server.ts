@@ -14,6 +14,8 @@ export interface InfoHandlers {
   /** The `meta` answer; `dex` names a HIP-3 dex (`undefined` or `""` for the main one). */
   meta(dex: string | undefined): unknown;
   spotMeta(): unknown;
+  /** The `perpDexs` answer: `null` for the main dex, then one object per HIP-3 dex. */
+  perpDexs(): unknown;
 }
 
 export interface InfoServer {
@@ -97,6 +99,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, h: InfoHandlers
       return reply(res, 200, h.meta(body.dex as string | undefined));
     case 'spotMeta':
       return reply(res, 200, h.spotMeta());
+    case 'perpDexs':
+      return reply(res, 200, h.perpDexs());
     case 'fileSnapshot': {
       const inner = body.request;
       if (!isObject(inner) || inner.type !== 'l4Snapshots') {
@@ -113,6 +117,6 @@ async function handle(req: IncomingMessage, res: ServerResponse, h: InfoHandlers
       return reply(res, 200, null);
     }
     default:
-      return reply(res, 422, `unsupported info request type ${JSON.stringify(body.type)}: this simulated node answers fileSnapshot (l4Snapshots), meta and spotMeta`);
+      return reply(res, 422, `unsupported info request type ${JSON.stringify(body.type)}: this simulated node answers fileSnapshot (l4Snapshots), meta, spotMeta and perpDexs`);
   }
 }

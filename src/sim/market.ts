@@ -149,6 +149,15 @@ export function metaResponse(coins: readonly CoinSpec[], dex?: string): unknown 
   };
 }
 
+/**
+ * The info server's `perpDexs` answer (public API shape): `null` for the main dex, then one
+ * entry per HIP-3 dex this market trades, in order of first appearance.
+ */
+export function perpDexsResponse(coins: readonly CoinSpec[]): unknown {
+  const dexes = [...new Set(coins.flatMap((c) => (c.kind === 'hip3' && c.dex !== undefined ? [c.dex] : [])))];
+  return [null, ...dexes.map((name) => ({ name, fullName: `${name} (simulated)`, deployer: '0x' + '0'.repeat(40), oracleUpdater: null }))];
+}
+
 function tokenId(index: number): string {
   return '0x' + index.toString(16).padStart(32, '0');
 }

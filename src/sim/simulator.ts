@@ -13,7 +13,7 @@ import { ErrorCodes, HlobError } from '../errors.js';
 import { BlockWriter, STREAMS, byBlockDir, type StreamName } from './block-writer.js';
 import { runningNode } from './running-node.js';
 import { startInfoServer, type InfoServer } from './info-server.js';
-import { DEFAULT_COINS, buildMarket, metaResponse, spotMetaResponse, type CoinSpec } from './market.js';
+import { DEFAULT_COINS, buildMarket, metaResponse, perpDexsResponse, spotMetaResponse, type CoinSpec } from './market.js';
 import { addNs, formatNodeTime, type NodeInstant } from './node-time.js';
 import { PROFILES, PROFILE_NAMES, blockPlan, type ProfileName } from './profiles.js';
 import { Rng } from './rng.js';
@@ -233,6 +233,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     writeL4Snapshot: (outPath, includeHeight) => writeSnapshotFile(sim.capture(), outPath, includeHeight),
     meta: (dex) => metaResponse(coins, dex),
     spotMeta: () => spotMetaResponse(coins),
+    perpDexs: () => perpDexsResponse(coins),
   });
   try {
     await ensureWritableDir(cfg.dataDir, 'data directory');
