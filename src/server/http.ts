@@ -1,12 +1,13 @@
 /**
- * The HTTP side of the one port: `POST /info`, `GET /health`, `GET /ready`, `GET /metrics`.
- * (`GET /ws` upgrades are taken in `index.ts`.)
+ * The HTTP side of the one port: `POST /info`, `GET /health`, `GET /ready`, `GET /metrics`,
+ * and the live page `GET /` (`page.ts`). (`GET /ws` upgrades are taken in `index.ts`.)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { registry } from '../metrics.js';
 import type { Health } from './health.js';
 import type { InfoService } from './info.js';
+import { isPagePath, servePage } from './page.js';
 
 /** Largest `POST /info` body accepted. */
 export const MAX_INFO_BODY = 64 * 1024;
@@ -66,6 +67,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
     }
     return send(res, 200, registry.contentType, await registry.metrics());
   }
+  if (path !== undefined && isPagePath(path)) return servePage(req, res, path);
   send(res, 404, 'text/plain; charset=utf-8', `not found: ${path}; endpoints: GET /ws (WebSocket), POST /info, GET /health, GET /ready, GET /metrics`);
 }
 
