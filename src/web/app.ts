@@ -124,6 +124,10 @@ export class App {
       const what = this.everOpen ? 'Connection to the server lost' : 'Cannot reach the server';
       this.status.offline(`${what}: retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${failures + 1})…`);
     });
+    this.tracker.on('lost', (coin) => {
+      // Refused on a re-subscribe (a restarted server still loading, say): ask again.
+      if (coin === this.view.coin) setTimeout(() => this.follow(coin, false), 1_000);
+    });
     this.tracker.on('change', (c) => {
       if (c.coin === this.view.coin) this.scheduleRender();
     });

@@ -44,7 +44,7 @@ export class LadderView {
     const root = el('div', 'row');
     root.tabIndex = 0;
     root.setAttribute('role', 'button');
-    root.append(el('div', 'bar cum'), el('div', 'bar sz'));
+    root.append(el('div', 'bar bar-cum'), el('div', 'bar bar-sz'));
     const px = el('span', 'px');
     const sz = el('span', 'sz');
     const cum = el('span', 'cum');

@@ -7,6 +7,10 @@ import { addUnits, formatUnits, parseUnits, type Units } from '../book/decimal.j
 const SHOW = 300;
 
 export class QueueView {
+  /** What the table shows (level, orders, sizes, marks): unchanged, only the ages are updated in place. */
+  private signature = '';
+  private ageCells: HTMLElement[] = [];
+
   constructor(
     private readonly root: HTMLElement,
     private readonly meta: HTMLElement,
@@ -14,6 +18,8 @@ export class QueueView {
   ) {}
 
   hint(text: string): void {
+    this.signature = '';
+    this.ageCells = [];
     setText(this.meta, '');
     this.root.replaceChildren(el('p', 'hint', text));
     delete this.root.dataset.orders;
@@ -24,6 +30,17 @@ export class QueueView {
     for (const r of rows) total = addUnits(total, parseUnits(r.sz));
     setText(this.meta, `${isBid ? 'bid' : 'ask'} ${groupDigits(px)} · ${rows.length} order${rows.length === 1 ? '' : 's'} · ${formatUnits(total)}`);
     this.root.dataset.orders = String(rows.length);
+    // Rebuilt only when the queue itself changed, so that a row stays put (and clickable) while ages tick.
+    const signature = `${isBid}|${px}|${aggregated}|${rows.map((r) => `${r.oid}:${r.sz}:${r.mine ? 1 : 0}`).join(',')}`;
+    if (signature === this.signature) {
+      rows.slice(0, SHOW).forEach((r, i) => {
+        const cell = this.ageCells[i];
+        if (cell !== undefined) setText(cell, formatAge(r.ageMs));
+      });
+      return;
+    }
+    this.signature = signature;
+    this.ageCells = [];
     if (rows.length === 0) {
       this.root.replaceChildren(el('p', 'hint', 'This level is gone: it filled or was cancelled. Pick another.'));
       return;
@@ -46,7 +63,9 @@ export class QueueView {
       user.append(b);
       tr.append(el('td', undefined, String(r.pos)), user);
       if (aggregated) tr.append(el('td', undefined, groupDigits(r.px)));
-      tr.append(el('td', undefined, r.sz), el('td', undefined, formatAge(r.ageMs)));
+      const age = el('td', undefined, formatAge(r.ageMs));
+      this.ageCells.push(age);
+      tr.append(el('td', undefined, r.sz), age);
       tbody.append(tr);
     }
     table.append(thead, tbody);
