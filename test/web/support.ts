@@ -1,30 +1,15 @@
 /**
- * What the browser tests and the page bench run against: `hl-orderbook serve` in a process
+ * What the browser tests run against: `hl-orderbook serve` in a process
  * of its own (killed and started again on the same port), on a simulated node in this
  * process, and Debian's Chromium driven by playwright-core with a fresh profile.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext } from 'playwright-core';
 
-export const CHROMIUM = process.env.HL_ORDERBOOK_CHROMIUM ?? '/usr/bin/chromium';
-
-/** The flags every run uses: no network of its own, nothing but the page. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM, CHROMIUM_ARGS, launchChromium } from '../../bench/browser.js';
 
 /** The project root (this file is test/web/support.ts, or dist/test/… never: tests run from source). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -73,25 +58,6 @@ export async function spawnServe(dataDir: string, infoUrl: string, port: number)
     async kill(signal = 'SIGKILL') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
-    },
-  };
-}
-
-/** Chromium with a fresh profile directory; `close()` removes it. */
-export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const { chromium } = await import('playwright-core');
-  const profile = await mkdtemp(join(tmpdir(), 'hlob-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1440, height: 900 },
-  });
-  return {
-    context,
-    async close() {
-      await context.close().catch(() => undefined);
-      await rm(profile, { recursive: true, force: true });
     },
   };
 }
