@@ -148,6 +148,7 @@ export class App {
 
   private apply(next: ViewState, first = false): void {
     const coinChanged = first || next.coin !== this.view.coin;
+    const aggChanged = next.aggregation.id !== this.view.aggregation.id;
     this.view = next;
     this.aggSelect.value = next.aggregation.id;
     this.userInput.value = next.user ?? '';
@@ -159,8 +160,11 @@ export class App {
     this.ladderEl.dataset.agg = next.aggregation.id;
     if (coinChanged) this.follow(next.coin, true);
     else {
-      this.selected = null;
-      this.queue.hint('Click a level of the book to see its orders, in the order they fill.');
+      // A level of another aggregation is another level; a highlighted address keeps the queue open.
+      if (aggChanged) {
+        this.selected = null;
+        this.queue.hint('Click a level of the book to see its orders, in the order they fill.');
+      }
       this.scheduleRender();
     }
   }
