@@ -83,7 +83,9 @@ export function drawDepth(canvas: HTMLCanvasElement, bids: readonly L2Level[], a
     ctx.textAlign = 'center';
     ctx.fillText(`mid ${fmtPx(curves.mid)}`, x, base);
   }
+  // The scale goes where both curves are lowest: beside the mid.
+  const midX = curves.mid === null ? box.x + box.width / 2 : box.x + ((curves.mid - curves.minPx) / (curves.maxPx - curves.minPx)) * box.width;
   ctx.textAlign = 'left';
-  ctx.fillText(`Σ ${compact(curves.maxCum)}`, box.x + 2, box.y);
+  ctx.fillText(`max Σ ${compact(curves.maxCum)}`, midX + 6, box.y);
   return curves;
 }
