@@ -210,6 +210,11 @@ export async function runServeCluster(config: ServeConfig, logger: Logger, home:
   };
 }
 
+/** The live page's address (`GET /`) from the WebSocket URL `ws://host:port/ws`. */
+export function pageUrl(wsUrl: string): string {
+  return wsUrl.replace(/^ws(s?):/, 'http$1:').replace(/\/ws$/, '/');
+}
+
 function describe(spec: (typeof SERVE_OPTIONS)[number]): string {
   return `${spec.description} (default: ${spec.shown ?? 'none'}; env ${spec.env})`;
 }
@@ -243,7 +248,15 @@ export function registerServe(program: Command): void {
     const logger = createLogger({ level: config.logLevel });
     let running: { stop(): Promise<void> };
     try {
-      running = config.workers > 1 ? await runServeCluster(config, logger) : await runServe(config, logger);
+      if (config.workers > 1) {
+        const c = await runServeCluster(config, logger);
+        running = c;
+        logger.info({ page: pageUrl(c.primary.url) }, `live page: ${pageUrl(c.primary.url)}`);
+      } else {
+        const s = await runServe(config, logger);
+        running = s;
+        logger.info({ page: pageUrl(s.server.url) }, `live page: ${pageUrl(s.server.url)}`);
+      }
     } catch (err) {
       logger.error({ code: (err as HlobError).code }, (err as Error).message);
       process.exitCode = 1;

@@ -1,5 +1,6 @@
 /**
- * The HTTP side of the one port: `POST /info`, `GET /health`, `GET /ready`, `GET /metrics`.
+ * The HTTP side of the one port: `POST /info`, `GET /health`, `GET /ready`, `GET /metrics`,
+ * and the live page `GET /` (`page.ts`; open: it holds no data, its requests carry the token).
  * (`GET /ws` upgrades are taken in `index.ts`.)
  *
  * Endpoints are one table (`ENDPOINTS`): a new one (`POST /exchange`) is one entry saying its
@@ -16,6 +17,7 @@ import { metrics, registry } from '../metrics.js';
 import { loggableUrl, type TokenSet } from './access.js';
 import type { Health } from './health.js';
 import type { InfoService } from './info.js';
+import { isPagePath, servePage } from './page.js';
 
 /** Largest `POST /info` body accepted. */
 export const MAX_INFO_BODY = 64 * 1024;
@@ -74,6 +76,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
   const method = req.method ?? 'GET';
   const e = Object.hasOwn(ENDPOINTS, path) ? ENDPOINTS[path] : undefined;
   if (e === undefined) {
+    if (isPagePath(path)) return servePage(req, res, path);
     return send(res, 404, PLAIN, `not found: ${path}; endpoints: GET /ws (WebSocket), ${Object.entries(ENDPOINTS).map(([p, x]) => `${x.methods.join('/')} ${p}`).join(', ')}`);
   }
   if (e.cors === true) {

@@ -35,6 +35,8 @@ export interface InfoHandlers {
   exchange?: ExchangeEndpoint;
   /** Info requests about paper accounts (`clearinghouseState`, `openOrders`…); undefined when not one. */
   accountInfo?(body: Record<string, unknown>): unknown;
+  /** The `perpDexs` answer where there is no live market (a replay): `null` for the main dex, then each HIP-3 dex. */
+  perpDexs?(): unknown;
 }
 
 /** The request body, an object with a string `type`. */
@@ -58,6 +60,8 @@ function infoTypes(h: InfoHandlers): Record<string, InfoType> {
     },
     spotMeta: () => ({ json: h.spotMeta() }),
   };
+  const dexes = h.perpDexs;
+  if (dexes !== undefined) types.perpDexs = () => ({ json: dexes() });
   const m = h.market;
   if (m !== undefined) {
     types.metaAndAssetCtxs = (body) => {

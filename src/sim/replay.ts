@@ -15,6 +15,7 @@ import { decimalPlaces } from './decimal.js';
 import { startInfoServer } from './info-server.js';
 import { runningNode } from './running-node.js';
 import { metaResponse, spotMetaResponse, type CoinSpec } from './market.js';
+import { perpDexsResponse } from './public-info.js';
 import { fileLines, hourlyFiles, resolveDataDir, type FileLine } from './node-files.js';
 import { parseNodeTime, nsBetween, type NodeInstant } from './node-time.js';
 import { assertSnapshotShape, readSnapshotText } from './snapshot-file.js';
@@ -124,6 +125,7 @@ export async function startReplay(options: ReplayOptions): Promise<RunningSim> {
     },
     meta: (dex) => metaResponse(coins, dex),
     spotMeta: () => spotMetaResponse(coins),
+    perpDexs: () => perpDexsResponse(coins),
   });
   try {
     await ensureWritableDir(dataDir, 'data directory');
