@@ -58,15 +58,16 @@ function weightedPx(parts: readonly NodeFill[]): string | undefined {
   return formatSigned(num / (2n * size), out);
 }
 
-function combine(parts: NodeFill[]): NodeFill {
-  if (parts.length === 1) return parts[0]!;
+/** The parts as one fill, or the parts as they are when one is not a decimal (never a made-up number). */
+function combine(parts: NodeFill[]): NodeFill[] {
+  if (parts.length === 1) return parts;
   const first = parts[0]!;
   const out: NodeFill = { ...first };
   const px = weightedPx(parts);
   const sz = sum(parts.map((f) => f.sz));
   const fee = sum(parts.map((f) => f.fee));
   const pnl = sum(parts.map((f) => f.closedPnl));
-  if (px === undefined || sz === undefined || fee === undefined || pnl === undefined) return first;
+  if (px === undefined || sz === undefined || fee === undefined || pnl === undefined) return parts;
   out.px = px;
   out.sz = sz;
   out.fee = fee;
@@ -75,7 +76,7 @@ function combine(parts: NodeFill[]): NodeFill {
     const bf = sum(parts.map((f) => f.builderFee ?? '0'));
     if (bf !== undefined) out.builderFee = bf;
   }
-  return out;
+  return [out];
 }
 
 /** Whether `b` is another part of the crossing order that `a` is a part of. */
@@ -103,6 +104,6 @@ export function aggregateByTime(fills: readonly NodeFill[]): NodeFill[] {
     open.set(key, ng);
     groups.push(ng);
   }
-  for (const g of groups) out.push(combine(g));
+  for (const g of groups) out.push(...combine(g));
   return out;
 }

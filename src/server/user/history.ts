@@ -62,7 +62,11 @@ export class UserHistory<T> {
 
   add(user: string, item: T): void {
     let r = this.users.get(user);
-    if (r === undefined) this.users.set(user, (r = new Ring<T>(user)));
+    if (r === undefined) {
+      this.users.set(user, (r = new Ring<T>(user)));
+      // Its earlier items were all evicted: what is kept from here on is still not all.
+      r.truncated = this.forgotten.delete(user);
+    }
     r.items.push(item);
     this.order.push(r);
     this.count++;
@@ -102,7 +106,7 @@ export class UserHistory<T> {
     this.users.delete(r.user);
     // Its history is gone, not empty: remember that (bounded like the items).
     this.forgotten.add(r.user);
-    if (this.forgotten.size > this.limits.total) this.forgotten.clear();
+    if (this.forgotten.size > Math.max(10_000, this.limits.total)) this.forgotten.clear();
   }
 
   /** Users whose whole history was evicted: they count as truncated (bounded like the items). */
@@ -136,8 +140,9 @@ export class UserHistory<T> {
     return undefined;
   }
 
-  /** Drop one user's items (no longer followed). */
+  /** Drop one user's items (no longer followed): it starts afresh. */
   forget(user: string): void {
+    this.forgotten.delete(user);
     const r = this.users.get(user);
     if (r === undefined) return;
     this.users.delete(user);

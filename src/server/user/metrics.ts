@@ -16,7 +16,7 @@ function total(f: (u: UserStreams) => number): number {
 
 new Gauge({
   name: 'hlob_user_fills_kept',
-  help: "Fills kept for userFills (every address)",
+  help: 'Fills kept for userFills (every address)',
   aggregator: 'max',
   registers: [registry],
   collect() {
