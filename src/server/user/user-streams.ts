@@ -19,7 +19,7 @@
 import type { Books } from '../../book/books.js';
 import type { FillEvent, NodeFill, OrderStatusEvent } from '../../book/events.js';
 import type { RestingOrder } from '../../book/order-book.js';
-import { plainStatus, statusUser } from '../../book/raw-status.js';
+import { addressKey, plainStatus, statusUser, statusUserKey } from '../../book/raw-status.js';
 import type { BlockChange } from '../../book/types.js';
 import type { BookFeed } from '../../state/feed.js';
 import type { Outbox } from '../outbox.js';
@@ -84,6 +84,8 @@ export class UserStreams {
   readonly fills: UserHistory<NodeFill>;
   readonly statuses: UserHistory<OrderStatusEvent>;
   private readonly followed = new Map<string, Follow>();
+  /** `addressKey` → how many followed addresses have it: the per-status first filter. */
+  private readonly followedKeys = new Map<number, number>();
   private readonly feed: BookFeed;
   private readonly outbox: Outbox;
   private readonly now: () => number;
@@ -148,6 +150,8 @@ export class UserStreams {
     if (f === undefined) {
       f = { user, askedAt: this.now(), views: new Set(), resting: null };
       this.followed.set(user, f);
+      const key = addressKey(user);
+      this.followedKeys.set(key, (this.followedKeys.get(key) ?? 0) + 1);
       if (this.followed.size > this.limits.maxFollowed) this.evictLeastAsked();
     }
     return f;
@@ -165,6 +169,10 @@ export class UserStreams {
 
   private unfollow(f: Follow): void {
     this.followed.delete(f.user);
+    const key = addressKey(f.user);
+    const n = (this.followedKeys.get(key) ?? 1) - 1;
+    if (n === 0) this.followedKeys.delete(key);
+    else this.followedKeys.set(key, n);
     // Statuses from here on would be missed: a later answer from what is kept could be stale.
     this.statuses.forget(f.user);
   }
@@ -192,11 +200,15 @@ export class UserStreams {
     }
     if (this.followed.size === 0) return;
 
-    // Statuses: the user read from the text; only followed users' events are parsed.
+    // Statuses: the user read from the text (a few characters first, the address only when
+    // they match a followed one); only followed users' events are parsed.
     let orders: Map<Follow, OrderStatusEvent[]> | null = null;
     const statuses = change.statuses;
+    const keys = this.followedKeys;
     for (let i = 0; i < statuses.length; i++) {
       const st = statuses[i]!;
+      const key = statusUserKey(st);
+      if (key !== -1 && !keys.has(key)) continue;
       const f = this.followed.get(statusUser(st));
       if (f === undefined) continue;
       const plain = plainStatus(st);
