@@ -16,6 +16,8 @@
  *   statuses read from the text, parsed and kept, their open orders indexed: the worst case);
  *   `ratio`: that p50 / parsing and applying the block (p50), goal <= 0.05 (not measurable
  *   against ingest's own cost) except for the worst case, reported without a goal.
+ *   ingest.user_open_orders_scan_ms: the first `openOrders` of a newly followed address (one
+ *   pass over every resting order), ms.
  *
  * - ingest.snapshot_load: a 500,000-order snapshot (the real BTC book under ten coin names,
  *   ~190 MB) read into books by the incremental loader, ms (goal < 5,000); and
@@ -356,11 +358,21 @@ async function userStreams(report: Report, dir: string): Promise<void> {
     ['10 middling', byActivity.slice(mid - 5, mid + 5)],
     ['100 busiest', byActivity.slice(0, 100)],
   ];
+  let scan: { ms: number; orders: number } | undefined;
   const pass = (follow: string[]): { apply: number[]; users: number[] } => {
     const books = Books.fromSnapshot(rec.snapshot);
     const feed = Object.assign(new EventEmitter(), { books }) as unknown as BookFeed & EventEmitter;
     const users = new UserStreams({ feed, outbox: new Outbox() });
-    for (const u of follow) users.openOrders(u);
+    for (const u of follow) {
+      // The first request scans every resting order (the index of a newly followed address).
+      const t0 = performance.now();
+      users.openOrders(u);
+      if (scan === undefined) {
+        let orders = 0;
+        for (const c of books.coins()) orders += books.book(c)!.size;
+        scan = { ms: performance.now() - t0, orders };
+      }
+    }
     const apply: number[] = [];
     const cost: number[] = [];
     gc();
@@ -392,6 +404,7 @@ async function userStreams(report: Report, dir: string): Promise<void> {
     report({ bench: `ingest.user_streams_p50_ms${suffix}`, value: round(q(r.users, 0.5), 4), unit: 'ms', ratio: round(ratio, 4), ...goal, ...extra });
     report({ bench: `ingest.user_streams_p99_ms${suffix}`, value: round(q(r.users, 0.99), 4), unit: 'ms', ...extra });
   }
+  if (scan !== undefined) report({ bench: 'ingest.user_open_orders_scan_ms', value: round(scan.ms, 2), unit: 'ms', orders: scan.orders });
 }
 
 /** `INGEST_BENCH=lag,throughput,users,snapshot` (default all) runs only those parts. */
