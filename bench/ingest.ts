@@ -359,14 +359,14 @@ async function userStreams(report: Report, dir: string): Promise<void> {
     ['100 busiest', byActivity.slice(0, 100)],
   ];
   let scan: { ms: number; orders: number } | undefined;
-  const pass = (follow: string[]): { apply: number[]; users: number[] } => {
+  const pass = async (follow: string[]): Promise<{ apply: number[]; users: number[] }> => {
     const books = Books.fromSnapshot(rec.snapshot);
     const feed = Object.assign(new EventEmitter(), { books }) as unknown as BookFeed & EventEmitter;
     const users = new UserStreams({ feed, outbox: new Outbox() });
     for (const u of follow) {
       // The first request scans every resting order (the index of a newly followed address).
       const t0 = performance.now();
-      users.openOrders(u);
+      await users.openOrders(u);
       if (scan === undefined) {
         let orders = 0;
         for (const c of books.coins()) orders += books.book(c)!.size;
@@ -395,7 +395,7 @@ async function userStreams(report: Report, dir: string): Promise<void> {
     return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
   };
   for (const [label, list] of sets) {
-    const r = pass(list.map(([u]) => u));
+    const r = await pass(list.map(([u]) => u));
     const share = list.reduce((n, [, c]) => n + c, 0) / statuses;
     const suffix = label === 'nobody' ? '' : label === '10 middling' ? '_followed10' : '_followed100';
     const extra = { followed: label, statusesFollowedShare: round(share, 3), addresses: byActivity.length, profile: 'mainnet', blocks, parseApplyP50Ms: round(q(r.apply, 0.5), 3), parseApplyP99Ms: round(q(r.apply, 0.99), 3) };
