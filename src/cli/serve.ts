@@ -123,7 +123,7 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
       host: config.host,
       port: config.port,
       infoUrl,
-      exchangeUrl: config.exchangeUrl ?? defaultExchangeUrl(started.kind, infoUrl),
+      exchangeUrl: config.exchangeUrl ?? sim?.exchangeUrl ?? defaultExchangeUrl(started.kind, infoUrl),
       compressionLevel: config.compressionLevel,
       l2HeartbeatMs: config.l2HeartbeatMs,
       maxClientUnsentBytes: config.maxClientUnsentBytes,
