@@ -41,12 +41,55 @@ export interface ExchangeForwarderOptions {
   /** Default the global `fetch`. */
   fetch?: typeof fetch;
   /**
-   * Awaited (at most `settleMs`) after the exchange answered: reading the node's files
-   * written so far, so that the client's next request through us sees its own action.
+   * Read-your-writes: `begin()` before forwarding; the function it returns is awaited (at
+   * most `settleMs`) with the request and the answer, so that the client's next request
+   * through us sees its own action (see `actionOids`).
    */
-  settle?: () => Promise<void>;
+  watcher?: ActionWatcher;
   /** Default 1,000 ms. */
   settleMs?: number;
+}
+
+/** Waits until the order ids an action touched have been seen in the node's files we applied. */
+export interface ActionWatcher {
+  begin(): (oids: number[], timeoutMs: number) => Promise<void>;
+}
+
+function isObj(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/**
+ * The order ids an exchange action put in the node's files, from its answer (`order`,
+ * `batchModify`: each status's `resting`/`filled` oid) or its request (`cancel`: each `o`).
+ * Anything else (errors, `noop`, leverage…): none, nothing to wait for.
+ */
+export function actionOids(request: string, answer: string): number[] {
+  try {
+    const a: unknown = JSON.parse(answer);
+    if (!isObj(a) || a.status !== 'ok' || !isObj(a.response)) return [];
+    const type = a.response.type;
+    if (type === 'order') {
+      const data = a.response.data;
+      const statuses = isObj(data) && Array.isArray(data.statuses) ? (data.statuses as unknown[]) : [];
+      const out: number[] = [];
+      for (const st of statuses) {
+        if (!isObj(st)) continue;
+        const inner = isObj(st.resting) ? st.resting : isObj(st.filled) ? st.filled : null;
+        if (inner !== null && typeof inner.oid === 'number') out.push(inner.oid);
+      }
+      return out;
+    }
+    if (type === 'cancel') {
+      const r: unknown = JSON.parse(request);
+      const action = isObj(r) && isObj(r.action) ? r.action : null;
+      if (action === null || action.type !== 'cancel' || !Array.isArray(action.cancels)) return [];
+      return (action.cancels as unknown[]).flatMap((c) => (isObj(c) && typeof c.o === 'number' ? [c.o] : []));
+    }
+  } catch {
+    // Not JSON: nothing to wait for.
+  }
+  return [];
 }
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -56,12 +99,12 @@ export class ExchangeForwarder {
   private readonly timeoutMs: number;
   private readonly maxAnswerBytes: number;
   private readonly fetch: typeof fetch;
-  private readonly settle: (() => Promise<void>) | undefined;
+  private readonly watcher: ActionWatcher | undefined;
   private readonly settleMs: number;
 
   constructor(opts: ExchangeForwarderOptions) {
     this.url = opts.url;
-    this.settle = opts.settle;
+    this.watcher = opts.watcher;
     this.settleMs = opts.settleMs ?? 1_000;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxAnswerBytes = opts.maxAnswerBytes ?? MAX_EXCHANGE_ANSWER;
@@ -77,6 +120,18 @@ export class ExchangeForwarder {
     if (Buffer.byteLength(body) > MAX_EXCHANGE_BODY) {
       return { status: 413, body: `request body over ${MAX_EXCHANGE_BODY} bytes: not forwarded to the exchange`, contentType: TEXT, forwarded: false };
     }
+    const seen = this.watcher?.begin();
+    try {
+      const answer = await this.send(body);
+      if (seen !== undefined && answer.forwarded) await seen(actionOids(body, answer.body), this.settleMs);
+      return answer;
+    } finally {
+      // Ends the watch when nothing was awaited (a failure).
+      await seen?.([], 0);
+    }
+  }
+
+  private async send(body: string): Promise<ExchangeAnswer> {
     const signal = AbortSignal.timeout(this.timeoutMs);
     let res: Response;
     try {
@@ -92,15 +147,7 @@ export class ExchangeForwarder {
     } catch (err) {
       return this.fail(signal.aborted ? `did not finish its answer within ${this.timeoutMs} ms` : `broke off its answer: ${describe(err)}`);
     }
-    if (this.settle !== undefined) await this.settled(this.settle);
     return { status: res.status, body: text, contentType: res.headers.get('content-type') ?? 'application/json', forwarded: true };
-  }
-
-  /** Read-your-writes, bounded: never longer than `settleMs`, never an error. */
-  private async settled(settle: () => Promise<void>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([settle().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, this.settleMs)))]);
-    clearTimeout(timer);
   }
 }
 

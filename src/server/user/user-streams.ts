@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import type { Books } from '../../book/books.js';
 import type { FillEvent, NodeFill, OrderStatusEvent } from '../../book/events.js';
 import type { RestingOrder } from '../../book/order-book.js';
-import { addressKey, plainStatus, statusUser, statusUserKey } from '../../book/raw-status.js';
+import { addressKey, plainStatus, statusOid, statusUser, statusUserKey } from '../../book/raw-status.js';
 import type { BlockChange } from '../../book/types.js';
 import type { BookFeed } from '../../state/feed.js';
 import type { Outbox } from '../outbox.js';
@@ -106,6 +106,10 @@ export class UserStreams {
   /** Addresses waiting for the next pass over the books. */
   private readonly scanQueue = new Set<Follow>();
   private scanning: Promise<void> | null = null;
+  /** Exchange actions under way (read-your-writes): while any is, the blocks' status oids are noted. */
+  private actionsInFlight = 0;
+  private readonly seenOids = new Set<number>();
+  private readonly oidWaiters = new Map<number, Set<() => void>>();
 
   constructor(opts: UserStreamsOptions) {
     this.limits = { ...DEFAULT_USER_LIMITS, ...opts.limits };
@@ -204,6 +208,7 @@ export class UserStreams {
 
   private onBlock(change: BlockChange): void {
     this.time = change.time;
+    if (this.actionsInFlight > 0) this.noteOids(change);
     const fills = change.fills;
     for (let i = 0; i < fills.length; i++) {
       const e = fills[i]!;
@@ -270,6 +275,65 @@ export class UserStreams {
       }
     }
     this.outbox.requestFlush();
+  }
+
+  private noteOids(change: BlockChange): void {
+    // Bounded: a watch outliving this many statuses has long timed out anyway.
+    if (this.seenOids.size > 500_000) this.seenOids.clear();
+    const statuses = change.statuses;
+    for (let i = 0; i < statuses.length; i++) {
+      const oid = statusOid(statuses[i]!);
+      this.seenOids.add(oid);
+      const ws = this.oidWaiters.get(oid);
+      if (ws !== undefined) {
+        this.oidWaiters.delete(oid);
+        for (const w of ws) w();
+      }
+    }
+  }
+
+  /**
+   * Read-your-writes for `POST /exchange` (an `ActionWatcher`): call before forwarding an
+   * action; the returned function resolves once every given oid has had a status in a block
+   * applied here since the call (or after `timeoutMs`). Costs nothing while no action is
+   * under way; while one is, a number per status.
+   */
+  begin(): (oids: number[], timeoutMs: number) => Promise<void> {
+    this.actionsInFlight++;
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      if (--this.actionsInFlight === 0) this.seenOids.clear();
+    };
+    return async (oids, timeoutMs) => {
+      if (ended) return;
+      const missing = new Set(oids.filter((o) => !this.seenOids.has(o)));
+      if (missing.size > 0 && timeoutMs > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const waiters: [number, () => void][] = [];
+        await new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+          for (const oid of missing) {
+            const w = (): void => {
+              missing.delete(oid);
+              if (missing.size === 0) resolve();
+            };
+            waiters.push([oid, w]);
+            let set = this.oidWaiters.get(oid);
+            if (set === undefined) this.oidWaiters.set(oid, (set = new Set()));
+            set.add(w);
+          }
+        });
+        clearTimeout(timer);
+        for (const [oid, w] of waiters) {
+          const set = this.oidWaiters.get(oid);
+          set?.delete(w);
+          if (set?.size === 0) this.oidWaiters.delete(oid);
+        }
+      }
+      end();
+    };
   }
 
   /** Books rebuilt from a snapshot: the resting indexes are rebuilt on the next request (a scan under way starts over). */

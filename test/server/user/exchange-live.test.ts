@@ -6,7 +6,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ExchangeForwarder, MAX_EXCHANGE_BODY, defaultExchangeUrl } from '../../../src/server/user/exchange.js';
+import { Outbox } from '../../../src/server/outbox.js';
+import { ExchangeForwarder, MAX_EXCHANGE_BODY, actionOids, defaultExchangeUrl } from '../../../src/server/user/exchange.js';
+import { UserStreams } from '../../../src/server/user/user-streams.js';
+import { ManualFeed } from '../helpers/feed.js';
+import { ALICE, HEIGHT, block, blockTime, order, snapshot } from './user-market.js';
 import { harness, type Harness } from '../helpers/harness.js';
 
 interface FakeExchange {
@@ -145,29 +149,48 @@ describe('ExchangeForwarder', () => {
     expect((await capped.forward('big')).body).toBe(`the exchange at ${ex.url} answered more than 1024 bytes`);
   });
 
-  it('read-your-writes: the answer waits for the node\'s files to be read, at most settleMs', async () => {
-    ex = await fakeExchange((_b, res) => res.end('{"status":"ok"}'));
-    let release!: () => void;
-    const calls: string[] = [];
-    const fwd = new ExchangeForwarder({
-      url: ex.url,
-      settle: () => {
-        calls.push('settle');
-        return new Promise<void>((r) => (release = r));
-      },
+  it('read-your-writes: an order\'s answer waits until its oid has a status in a block applied here (at most settleMs)', async () => {
+    const feed = new ManualFeed();
+    feed.load(snapshot(), blockTime(HEIGHT));
+    const users = new UserStreams({ feed, outbox: new Outbox() });
+    const answer = (oid: number): string => `{"status":"ok","response":{"type":"order","data":{"statuses":[{"resting":{"oid":${oid}}}]}}}`;
+    const statusBlock = (h: number, oid: number) => block(h, { statuses: [{ user: ALICE, status: 'open', order: order('ETH', 'B', '1990.0', '1.0', oid) }] });
+    let h = HEIGHT;
+    ex = await fakeExchange((body, res) => {
+      const oid = Number(body);
+      // 1: the node's block is applied before the answer leaves (the simulated node's order of things).
+      if (oid === 1) feed.apply(statusBlock(++h, 1));
+      res.end(answer(oid));
     });
-    const pending = fwd.forward('{}').then((a) => {
-      calls.push('answered');
+    const fwd = new ExchangeForwarder({ url: ex.url, watcher: users, settleMs: 5_000 });
+    expect((await fwd.forward('1')).body).toBe(answer(1));
+
+    // 2: the block comes after the answer: the answer waits for it.
+    const events: string[] = [];
+    const pending = fwd.forward('2').then((a) => {
+      events.push('answered');
       return a;
     });
-    while (calls.length === 0) await new Promise((r) => setImmediate(r));
-    expect(calls).toEqual(['settle']);
-    release();
-    expect((await pending).body).toBe('{"status":"ok"}');
-    expect(calls).toEqual(['settle', 'answered']);
-    // A settle that never ends costs at most settleMs.
-    const stuck = new ExchangeForwarder({ url: ex.url, settle: () => new Promise<void>(() => undefined), settleMs: 50 });
-    expect((await stuck.forward('{}')).status).toBe(200);
+    while (ex.bodies.length < 2) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events).toEqual([]);
+    events.push('block');
+    feed.apply(statusBlock(++h, 2));
+    expect((await pending).body).toBe(answer(2));
+    expect(events).toEqual(['block', 'answered']);
+
+    // 3: never seen: answered after settleMs all the same.
+    const quick = new ExchangeForwarder({ url: ex.url, watcher: users, settleMs: 50 });
+    expect((await quick.forward('3')).status).toBe(200);
+    users.close();
+  });
+
+  it('actionOids: order statuses\' oids from the answer, cancels\' from the request, nothing otherwise', () => {
+    expect(actionOids('{}', '{"status":"ok","response":{"type":"order","data":{"statuses":[{"resting":{"oid":5}},{"filled":{"totalSz":"1","avgPx":"2","oid":6}},{"error":"x"}]}}}')).toEqual([5, 6]);
+    expect(actionOids('{"action":{"type":"cancel","cancels":[{"a":0,"o":7},{"a":1,"o":8}]}}', '{"status":"ok","response":{"type":"cancel","data":{"statuses":["success"]}}}')).toEqual([7, 8]);
+    expect(actionOids('{}', '{"status":"err","response":"Invalid nonce"}')).toEqual([]);
+    expect(actionOids('{}', '{"status":"ok","response":{"type":"default"}}')).toEqual([]);
+    expect(actionOids('nope', 'not json')).toEqual([]);
   });
 
   it('defaults: the simulated node\'s /exchange, Hyperliquid\'s next to a node', () => {
