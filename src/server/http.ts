@@ -18,6 +18,7 @@ import { loggableUrl, type TokenSet } from './access.js';
 import type { Health } from './health.js';
 import type { InfoService } from './info.js';
 import { isPagePath, servePage } from './page.js';
+import { MAX_EXCHANGE_BODY, type ExchangeForwarder } from './user/exchange.js';
 
 /** Largest `POST /info` body accepted. */
 export const MAX_INFO_BODY = 64 * 1024;
@@ -33,6 +34,8 @@ export interface HttpDeps {
   /** `/metrics` without a token even when tokens are set. Default false. */
   metricsPublic?: boolean;
   logger?: Logger;
+  /** `POST /exchange`: forwarded to the exchange (`--exchange-url`). */
+  exchange?: ExchangeForwarder;
 }
 
 interface Endpoint {
@@ -49,6 +52,7 @@ const PLAIN = 'text/plain; charset=utf-8';
 
 const ENDPOINTS: Record<string, Endpoint> = {
   '/info': { methods: ['POST'], protected: () => true, cors: true, handle: info },
+  '/exchange': { methods: ['POST'], protected: () => true, cors: true, handle: exchange },
   '/health': { methods: ['GET'], protected: () => false, handle: health },
   '/ready': { methods: ['GET'], protected: () => false, handle: health },
   '/metrics': { methods: ['GET'], protected: (d) => d.metricsPublic !== true, handle: metricsText },
@@ -107,6 +111,15 @@ async function info(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): 
     return send(res, 400, PLAIN, `Failed to parse the request body as JSON: ${body.slice(0, 1000)}`);
   }
   const answer = await deps.info.answer(request);
+  return send(res, answer.status, answer.contentType, answer.body);
+}
+
+/** `POST /exchange`: the body forwarded unchanged to `--exchange-url`, its answer returned as is. */
+async function exchange(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (deps.exchange === undefined) return send(res, 404, PLAIN, 'not found: /exchange; this server forwards no actions (no --exchange-url)');
+  const body = await readBody(req, MAX_EXCHANGE_BODY);
+  if (body === null) return send(res, 413, PLAIN, `request body over ${MAX_EXCHANGE_BODY} bytes: not forwarded to the exchange`);
+  const answer = await deps.exchange.forward(body);
   return send(res, answer.status, answer.contentType, answer.body);
 }
 

@@ -20,6 +20,8 @@ import { idleMinorGc } from './idle-gc.js';
 import { Outbox, Peer } from './outbox.js';
 import { Publisher } from './publisher.js';
 import { ClientSession, type SessionLimits } from './session.js';
+import { ExchangeForwarder } from './user/exchange.js';
+import { UserStreams, type UserStreamLimits } from './user/user-streams.js';
 
 export type { Health } from './health.js';
 export type { SessionLimits } from './session.js';
@@ -35,6 +37,10 @@ export interface ServerOptions {
   port?: number;
   /** The node's info server, for info requests we do not answer; default `http://localhost:3001/info`. */
   infoUrl?: string;
+  /** `POST /exchange` and WS `post` actions are forwarded here; absent = not served (404 / refused). */
+  exchangeUrl?: string;
+  /** Bounds of the user streams' kept history (fills, statuses, followed addresses). */
+  userLimits?: Partial<UserStreamLimits>;
   /** permessage-deflate level 1..9, 0 = off; default 0. */
   compressionLevel?: number;
   /** Default 5000 ms. */
@@ -131,8 +137,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     persist: opts.candlesPersist,
     logger,
   });
-  const publisher = new Publisher({ feed, outbox, health: () => ({ ...health() }), l2HeartbeatMs: opts.l2HeartbeatMs, now: opts.now, logger, candles });
-  const info = new InfoService({ feed, publisher, infoUrl: opts.infoUrl ?? 'http://localhost:3001/info' });
+  const users = new UserStreams({ feed, outbox, limits: opts.userLimits, now: opts.now });
+  const exchange = opts.exchangeUrl === undefined ? undefined : new ExchangeForwarder({ url: opts.exchangeUrl, watcher: users });
+  const publisher = new Publisher({ feed, outbox, health: () => ({ ...health() }), l2HeartbeatMs: opts.l2HeartbeatMs, now: opts.now, logger, candles, users });
+  const info = new InfoService({ feed, publisher, infoUrl: opts.infoUrl ?? 'http://localhost:3001/info', users });
   publisher.onBooksAvailable(() => {
     logger?.info({ height: feed.status().height }, 'books loaded: checking subscriptions made before');
     for (const s of sessions) s.activateDeferred();
@@ -148,7 +156,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   wss.on('connection', (ws: WebSocket, socket: Socket) => {
     sayMessageTooBig(ws);
     const peer = new Peer(++nextId, ws, socket);
-    const session = new ClientSession(peer, { publisher, outbox, info, stats, limits: opts.limits, logger });
+    const session = new ClientSession(peer, { publisher, outbox, info, exchange, stats, limits: opts.limits, logger });
     sessions.add(session);
     metrics.clients.inc();
     logger?.debug({ client: peer.id, remote: socket.remoteAddress }, 'client connected');
@@ -171,8 +179,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const http: Server = createServer(
     httpHandler(
       cluster === undefined
-        ? { health, info, logger, ...access }
-        : { health: () => cluster.health(localHealth()), metrics: () => cluster.metrics(), info, logger, ...access },
+        ? { health, info, logger, exchange, ...access }
+        : { health: () => cluster.health(localHealth()), metrics: () => cluster.metrics(), info, logger, exchange, ...access },
     ),
   );
   const perIp = new ConnectionsPerIp(opts.maxConnectionsPerIp ?? 0);
@@ -252,6 +260,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       closing ??= (async () => {
         keepAlive.stop();
         publisher.close();
+        users.close();
         const closed = [...sessions].map(
           (s) =>
             new Promise<void>((resolve) => {

@@ -20,6 +20,8 @@ import { L2View } from './views/l2.js';
 import { L4Snapshot, L4View } from './views/l4.js';
 import { ServerStatusView } from './views/server-status.js';
 import { TradesView } from './views/trades.js';
+import type { UserStreams } from './user/user-streams.js';
+import { UserView } from './user/views.js';
 import { StateView, type View, type ViewContext } from './views/view.js';
 
 export interface PublisherOptions {
@@ -40,6 +42,8 @@ export interface PublisherOptions {
   logger?: Logger;
   /** Candles (`candle`, `candleSnapshot`); default one kept in memory only. */
   candles?: CandleService;
+  /** User streams (`orderUpdates`, `userFills`, `userEvents`): their views are made and fed there. */
+  users?: UserStreams;
 }
 
 /** The per-coin views, for finding what a block touched. */
@@ -59,6 +63,7 @@ export class Publisher {
   private readonly l4RingBytes: number;
   private readonly logger: Logger | undefined;
   readonly candles: CandleService;
+  private readonly users: UserStreams | undefined;
   private readonly views = new Map<string, View>();
   private readonly byCoin = new Map<string, CoinViews>();
   private readonly midsViews = new Set<AllMidsView>();
@@ -90,6 +95,7 @@ export class Publisher {
     this.l4RingBytes = opts.l4RingBytes ?? 64 * 1024 * 1024;
     this.logger = opts.logger;
     this.candles = opts.candles ?? new CandleService({ outbox: opts.outbox });
+    this.users = opts.users;
     this.statusView = new ServerStatusView(opts.health);
     const st = this.feed.status();
     // Block time only, never the wall clock: until the feed has one no state frame goes out
@@ -148,6 +154,8 @@ export class Publisher {
     } else if (view instanceof L4View) {
       if (this.feed.status().repairing.includes(view.coin)) this.l4Due.add(view.coin);
       else view.deliver(this.snapshotFor(view.coin, view), this.outbox);
+    } else if (view instanceof UserView) {
+      this.users?.welcome(view, peer);
     }
   }
 
@@ -207,6 +215,11 @@ export class Publisher {
         return this.statusView;
       case 'candle':
         return this.candles.view(key, sub.coin, sub.interval);
+      case 'orderUpdates':
+      case 'userFills':
+      case 'userEvents':
+        if (this.users === undefined) throw new Error('user streams are not configured');
+        return this.users.createView(key, sub);
     }
   }
 
@@ -224,6 +237,7 @@ export class Publisher {
     if (view instanceof StateView) this.toRefresh.delete(view);
     if (view instanceof AllMidsView) this.midsViews.delete(view);
     if (view instanceof CandleView) this.candles.drop(view);
+    if (view instanceof UserView) return this.users?.dropView(view);
     const coin = 'coin' in view ? (view.coin as string) : null;
     if (coin === null) return;
     const cv = this.byCoin.get(coin);

@@ -26,7 +26,7 @@ export function change(height: number, time: number, trades: TradeSpec[]): Block
     if (list === undefined) map.set(t.coin, (list = []));
     list.push({ coin: t.coin, side: 'B', px: units(t.px), sz: units(t.sz), hash: '0x0', time, tid: tid++, users: ['0xa', '0xb'] });
   }
-  return { height, time, coins: new Map(), trades: map, desyncs: [], unmatchedFills: [] };
+  return { height, time, coins: new Map(), trades: map, desyncs: [], unmatchedFills: [], statuses: [], fills: [] };
 }
 
 /** An outbox that records what is sent (no sockets). */
