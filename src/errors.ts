@@ -9,6 +9,8 @@ export const ErrorCodes = {
   BAD_DECIMAL: 'HLOB_ERR_BAD_DECIMAL',
   /** A value that does not fit the exact representation (never rounded silently). */
   DECIMAL_RANGE: 'HLOB_ERR_DECIMAL_RANGE',
+  /** A key, signature, address or action that cannot be signed or verified (src/sign). */
+  SIGNATURE: 'HLOB_ERR_SIGNATURE',
   /** A raw book diff that cannot apply to the book (unknown oid, wrong coin/side…). */
   DESYNC: 'HLOB_ERR_DESYNC',
   /** L2 view parameters outside Hyperliquid's (nSigFigs 2..5, mantissa with 5 only, nLevels 1..100). */
