@@ -15,6 +15,8 @@ export interface ServeConfig {
   dataDir: string | null;
   /** The node's info server (`--serve-info`); default `http://localhost:3001/info`. */
   infoUrl: string;
+  /** Where `POST /exchange` goes; null = the simulated node's exchange, or Hyperliquid's next to a real node. */
+  exchangeUrl: string | null;
   /** Address to listen on; default `127.0.0.1`. */
   host: string;
   /** Port to listen on; default 8000 (0 = any free port). */
@@ -117,6 +119,7 @@ function mebibytes(raw: string, from: string): number {
 export const DEFAULTS: ServeConfig = {
   dataDir: null,
   infoUrl: 'http://localhost:3001/info',
+  exchangeUrl: null,
   host: '127.0.0.1',
   port: 8000,
   compressionLevel: 0,
@@ -135,6 +138,7 @@ export const DEFAULTS: ServeConfig = {
 export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'dataDir', flag: '--data-dir <dir>', env: 'HL_ORDERBOOK_DATA_DIR', description: "the node's data dir", shown: '~/hl/data, or a simulated node when that does not exist', parse: text },
   { key: 'infoUrl', flag: '--info-url <url>', env: 'HL_ORDERBOOK_INFO_URL', description: "the node's info server", shown: DEFAULTS.infoUrl, parse: url },
+  { key: 'exchangeUrl', flag: '--exchange-url <url>', env: 'HL_ORDERBOOK_EXCHANGE_URL', description: 'where POST /exchange and WS post actions are forwarded', shown: "the simulated node's /exchange, or https://api.hyperliquid.xyz/exchange next to a node", parse: url },
   { key: 'host', flag: '--host <host>', aliases: ['--address <host>'], env: 'HL_ORDERBOOK_HOST', description: 'address to listen on', shown: DEFAULTS.host, parse: text },
   { key: 'port', flag: '--port <port>', env: 'HL_ORDERBOOK_PORT', description: 'port to listen on (0: any free port)', shown: String(DEFAULTS.port), parse: integer(0, 65535) },
   { key: 'compressionLevel', flag: '--compression-level <0-9>', aliases: ['--websocket-compression-level <0-9>'], env: 'HL_ORDERBOOK_COMPRESSION_LEVEL', description: 'permessage-deflate level, 0 = off (costs CPU per client)', shown: '0', parse: integer(0, 9) },

@@ -213,7 +213,7 @@ export class Books {
     }
 
     if (only === undefined) this.height = height;
-    return { height, time: block.time, coins, trades: paired.trades, desyncs, unmatchedFills: paired.unmatched };
+    return { height, time: block.time, coins, trades: paired.trades, desyncs, unmatchedFills: paired.unmatched, statuses: block.statuses, fills: block.fills };
   }
 
   private applyDiff(book: OrderBook, d: BookDiffEvent, cc: CoinChange, opened: Map<number, OrderStatusEvent>, blockTime: number): void {

@@ -14,6 +14,8 @@
  */
 import type { NodeOrder, OrderStatusEvent } from './events.js';
 
+const USER_KEY = '"user":"';
+
 export class RawStatus implements OrderStatusEvent {
   private parsed: OrderStatusEvent | undefined;
 
@@ -34,6 +36,21 @@ export class RawStatus implements OrderStatusEvent {
   /** The event's JSON text, exactly as the node wrote it. */
   get json(): string {
     return this.src.slice(this.start, this.end);
+  }
+
+  /**
+   * The event's `user`, read from the text without parsing the event (the node writes it
+   * second, right after `time`): user streams look at every status's user when someone
+   * follows an address, and 95 % of them are never parsed.
+   */
+  userText(): string {
+    const k = this.src.indexOf(USER_KEY, this.start);
+    if (k !== -1 && k < this.end) {
+      const from = k + USER_KEY.length;
+      const to = this.src.indexOf('"', from);
+      if (to !== -1 && to < this.end) return this.src.slice(from, to);
+    }
+    return this.event().user;
   }
 
   /** The parsed event (parsed once). */
@@ -65,6 +82,11 @@ export class RawStatus implements OrderStatusEvent {
 /** The coin a status event is about, without parsing a `RawStatus`. */
 export function statusCoin(st: OrderStatusEvent): string {
   return st instanceof RawStatus ? st.coin : st.order.coin;
+}
+
+/** The user of a status event, without parsing a `RawStatus`. */
+export function statusUser(st: OrderStatusEvent): string {
+  return st instanceof RawStatus ? st.userText() : st.user;
 }
 
 /** The order id of a status event, without parsing a `RawStatus`. */

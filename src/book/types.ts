@@ -69,6 +69,14 @@ export interface BlockChange {
   desyncs: DesyncError[];
   /** Fill halves with no partner in this block. */
   unmatchedFills: FillEvent[];
+  /**
+   * Every status event of the block in node order, all coins (those skipped or rolled back
+   * too: a status is a fact about a user's order, not book state). The block's own array,
+   * not a copy: user streams (`orderUpdates`) need node order across coins.
+   */
+  statuses: readonly OrderStatusEvent[];
+  /** Every fill event of the block in node order, all coins (user streams: `userFills`). */
+  fills: readonly FillEvent[];
 }
 
 /** Which coins `Books.applyBlock` touches (used while one coin is being repaired). */

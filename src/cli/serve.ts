@@ -19,6 +19,7 @@ import { runServePrimary, type RunningPrimary } from '../cluster/primary.js';
 import { WORKER_ENV, type WorkerSettings } from '../cluster/messages.js';
 import { runServeWorker } from '../cluster/worker.js';
 import { startServer, type RunningServer } from '../server/index.js';
+import { defaultExchangeUrl } from '../server/user/exchange.js';
 import { startSimulator, type RunningSim } from '../sim/index.js';
 import { checkDataDir, createNodeFeed, describeMissing, type BookFeed } from '../state/index.js';
 
@@ -122,6 +123,7 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
       host: config.host,
       port: config.port,
       infoUrl,
+      exchangeUrl: config.exchangeUrl ?? defaultExchangeUrl(started.kind, infoUrl),
       compressionLevel: config.compressionLevel,
       l2HeartbeatMs: config.l2HeartbeatMs,
       maxClientUnsentBytes: config.maxClientUnsentBytes,

@@ -11,6 +11,7 @@ import { registry } from '../metrics.js';
 import type { SnapshotFile } from '../node/snapshot.js';
 import type { Health } from '../server/health.js';
 import { startServer, type RunningServer } from '../server/index.js';
+import { defaultExchangeUrl } from '../server/user/exchange.js';
 import { createNodeFeed } from '../state/index.js';
 import { isMessage, type ToPrimary, type ToWorker, type WorkerSettings } from './messages.js';
 import { Calls } from './rpc.js';
@@ -129,6 +130,7 @@ export async function runServeWorker(config: ServeConfig, settings: WorkerSettin
       host: config.host,
       port: config.port,
       infoUrl: settings.infoUrl,
+      exchangeUrl: config.exchangeUrl ?? defaultExchangeUrl(settings.source, settings.infoUrl),
       compressionLevel: config.compressionLevel,
       l2HeartbeatMs: config.l2HeartbeatMs,
       maxClientUnsentBytes: config.maxClientUnsentBytes,

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { registry } from '../metrics.js';
 import type { Health } from './health.js';
 import type { InfoService } from './info.js';
+import { MAX_EXCHANGE_BODY, type ExchangeForwarder } from './user/exchange.js';
 
 /** Largest `POST /info` body accepted. */
 export const MAX_INFO_BODY = 64 * 1024;
@@ -18,6 +19,8 @@ export interface HttpDeps {
   /** Default: this process's registry. `--workers`: the primary's merge of every worker's. */
   metrics?: () => Promise<{ contentType: string; text: string }>;
   logger?: Logger;
+  /** `POST /exchange`: forwarded to the exchange (`--exchange-url`). */
+  exchange?: ExchangeForwarder;
 }
 
 export function httpHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -52,6 +55,19 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
     const answer = await deps.info.answer(request);
     return send(res, answer.status, answer.contentType, answer.body);
   }
+  if (path === '/exchange' && deps.exchange !== undefined) {
+    res.setHeader('access-control-allow-origin', '*');
+    if (method === 'OPTIONS') {
+      res.setHeader('access-control-allow-methods', 'POST, OPTIONS');
+      res.setHeader('access-control-allow-headers', 'content-type');
+      return send(res, 204, 'text/plain', '');
+    }
+    if (method !== 'POST') return notAllowed(res, 'POST');
+    const body = await readBody(req, MAX_EXCHANGE_BODY);
+    if (body === null) return send(res, 413, 'text/plain; charset=utf-8', `request body over ${MAX_EXCHANGE_BODY} bytes: not forwarded to the exchange`);
+    const answer = await deps.exchange.forward(body);
+    return send(res, answer.status, answer.contentType, answer.body);
+  }
   if (path === '/health' || path === '/ready') {
     if (method !== 'GET' && method !== 'HEAD') return notAllowed(res, 'GET');
     const h = await deps.health();
@@ -66,7 +82,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
     }
     return send(res, 200, registry.contentType, await registry.metrics());
   }
-  send(res, 404, 'text/plain; charset=utf-8', `not found: ${path}; endpoints: GET /ws (WebSocket), POST /info, GET /health, GET /ready, GET /metrics`);
+  send(res, 404, 'text/plain; charset=utf-8', `not found: ${path}; endpoints: GET /ws (WebSocket), POST /info, POST /exchange, GET /health, GET /ready, GET /metrics`);
 }
 
 function notAllowed(res: ServerResponse, allow: string): void {

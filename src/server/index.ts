@@ -17,6 +17,8 @@ import { idleMinorGc } from './idle-gc.js';
 import { Outbox, Peer } from './outbox.js';
 import { Publisher } from './publisher.js';
 import { ClientSession, type SessionLimits } from './session.js';
+import { ExchangeForwarder } from './user/exchange.js';
+import { UserStreams, type UserStreamLimits } from './user/user-streams.js';
 
 export type { Health } from './health.js';
 export type { SessionLimits } from './session.js';
@@ -32,6 +34,10 @@ export interface ServerOptions {
   port?: number;
   /** The node's info server, for info requests we do not answer; default `http://localhost:3001/info`. */
   infoUrl?: string;
+  /** `POST /exchange` and WS `post` actions are forwarded here; absent = not served (404 / refused). */
+  exchangeUrl?: string;
+  /** Bounds of the user streams' kept history (fills, statuses, followed addresses). */
+  userLimits?: Partial<UserStreamLimits>;
   /** permessage-deflate level 1..9, 0 = off; default 0. */
   compressionLevel?: number;
   /** Default 5000 ms. */
@@ -104,8 +110,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const localHealth = (): Health => healthOf(feed, sessions.size, stats.subscriptions);
   const cluster = opts.cluster;
   const health = cluster === undefined ? localHealth : (): Health => cluster.lastHealth(localHealth());
-  const publisher = new Publisher({ feed, outbox, health: () => ({ ...health() }), l2HeartbeatMs: opts.l2HeartbeatMs, now: opts.now, logger });
-  const info = new InfoService({ feed, publisher, infoUrl: opts.infoUrl ?? 'http://localhost:3001/info' });
+  const users = new UserStreams({ feed, outbox, limits: opts.userLimits, now: opts.now });
+  const exchange = opts.exchangeUrl === undefined ? undefined : new ExchangeForwarder({ url: opts.exchangeUrl });
+  const publisher = new Publisher({ feed, outbox, health: () => ({ ...health() }), l2HeartbeatMs: opts.l2HeartbeatMs, now: opts.now, logger, users });
+  const info = new InfoService({ feed, publisher, infoUrl: opts.infoUrl ?? 'http://localhost:3001/info', users });
   publisher.onBooksAvailable(() => {
     logger?.info({ height: feed.status().height }, 'books loaded: checking subscriptions made before');
     for (const s of sessions) s.activateDeferred();
@@ -121,7 +129,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   wss.on('connection', (ws: WebSocket, socket: Socket) => {
     sayMessageTooBig(ws);
     const peer = new Peer(++nextId, ws, socket);
-    const session = new ClientSession(peer, { publisher, outbox, info, stats, limits: opts.limits, logger });
+    const session = new ClientSession(peer, { publisher, outbox, info, exchange, stats, limits: opts.limits, logger });
     sessions.add(session);
     metrics.clients.inc();
     logger?.debug({ client: peer.id, remote: socket.remoteAddress }, 'client connected');
@@ -140,7 +148,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
 
   const http: Server = createServer(
-    httpHandler(cluster === undefined ? { health, info, logger } : { health: () => cluster.health(localHealth()), metrics: () => cluster.metrics(), info, logger }),
+    httpHandler(cluster === undefined ? { health, info, logger, exchange } : { health: () => cluster.health(localHealth()), metrics: () => cluster.metrics(), info, logger, exchange }),
   );
   http.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -180,6 +188,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       closing ??= (async () => {
         keepAlive.stop();
         publisher.close();
+        users.close();
         const closed = [...sessions].map(
           (s) =>
             new Promise<void>((resolve) => {

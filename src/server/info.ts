@@ -7,6 +7,8 @@ import * as v from 'valibot';
 import type { BookFeed } from '../state/feed.js';
 import type { Publisher } from './publisher.js';
 import { parseSubscription } from './subscriptions.js';
+import { normalizeAddress, normalizeCloid } from './user/address.js';
+import type { UserStreams } from './user/user-streams.js';
 
 /** An answer: the HTTP status and the body text (JSON when `json`). */
 export interface InfoAnswer {
@@ -28,6 +30,8 @@ export interface InfoServiceOptions {
   forwardTimeoutMs?: number;
   /** Default the global `fetch`. */
   fetch?: typeof fetch;
+  /** `openOrders`, `frontendOpenOrders`, `orderStatus`, `userFills` for any address; forwarded when absent. */
+  users?: UserStreams;
 }
 
 const JSON_TYPE = 'application/json';
@@ -35,6 +39,9 @@ const JSON_TYPE = 'application/json';
 const InfoRequest = v.looseObject({ type: v.string() });
 const L4BookRequest = v.strictObject({ type: v.literal('l4Book'), coin: v.string() });
 const AllMidsRequest = v.strictObject({ type: v.literal('allMids'), dex: v.nullish(v.string()) });
+const OpenOrdersRequest = v.looseObject({ type: v.picklist(['openOrders', 'frontendOpenOrders']), user: v.string(), dex: v.nullish(v.string()) });
+const OrderStatusRequest = v.looseObject({ type: v.literal('orderStatus'), user: v.string(), oid: v.union([v.pipe(v.number(), v.safeInteger(), v.minValue(0)), v.string()]) });
+const UserFillsRequest = v.looseObject({ type: v.literal('userFills'), user: v.string(), aggregateByTime: v.nullish(v.boolean()) });
 
 function ok(json: string): InfoAnswer {
   return { status: 200, body: json, contentType: JSON_TYPE, json: true, forwarded: false };
@@ -64,6 +71,13 @@ export class InfoService {
         return this.allMids(request);
       case 'l4Book':
         return this.l4Book(request);
+      case 'openOrders':
+      case 'frontendOpenOrders':
+        return this.openOrders(request);
+      case 'orderStatus':
+        return this.orderStatus(request);
+      case 'userFills':
+        return this.userFills(request);
       case 'fileSnapshot':
         // It makes the node write a file wherever the request says: an operator's request, not a client's.
         return fail(403, 'fileSnapshot is not forwarded to the node: it makes the node write files; ask the node\'s info server directly');
@@ -103,6 +117,45 @@ export class InfoService {
     if (wait !== null) return wait;
     const snap = this.opts.publisher.l4Snapshot(r.output.coin);
     return ok(snap === null ? 'null' : snap.json);
+  }
+
+  private async openOrders(request: unknown): Promise<InfoAnswer> {
+    const users = this.opts.users;
+    if (users === undefined) return this.forward(request);
+    const r = v.safeParse(OpenOrdersRequest, request);
+    const user = r.success ? normalizeAddress(r.output.user) : null;
+    if (!r.success || user === null) return fail(422, `Invalid ${(request as { type: string }).type} request ${clip(JSON.stringify(request))}: expected {"user": "0x" and 40 hex digits, "dex"?: string}`);
+    const wait = this.notReady();
+    if (wait !== null) return wait;
+    const dex = r.output.dex ?? '';
+    return ok(JSON.stringify(r.output.type === 'openOrders' ? users.openOrders(user, dex) : users.frontendOpenOrders(user, dex)));
+  }
+
+  private async orderStatus(request: unknown): Promise<InfoAnswer> {
+    const users = this.opts.users;
+    if (users === undefined) return this.forward(request);
+    const r = v.safeParse(OrderStatusRequest, request);
+    const user = r.success ? normalizeAddress(r.output.user) : null;
+    const oid = !r.success ? null : typeof r.output.oid === 'number' ? r.output.oid : /^\d+$/.test(r.output.oid) ? Number(r.output.oid) : normalizeCloid(r.output.oid);
+    if (!r.success || user === null || oid === null || (typeof oid === 'number' && !Number.isSafeInteger(oid))) {
+      return fail(422, `Invalid orderStatus request ${clip(JSON.stringify(request))}: expected {"user": "0x" and 40 hex digits, "oid": an order id or a cloid ("0x" and 32 hex digits)}`);
+    }
+    const wait = this.notReady();
+    if (wait !== null) return wait;
+    const found = users.orderStatus(user, oid);
+    // Not held here (the address was not followed when the order changed): the node knows.
+    return found.found ? ok(JSON.stringify(found.answer)) : this.forward(request);
+  }
+
+  private async userFills(request: unknown): Promise<InfoAnswer> {
+    const users = this.opts.users;
+    if (users === undefined) return this.forward(request);
+    const r = v.safeParse(UserFillsRequest, request);
+    const user = r.success ? normalizeAddress(r.output.user) : null;
+    if (!r.success || user === null) return fail(422, `Invalid userFills request ${clip(JSON.stringify(request))}: expected {"user": "0x" and 40 hex digits, "aggregateByTime"?: boolean}`);
+    const fills = users.userFills(user, r.output.aggregateByTime === true);
+    // Some of this address's fills were evicted by the bounds: the node's info server answers.
+    return fills === null ? this.forward(request) : ok(JSON.stringify(fills));
   }
 
   private async forward(request: unknown): Promise<InfoAnswer> {

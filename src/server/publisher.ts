@@ -18,6 +18,8 @@ import { L2View } from './views/l2.js';
 import { L4Snapshot, L4View } from './views/l4.js';
 import { ServerStatusView } from './views/server-status.js';
 import { TradesView } from './views/trades.js';
+import type { UserStreams } from './user/user-streams.js';
+import { UserView } from './user/views.js';
 import { StateView, type View, type ViewContext } from './views/view.js';
 
 export interface PublisherOptions {
@@ -36,6 +38,8 @@ export interface PublisherOptions {
   /** Wall clock, ms; default `Date.now`. */
   now?: () => number;
   logger?: Logger;
+  /** User streams (`orderUpdates`, `userFills`, `userEvents`): their views are made and fed there. */
+  users?: UserStreams;
 }
 
 /** The per-coin views, for finding what a block touched. */
@@ -54,6 +58,7 @@ export class Publisher {
   private readonly l4ReuseMs: number;
   private readonly l4RingBytes: number;
   private readonly logger: Logger | undefined;
+  private readonly users: UserStreams | undefined;
   private readonly views = new Map<string, View>();
   private readonly byCoin = new Map<string, CoinViews>();
   private readonly midsViews = new Set<AllMidsView>();
@@ -84,6 +89,7 @@ export class Publisher {
     this.l4ReuseMs = opts.l4ReuseMs ?? 2000;
     this.l4RingBytes = opts.l4RingBytes ?? 64 * 1024 * 1024;
     this.logger = opts.logger;
+    this.users = opts.users;
     this.statusView = new ServerStatusView(opts.health);
     const st = this.feed.status();
     this.time = st.time ?? this.now();
@@ -140,6 +146,8 @@ export class Publisher {
     } else if (view instanceof L4View) {
       if (this.feed.status().repairing.includes(view.coin)) this.l4Due.add(view.coin);
       else view.deliver(this.snapshotFor(view.coin, view), this.outbox);
+    } else if (view instanceof UserView) {
+      this.users?.welcome(view, peer);
     }
   }
 
@@ -197,6 +205,11 @@ export class Publisher {
       }
       case 'serverStatus':
         return this.statusView;
+      case 'orderUpdates':
+      case 'userFills':
+      case 'userEvents':
+        if (this.users === undefined) throw new Error('user streams are not configured');
+        return this.users.createView(key, sub);
     }
   }
 
@@ -213,6 +226,7 @@ export class Publisher {
     this.views.delete(view.key);
     if (view instanceof StateView) this.toRefresh.delete(view);
     if (view instanceof AllMidsView) this.midsViews.delete(view);
+    if (view instanceof UserView) return this.users?.dropView(view);
     const coin = 'coin' in view ? (view.coin as string) : null;
     if (coin === null) return;
     const cv = this.byCoin.get(coin);

@@ -12,6 +12,7 @@ import type { Outbox, Peer } from './outbox.js';
 import type { Publisher } from './publisher.js';
 import { InboundRateLimit } from './rate-limit.js';
 import { parseSubscription, viewKey, type Subscription } from './subscriptions.js';
+import type { ExchangeForwarder } from './user/exchange.js';
 
 /** At most this many subscriptions per connection (protocol.md). */
 export const MAX_SUBSCRIPTIONS = 1000;
@@ -31,6 +32,8 @@ export interface SessionDeps {
   publisher: Publisher;
   outbox: Outbox;
   info: InfoService;
+  /** WS `post` `"type":"action"`: forwarded to the exchange; absent = refused. */
+  exchange?: ExchangeForwarder;
   /** Shared count of subscriptions over all connections (for `/health`). */
   stats: { subscriptions: number };
   limits?: SessionLimits;
@@ -149,8 +152,9 @@ export class ClientSession {
   }
 
   private async post(id: number, request: { type: string; payload: unknown }): Promise<void> {
+    if (request.type === 'action' && this.deps.exchange !== undefined) return this.postAction(id, request.payload, this.deps.exchange);
     if (request.type !== 'info') {
-      return this.postFailure(id, `Unsupported post request type ${JSON.stringify(request.type)}: this server answers "info" requests only`);
+      return this.postFailure(id, `Unsupported post request type ${JSON.stringify(request.type)}: this server answers "info"${this.deps.exchange !== undefined ? ' and "action"' : ''} requests only`);
     }
     if (this.pendingPosts >= this.maxPendingPosts) return this.postFailure(id, `Too many pending post requests (at most ${this.maxPendingPosts})`);
     this.pendingPosts += 1;
@@ -163,6 +167,28 @@ export class ClientSession {
       } else {
         this.postFailure(id, answer.forwarded ? `info server answered ${answer.status}: ${answer.body}` : answer.body);
       }
+    } finally {
+      this.pendingPosts -= 1;
+    }
+  }
+
+  /** An exchange action: forwarded unchanged, the exchange's JSON answer as the payload. */
+  private async postAction(id: number, payload: unknown, exchange: ExchangeForwarder): Promise<void> {
+    if (this.pendingPosts >= this.maxPendingPosts) return this.postFailure(id, `Too many pending post requests (at most ${this.maxPendingPosts})`);
+    this.pendingPosts += 1;
+    try {
+      const answer = await exchange.forward(JSON.stringify(payload) ?? 'null');
+      if (this.peer.closed) return;
+      let json = answer.status === 200;
+      if (json) {
+        try {
+          JSON.parse(answer.body);
+        } catch {
+          json = false;
+        }
+      }
+      if (json) this.deps.outbox.send(this.peer, Buffer.from(`{"channel":"post","data":{"id":${id},"response":{"type":"action","payload":${answer.body}}}}`), 'post');
+      else this.postFailure(id, answer.forwarded ? `exchange answered ${answer.status}: ${answer.body}` : answer.body);
     } finally {
       this.pendingPosts -= 1;
     }

@@ -4,6 +4,7 @@
  * `{"coin":"BTC"}` and `{"coin":"BTC","nSigFigs":null}` count as a duplicate).
  */
 import * as v from 'valibot';
+import { normalizeAddress } from './user/address.js';
 
 /** Levels per side of an `l2Book` without `nLevels` (protocol.md). */
 export const DEFAULT_L2_LEVELS = 20;
@@ -17,7 +18,11 @@ export type Subscription =
   | { type: 'bbo'; coin: string }
   | { type: 'allMids'; dex: string | null }
   | { type: 'l4Book'; coin: string; bookOnly: boolean }
-  | { type: 'serverStatus' };
+  | { type: 'serverStatus' }
+  | UserSubscription;
+
+/** A user stream (`src/server/user/`); `user` lower case. `{"type":"user"}` is `userEvents`. */
+export type UserSubscription = { type: 'orderUpdates'; user: string } | { type: 'userFills'; user: string; aggregateByTime: boolean } | { type: 'userEvents'; user: string };
 
 export type SubscriptionType = Subscription['type'];
 
@@ -38,7 +43,17 @@ const L2BookSchema = v.pipe(
 
 const CoinOnly = <T extends 'trades' | 'bbo'>(type: T) => v.strictObject({ type: v.literal(type), coin: Coin });
 
+const Address = v.pipe(
+  v.string(),
+  v.regex(/^0x[0-9a-fA-F]{40}$/),
+  v.transform((a) => normalizeAddress(a)!),
+);
+
 const SubscriptionSchema = v.variant('type', [
+  v.strictObject({ type: v.literal('orderUpdates'), user: Address }),
+  v.strictObject({ type: v.literal('userFills'), user: Address, aggregateByTime: v.nullish(v.boolean()) }),
+  // Hummingbot subscribes to `userEvents` as `{"type":"user"}`.
+  v.strictObject({ type: v.picklist(['userEvents', 'user']), user: Address }),
   L2BookSchema,
   CoinOnly('trades'),
   CoinOnly('bbo'),
@@ -70,7 +85,19 @@ export function parseSubscription(raw: unknown): Subscription | null {
       return { type: 'l4Book', coin: s.coin, bookOnly: s.bookOnly === true };
     case 'serverStatus':
       return { type: 'serverStatus' };
+    case 'orderUpdates':
+      return { type: 'orderUpdates', user: s.user };
+    case 'userFills':
+      return { type: 'userFills', user: s.user, aggregateByTime: s.aggregateByTime === true };
+    case 'userEvents':
+    case 'user':
+      return { type: 'userEvents', user: s.user };
   }
+}
+
+/** Whether a subscription is a user stream. */
+export function isUserSubscription(s: Subscription): s is UserSubscription {
+  return s.type === 'orderUpdates' || s.type === 'userFills' || s.type === 'userEvents';
 }
 
 /** The view serving this subscription: coin × kind × parameters. */
@@ -87,6 +114,11 @@ export function viewKey(s: Subscription): string {
       return `l4Book\u0000${s.coin}\u0000${s.bookOnly ? 'bookOnly' : 'all'}`;
     case 'serverStatus':
       return 'serverStatus';
+    case 'orderUpdates':
+    case 'userEvents':
+      return `${s.type}\u0000${s.user}`;
+    case 'userFills':
+      return `userFills\u0000${s.user}\u0000${s.aggregateByTime ? 'aggregated' : 'all'}`;
   }
 }
 
