@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { isAbsolute } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ErrorCodes, HlobError } from '../errors.js';
+import { serveExchange, type ExchangeEndpoint } from './exchange/http.js';
 
 export interface InfoHandlers {
   /** Write the L4 snapshot file to `outPath`; resolves once it is complete. */
@@ -14,6 +15,10 @@ export interface InfoHandlers {
   /** The `meta` answer; `dex` names a HIP-3 dex (`undefined` or `""` for the main one). */
   meta(dex: string | undefined): unknown;
   spotMeta(): unknown;
+  /** The paper exchange behind `POST /exchange` (none: 404). */
+  exchange?: ExchangeEndpoint;
+  /** Info requests about paper accounts (`clearinghouseState`, `openOrders`…); undefined when not one. */
+  accountInfo?(body: Record<string, unknown>): unknown;
 }
 
 export interface InfoServer {
@@ -80,6 +85,7 @@ function isObject(x: unknown): x is Record<string, unknown> {
 
 async function handle(req: IncomingMessage, res: ServerResponse, h: InfoHandlers): Promise<void> {
   const path = (req.url ?? '').split('?')[0];
+  if (path === '/exchange' && h.exchange) return serveExchange(req, res, h.exchange);
   if (path !== '/info') return reply(res, 404, `not found: ${path}; the info server answers POST /info`);
   if (req.method !== 'POST') return reply(res, 405, `method ${req.method} not allowed on /info: use POST`);
   const text = await readBody(req);
@@ -91,6 +97,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, h: InfoHandlers
     return reply(res, 400, `request body is not JSON: ${text.slice(0, 200)}`);
   }
   if (!isObject(body) || typeof body.type !== 'string') return reply(res, 422, 'request body must be an object with a string "type"');
+  const account = h.accountInfo?.(body);
+  if (account !== undefined) return reply(res, 200, account);
   switch (body.type) {
     case 'meta':
       if (body.dex !== undefined && typeof body.dex !== 'string') return reply(res, 422, 'meta: "dex" must be a string');

@@ -12,6 +12,8 @@ export interface RunningNodeParts {
   info: InfoServer;
   dataDir: string;
   coins: readonly CoinSpec[];
+  /** The paper exchange's URL, when there is one. */
+  exchangeUrl?: string;
   height(): number;
   snapshot(): L4SnapshotFile;
   stats(): SimStats;
@@ -33,6 +35,7 @@ export function runningNode(p: RunningNodeParts): RunningSim {
     infoUrl: info.url,
     dataDir: p.dataDir,
     coins: p.coins,
+    exchangeUrl: p.exchangeUrl,
     height: p.height,
     snapshot: p.snapshot,
     stats: p.stats,

@@ -127,6 +127,10 @@ export class SimMarket {
   private readonly spotIds: number[];
   private nextOid: number;
   private nextTwap = 1_790_000;
+  /** The paper exchange, when attached: its users are indices ≥ `externalFrom`. */
+  private participant: MarketParticipant | null = null;
+  private externalFrom = Number.MAX_SAFE_INTEGER;
+  private external: ExternalMarket | null = null;
 
   // Per-block output and context (set by nextBlock).
   private readonly statuses = new EventSink();
@@ -254,6 +258,8 @@ export class SimMarket {
     this.rejected = 0;
     this.time = time;
     this.ms = ms;
+    // Actions sent to the paper exchange go first in the block, before the generated flow.
+    if (this.participant) this.participant.beginBlock(this.external!);
     const rng = this.rng;
     const p = this.plan;
     const counts = [
@@ -449,6 +455,7 @@ export class SimMarket {
       else if (ask && ask.px <= fair && ask.kind !== RestKind.Statusless) o = ask;
     }
     o ??= book.regular[this.rng.int(book.regular.length)]!;
+    if (o.user >= this.externalFrom) return;
     const roll = this.rng.float();
     const status = roll < 0.97 ? 'canceled' : roll < 0.985 ? 'marginCanceled' : o.reduceOnly ? 'reduceOnlyCanceled' : 'canceled';
     this.status(o.user, null, status, restingOrderJson(c, o, o.lots));
@@ -566,6 +573,7 @@ export class SimMarket {
     cloid: string | null,
     twapId: number | null,
   ): string {
+    if (user >= this.externalFrom) return this.participant!.fill({ coin: c, user, side, pxTicks, lots: qty, hash, oid, crossed, tid, cloid, time: this.ms });
     const scale = c.pxDecimals + c.szDecimals;
     const key = user * 4096 + c.id;
     let pos = this.positions.get(key);
@@ -730,6 +738,44 @@ export class SimMarket {
     }
   }
 
+  // ---- external participants ----
+
+  /**
+   * Let a participant (the paper exchange) trade on these books: it acts at the start of each
+   * block through the returned handle, with the same statuses, diffs and fills as the generated
+   * flow, and keeps its own users' accounts (it writes their fill events).
+   */
+  attach(participant: MarketParticipant): ExternalMarket {
+    if (this.participant) throw new TypeError('a participant is already attached to this market');
+    this.participant = participant;
+    this.externalFrom = this.users.length;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const m = this;
+    this.external = {
+      get height() { return m.height; },
+      get time() { return m.time; },
+      get ms() { return m.ms; },
+      coins: this.coins,
+      books: this.books,
+      addUser: (address) => {
+        m.users.push({ address, cloidPrefix: null, cloidCounter: 0, builder: 'null' });
+        m.addresses.push(address);
+        return m.addresses.length - 1;
+      },
+      isExternal: (user) => user >= m.externalFrom,
+      nextOid: () => m.nextOid++,
+      status: (user, hash, status, order) => {
+        m.status(user, hash, status, order);
+        if (status.endsWith('Rejected')) m.rejected++;
+      },
+      diff: (c, o, diff) => m.diff(c, o, diff),
+      trade: (c, taker, maker, pxTicks, qty) => m.trade(c, { ...taker, twapId: null }, maker, pxTicks, qty),
+      newOrder: (oid, user, side, px, lots, tif, reduceOnly, cloid) =>
+        m.newOrder(oid, user, side, px, lots, m.ms, RestKind.Placed, tif, 'Limit', reduceOnly, false, cloid),
+    };
+    return this.external;
+  }
+
   // ---- snapshots ----
 
   /**
@@ -773,6 +819,51 @@ export class SimMarket {
   snapshot(): L4SnapshotFile {
     return capturedToSnapshot(this.capture());
   }
+}
+
+/** A fill of a participant's user, for its accounts; it returns the fill event's JSON. */
+export interface ExternalFill {
+  coin: CoinSpec;
+  user: number;
+  side: SideIx;
+  pxTicks: number;
+  lots: number;
+  hash: string;
+  oid: number;
+  crossed: boolean;
+  tid: number;
+  cloid: string | null;
+  /** Block time, epoch ms. */
+  time: number;
+}
+
+/** Someone trading on the simulated books besides the generated flow (the paper exchange). */
+export interface MarketParticipant {
+  /** At the start of every block, before the generated flow: apply what is queued. */
+  beginBlock(market: ExternalMarket): void;
+  /** One of its users traded (as taker or maker): book it, return the fill event's JSON. */
+  fill(f: ExternalFill): string;
+}
+
+/** What a participant may do on the market, inside `beginBlock`. */
+export interface ExternalMarket {
+  readonly height: number;
+  /** The block's time as the node writes it, and in epoch ms. */
+  readonly time: string;
+  readonly ms: number;
+  readonly coins: readonly CoinSpec[];
+  readonly books: readonly MatchingBook[];
+  /** A new user index for `address` (written as that address in every event). */
+  addUser(address: string): number;
+  isExternal(user: number): boolean;
+  nextOid(): number;
+  /** One order status event (a `…Rejected` one counts as rejected). */
+  status(user: number, hash: string | null, status: string, order: string): void;
+  diff(c: CoinSpec, o: RestingOrder, diff: string): void;
+  /** Two fill events of one trade at the maker's price `pxTicks`. */
+  trade(c: CoinSpec, taker: { user: number; oid: number; side: SideIx; cloid: string | null; hash: string }, maker: RestingOrder, pxTicks: number, qty: number): void;
+  /** A limit order to rest (placed now, with an `open` status). */
+  newOrder(oid: number, user: number, side: SideIx, px: number, lots: number, tif: string, reduceOnly: boolean, cloid: string | null): RestingOrder;
 }
 
 /** A capture in the parsed shape of the node's snapshot file. */

@@ -19,6 +19,7 @@ import { PROFILES, PROFILE_NAMES, blockPlan, type ProfileName } from './profiles
 import { Rng } from './rng.js';
 import { SimMarket } from './sim-market.js';
 import { writeSnapshotFile } from './snapshot-writer.js';
+import { PaperExchange } from './exchange/paper-exchange.js';
 
 export interface SimulatorOptions {
   /** The node's data directory to write (the equivalent of `~/hl/data`). Created if missing. */
@@ -83,6 +84,8 @@ export interface RunningSim {
   readonly dataDir: string;
   /** The coins traded (simulator only; empty for a replay). */
   readonly coins: readonly CoinSpec[];
+  /** `http://127.0.0.1:<port>/exchange`, the paper exchange (simulator only; undefined for a replay). */
+  readonly exchangeUrl: string | undefined;
   /** Last block written completely to all three streams. */
   height(): number;
   /** The simulator's truth now: every book as the node's snapshot file would hold it. */
@@ -227,12 +230,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     startMs: start.ms,
   });
   sim.warmSnapshotText();
+  const exchange = new PaperExchange(sim);
 
   // The port before the disk: failing there must leave no trace in the data directory.
   const info: InfoServer = await startInfoServer(cfg.infoPort, {
     writeL4Snapshot: (outPath, includeHeight) => writeSnapshotFile(sim.capture(), outPath, includeHeight),
     meta: (dex) => metaResponse(coins, dex),
     spotMeta: () => spotMetaResponse(coins),
+    exchange,
+    accountInfo: (body) => exchange.info(body),
   });
   try {
     await ensureWritableDir(cfg.dataDir, 'data directory');
@@ -314,6 +320,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           events: [block.statuses, block.diffs, block.fills],
         });
         written = block.height;
+        exchange.blockWritten(written);
         stats.blocks++;
         stats.statuses += block.statuses.count;
         stats.rejected += block.rejected;
@@ -329,6 +336,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         if (cfg.speed === 'max') await new Promise<void>((r) => setImmediate(r));
       }
     } finally {
+      exchange.stop();
       await writer.close();
       options.signal?.removeEventListener('abort', onOuterAbort);
     }
@@ -338,6 +346,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     info,
     dataDir: cfg.dataDir,
     coins,
+    exchangeUrl: info.url.replace(/\/info$/, '/exchange'),
     height: () => written,
     snapshot: () => sim.snapshot(),
     stats: () => ({ ...stats, bytes: writer.bytes, restingOrders: sim.restingCount }),

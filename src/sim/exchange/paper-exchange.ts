@@ -1,0 +1,246 @@
+/**
+ * The simulated node's paper exchange (`POST /exchange` on its info port). A request is parsed
+ * and its signature recovered when it arrives; it is applied at the start of the next block
+ * (nonce rules at that block's time, actions one after the other as transactions), and answered
+ * once that block is in the node's files, so a client that reads its answer finds the action's
+ * statuses, diffs and fills already written.
+ *
+ * Accounts: an address becomes a paper account with the starting balances the first time it is
+ * named in an account info request (`clearinghouseState`, `openOrders`, …), as every client does
+ * on start. An action whose signature recovers to no account nor approved agent is refused as the
+ * public exchange refuses it ("User or API Wallet 0x… does not exist."), so a signing bug shows
+ * up here as it would on mainnet instead of trading for some random address.
+ */
+import { actionHash, phantomAgentDigest, recoverDigestSigner, recoverUserSignedActionSigner, type Hex, type UserSignedAction } from '../../sign/index.js';
+import type { SimMarket, ExternalFill, ExternalMarket, MarketParticipant } from '../sim-market.js';
+import type { Account } from './account.js';
+import { ACCOUNT_INFO_TYPES, accountInfo } from './account-info.js';
+import { assetTable } from './assets.js';
+import { parseExchangeRequest, type Action, type ParsedRequest } from './body.js';
+import { Ledger, type OrderStatus } from './ledger.js';
+import { NonceSet } from './nonces.js';
+
+export interface ExchangeReply {
+  /** HTTP status. */
+  status: number;
+  body: unknown;
+}
+
+interface Pending {
+  req: ParsedRequest;
+  hash: Hex;
+  /** Recovered signer for source "a" (mainnet), then "b" (testnet); one for user-signed actions. */
+  signers: string[];
+  resolve: (r: ExchangeReply) => void;
+}
+
+const SCHEDULE_MIN_MS = 5_000;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+const ok = (type: string, data?: unknown): ExchangeReply => ({
+  status: 200,
+  body: { status: 'ok', response: data === undefined ? { type } : { type, data } },
+});
+const err = (message: string, status = 200): ExchangeReply => ({ status, body: { status: 'err', response: message } });
+
+export interface PaperExchangeStats {
+  accounts: number;
+  actions: number;
+  refused: number;
+}
+
+export class PaperExchange implements MarketParticipant {
+  private readonly ledger: Ledger;
+  private readonly market: ExternalMarket;
+  private readonly simUsers: Set<string>;
+  /** Agent address → master account address. */
+  private readonly agents = new Map<string, string>();
+  private readonly nonces = new Map<string, NonceSet>();
+  private queue: Pending[] = [];
+  /** Answers computed in a block, sent once that block is written. */
+  private answered: { height: number; replies: [Pending, ExchangeReply][] }[] = [];
+  private stopped = false;
+  private lastMs = 0;
+  private readonly counts = { actions: 0, refused: 0 };
+
+  constructor(sim: SimMarket) {
+    this.simUsers = new Set(sim.userAddresses);
+    const assets = assetTable(sim.coins);
+    this.market = sim.attach(this);
+    this.ledger = new Ledger(assets, (address) => this.market.addUser(address));
+    this.ledger.m = this.market;
+  }
+
+  stats(): PaperExchangeStats {
+    return { accounts: this.ledger.accounts.size, ...this.counts };
+  }
+
+  /** Handle a `POST /exchange` body; resolves once the action's block is written. */
+  submit(text: string): Promise<ExchangeReply> {
+    const req = parseExchangeRequest(text);
+    if ('error' in req) return Promise.resolve(err(req.error, 422));
+    if (this.stopped) return Promise.resolve(err('the simulated node has stopped producing blocks', 503));
+    let hash: Hex;
+    let signers: string[];
+    try {
+      hash = actionHash({ action: req.rawAction, nonce: req.nonce, vaultAddress: req.vaultAddress, expiresAfter: req.expiresAfter });
+      if (req.action.type === 'approveAgent') {
+        if (req.action.nonce !== req.nonce) return Promise.resolve(err(`Invalid nonce: the action's nonce ${req.action.nonce} differs from the request's ${req.nonce}`));
+        signers = [recoverUserSignedActionSigner({ action: req.rawAction as UserSignedAction, signature: req.signature })];
+      } else {
+        signers = [recoverDigestSigner(phantomAgentDigest(hash, 'a'), req.signature), recoverDigestSigner(phantomAgentDigest(hash, 'b'), req.signature)];
+      }
+    } catch (e) {
+      this.counts.refused++;
+      return Promise.resolve(err(`Invalid signature: ${(e as Error).message}`));
+    }
+    return new Promise((resolve) => this.queue.push({ req, hash, signers, resolve }));
+  }
+
+  /**
+   * An info request about a paper account, or undefined when it is not one (another type, no
+   * valid `user`, or an address of the generated flow). Naming an address opens its account.
+   */
+  info(body: Record<string, unknown>): unknown {
+    if (typeof body.type !== 'string' || !ACCOUNT_INFO_TYPES.has(body.type)) return undefined;
+    if (typeof body.user !== 'string' || !ADDRESS.test(body.user)) return undefined;
+    const user = body.user.toLowerCase();
+    if (this.simUsers.has(user)) return undefined;
+    const a = this.ledger.account(user) ?? this.ledger.open(user);
+    return accountInfo(this.ledger, a, body, this.lastMs);
+  }
+
+  /** The simulator wrote block `height` to every stream: answer its actions. */
+  blockWritten(height: number): void {
+    while (this.answered.length > 0 && this.answered[0]!.height <= height) {
+      for (const [p, reply] of this.answered.shift()!.replies) p.resolve(reply);
+    }
+  }
+
+  /** Production ended: answer what was applied, refuse what was not. */
+  stop(): void {
+    this.stopped = true;
+    for (const { replies } of this.answered.splice(0)) for (const [p, reply] of replies) p.resolve(reply);
+    for (const p of this.queue.splice(0)) p.resolve(err('the simulated node has stopped producing blocks', 503));
+  }
+
+  // ---- MarketParticipant ----
+
+  beginBlock(m: ExternalMarket): void {
+    this.lastMs = m.ms;
+    if (this.queue.length > 0) {
+      const queue = this.queue;
+      this.queue = [];
+      const replies: [Pending, ExchangeReply][] = [];
+      for (const p of queue) {
+        const reply = this.apply(p, m.ms);
+        if ((reply.body as { status: string }).status === 'err') this.counts.refused++;
+        else this.counts.actions++;
+        replies.push([p, reply]);
+      }
+      this.answered.push({ height: m.height, replies });
+    }
+    for (const a of this.ledger.accounts.values()) {
+      if (a.scheduledCancel !== null && a.scheduledCancel <= m.ms) {
+        a.scheduledCancel = null;
+        this.ledger.cancelAll(a, 'scheduledCancel');
+      }
+    }
+  }
+
+  fill(f: ExternalFill): string {
+    return this.ledger.fill(f);
+  }
+
+  // ---- applying one request ----
+
+  private apply(p: Pending, t: number): ExchangeReply {
+    const { req } = p;
+    let signer: string | undefined;
+    let source: 'a' | 'b' | null = null;
+    if (req.action.type === 'approveAgent') {
+      const s = p.signers[0]!;
+      if (this.ledger.account(s) && !this.agents.has(s)) signer = s;
+    } else {
+      for (let i = 0; i < p.signers.length && signer === undefined; i++) {
+        const s = p.signers[i]!;
+        if (this.agents.has(s) || this.ledger.account(s)) {
+          signer = s;
+          source = i === 0 ? 'a' : 'b';
+        }
+      }
+    }
+    if (signer === undefined) return err(`User or API Wallet ${p.signers[0]} does not exist.`);
+    if (req.expiresAfter !== null && req.expiresAfter < t) return err(`Action expired: expiresAfter ${req.expiresAfter} is before the block time ${t}`);
+    let nonces = this.nonces.get(signer);
+    if (!nonces) this.nonces.set(signer, (nonces = new NonceSet()));
+    const why = nonces.check(req.nonce, t);
+    if (why) return err(why);
+    const master = this.ledger.account(this.agents.get(signer) ?? signer)!;
+    let actor: Account = master;
+    if (req.vaultAddress !== null) {
+      const vault = this.ledger.account(req.vaultAddress);
+      if (vault ? vault.owner !== master.address : this.simUsers.has(req.vaultAddress)) {
+        return err(`User or API Wallet ${master.address} is not the leader of vault or sub-account ${req.vaultAddress}.`);
+      }
+      // A vault or sub-account address used for the first time opens under this master.
+      actor = vault ?? this.ledger.open(req.vaultAddress);
+      actor.owner = master.address;
+    }
+    nonces.use(req.nonce);
+    if (source !== null && master.source === null) master.source = source;
+    return this.dispatch(actor, master, req.action, p.hash);
+  }
+
+  private dispatch(a: Account, master: Account, action: Action, hash: string): ExchangeReply {
+    const l = this.ledger;
+    switch (action.type) {
+      case 'order':
+        return ok('order', { statuses: action.orders.map((w) => l.place(a, w, hash)) });
+      case 'cancel':
+        return ok('cancel', { statuses: action.cancels.map((c) => l.cancel(a, c.a, c.o)) });
+      case 'cancelByCloid':
+        return ok('cancel', {
+          statuses: action.cancels.map((c) => {
+            const o = l.findOpen(a, c.cloid);
+            return o ? l.cancel(a, c.asset, o.order.oid) : { error: `Order was never placed, already canceled, or filled. asset=${c.asset}` };
+          }),
+        });
+      case 'modify': {
+        const s = this.modify(a, action.oid, action.order, hash);
+        return 'error' in s ? err(s.error) : ok('default');
+      }
+      case 'batchModify':
+        return ok('order', { statuses: action.modifies.map((m) => this.modify(a, m.oid, m.order, hash)) });
+      case 'scheduleCancel':
+        if (action.time === undefined) {
+          a.scheduledCancel = null;
+          return ok('default');
+        }
+        if (action.time < this.market.ms + SCHEDULE_MIN_MS) return err('Scheduled cancel time too early, must be at least 5 seconds from now.');
+        a.scheduledCancel = action.time;
+        return ok('default');
+      case 'updateLeverage': {
+        const c = this.market.coins.find((x) => l.assetOf(x) === action.asset);
+        if (!c || c.kind === 'spot') return err(`Invalid asset ${action.asset}.`);
+        if (action.leverage > l.maxLeverage(c)) return err('Invalid leverage value');
+        a.leverage.set(c.id, { type: action.isCross ? 'cross' : 'isolated', value: action.leverage });
+        return ok('default');
+      }
+      case 'noop':
+        return ok('default');
+      case 'approveAgent':
+        this.agents.set(action.agentAddress.toLowerCase(), master.address);
+        return ok('default');
+    }
+  }
+
+  /** Cancel an open order (by oid or cloid) and place its replacement; the batch answers like `order`. */
+  private modify(a: Account, oid: number | string, wire: Parameters<Ledger['place']>[1], hash: string): OrderStatus {
+    const o = this.ledger.findOpen(a, oid);
+    if (!o) return { error: 'Cannot modify canceled or filled order' };
+    if (this.ledger.assetOf(o.coin) !== wire.a) return { error: `Cannot modify an order into another asset: asset=${wire.a}` };
+    this.ledger.remove(a, o, 'canceled');
+    return this.ledger.place(a, wire, hash);
+  }
+}
