@@ -187,7 +187,13 @@ export class HyperliquidMarket {
         .build();
     const exchange = new ExchangeClient({ baseUrl: url, clock, fetch: options.fetch, timeoutMs: options.exchangeTimeoutMs });
     const auth = new Auth({ privateKey: options.privateKey, isMainnet: options.isMainnet ?? false, accountAddress: options.accountAddress, vaultAddress: options.vaultAddress, nonces: new NonceManager(clock) });
-    const [meta, spotMeta] = await Promise.all([exchange.info({ type: 'meta' }), exchange.info({ type: 'spotMeta' }).catch(() => null)]);
+    // The account is looked at first, as a client does (the paper exchange opens an account
+    // for a new signer on that first look; the real one answers an empty state).
+    const [meta, spotMeta] = await Promise.all([
+      exchange.info({ type: 'meta' }),
+      exchange.info({ type: 'spotMeta' }).catch(() => null),
+      exchange.info({ type: 'clearinghouseState', user: auth.account }),
+    ]);
     const rules = tradingRules(meta, spotMeta);
     for (const pair of options.pairs) ruleOf(rules, pair);
     if (client.state !== 'open') await client.connect();
@@ -196,8 +202,11 @@ export class HyperliquidMarket {
     const users = new UserStreamTracker(new UserStreamTrackerDataSource(client, auth.account), { logger });
     const market = new HyperliquidMarket(options, rules, { client, exchange, auth, books, users });
     try {
+      const t = clock.now();
       await Promise.all(options.pairs.map((p) => books.track(p)));
+      logger.debug({ ms: clock.now() - t }, 'books synced');
       await users.start();
+      logger.debug({ ms: clock.now() - t }, 'user streams subscribed');
     } catch (error) {
       await market.close();
       throw error;
