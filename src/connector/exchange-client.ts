@@ -20,8 +20,10 @@ export interface ExchangeClientOptions {
   clock: Clock;
   /** Default: the global fetch. */
   fetch?: Fetch;
-  /** An action or info request without an answer after this long is a timeout, ms. Default 10,000. */
+  /** An action without an answer after this long is a timeout, ms. Default 10,000. */
   timeoutMs?: number;
+  /** Same for an info request. Default 10,000. */
+  infoTimeoutMs?: number;
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -31,15 +33,17 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 export class ExchangeClient {
   private readonly fetch: Fetch;
   readonly timeoutMs: number;
+  readonly infoTimeoutMs: number;
 
   constructor(private readonly options: ExchangeClientOptions) {
     this.fetch = options.fetch ?? (globalThis.fetch as unknown as Fetch);
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.infoTimeoutMs = options.infoTimeoutMs ?? 10_000;
   }
 
   /** Sends a signed action; resolves with its answer, rejects with `ExchangeUnavailableError` when there is none. */
   async action(body: ExchangeRequest): Promise<ActionAnswer> {
-    const { status, text } = await this.post('/exchange', body);
+    const { status, text } = await this.post('/exchange', body, this.timeoutMs);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -53,7 +57,7 @@ export class ExchangeClient {
 
   /** An info request; resolves with the answer's JSON. */
   async info<T = unknown>(payload: Record<string, unknown>): Promise<T> {
-    const { status, text } = await this.post('/info', payload);
+    const { status, text } = await this.post('/info', payload, this.infoTimeoutMs);
     if (status !== 200) throw new ExchangeUnavailableError(`/info ${JSON.stringify(payload).slice(0, 120)} answered ${status}: ${text.slice(0, 200)}`);
     try {
       return JSON.parse(text) as T;
@@ -62,11 +66,11 @@ export class ExchangeClient {
     }
   }
 
-  private async post(path: string, body: unknown): Promise<{ status: number; text: string }> {
+  private async post(path: string, body: unknown, timeoutMs: number): Promise<{ status: number; text: string }> {
     const url = `${this.options.baseUrl}${path}`;
     const controller = new AbortController();
     const clock = this.options.clock;
-    const timer = clock.setTimeout(() => controller.abort(new ExchangeUnavailableError(`${url}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    const timer = clock.setTimeout(() => controller.abort(new ExchangeUnavailableError(`${url}: no answer within ${timeoutMs} ms`)), timeoutMs);
     try {
       const res = await this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: controller.signal });
       const text = await res.text();

@@ -18,6 +18,7 @@ import { ClientBuilder, Emitter, KeepAlive, Post, Subscriptions, silentLogger, s
 import { Auth } from './auth.js';
 import { asError, OrderRefusedError } from './errors.js';
 import { ExchangeClient, toOrderAnswer, type Fetch } from './exchange-client.js';
+import { statusMeaning } from './order-status.js';
 import { InFlightOrder, type OrderEffect, type OrderEvent, type OrderFill, type OrderType, type TradeSide } from './in-flight-order.js';
 import { NonceManager } from './nonce.js';
 import type { PairBook } from './order-book.js';
@@ -52,8 +53,10 @@ export interface MarketOptions {
   logger?: ClientLogger;
   /** HTTP for `/exchange` and `/info` (tests inject faults). Default: the global fetch. */
   fetch?: Fetch;
-  /** `/exchange` and `/info` wait at most this long, ms. Default 10,000. */
+  /** `/exchange` waits at most this long for an answer, ms; then the order's fate is asked. Default 10,000. */
   exchangeTimeoutMs?: number;
+  /** `/info` waits at most this long, ms. Default 10,000. */
+  infoTimeoutMs?: number;
   /** `orderStatus` lookups before an order without an answer is called unknown. Default 5. */
   statusLookups?: number;
   /** Between those lookups, ms. Default 500. */
@@ -136,6 +139,8 @@ export class HyperliquidMarket {
   /** Orders whose `/exchange` request has no answer yet. */
   private readonly placing = new Set<string>();
   private readonly lookingUp = new Set<string>();
+  /** Rejection statuses seen on the stream while the order's answer was awaited. */
+  private readonly heldRejections = new Map<string, WsOrder>();
   private readonly clock: Clock;
   private readonly logger: ClientLogger;
   private readonly statusLookups: number;
@@ -185,7 +190,7 @@ export class HyperliquidMarket {
         .withClock(clock)
         .withLogger(logger)
         .build();
-    const exchange = new ExchangeClient({ baseUrl: url, clock, fetch: options.fetch, timeoutMs: options.exchangeTimeoutMs });
+    const exchange = new ExchangeClient({ baseUrl: url, clock, fetch: options.fetch, timeoutMs: options.exchangeTimeoutMs, infoTimeoutMs: options.infoTimeoutMs });
     const auth = new Auth({ privateKey: options.privateKey, isMainnet: options.isMainnet ?? false, accountAddress: options.accountAddress, vaultAddress: options.vaultAddress, nonces: new NonceManager(clock) });
     // The account is looked at first, as a client does (the paper exchange opens an account
     // for a new signer on that first look; the real one answers an empty state).
@@ -347,11 +352,18 @@ export class HyperliquidMarket {
     this.exchange.action(body).then(
       (answer) => {
         this.placing.delete(cloid);
+        this.heldRejections.delete(cloid);
         if (!answer.ok) this.applyTo(order, { kind: 'orderAnswer', answer: { error: answer.error } });
         else this.applyTo(order, { kind: 'orderAnswer', answer: toOrderAnswer(answer.statuses[0]) });
       },
       (error: unknown) => {
         this.placing.delete(cloid);
+        const held = this.heldRejections.get(cloid);
+        this.heldRejections.delete(cloid);
+        if (held) {
+          this.applyTo(order, { kind: 'status', status: held.status, oid: held.order.oid });
+          return;
+        }
         this.logger.warn({ err: asError(error), cloid }, 'order without an answer; asking orderStatus');
         void this.lookUp(order, `no answer to the order: ${asError(error).message}`);
       },
@@ -447,6 +459,12 @@ export class HyperliquidMarket {
   private onOrderUpdate(u: WsOrder): void {
     const order = this.find(u.order.oid, u.order.cloid);
     if (!order) return;
+    if (statusMeaning(u.status) === 'failed' && this.placing.has(order.clientOrderId)) {
+      // The answer to the order carries the exchange's words for the same rejection
+      // ("Post only order would have immediately matched…"): wait for it, unless it never comes.
+      this.heldRejections.set(order.clientOrderId, u);
+      return;
+    }
     this.applyTo(order, { kind: 'status', status: u.status, oid: u.order.oid });
   }
 

@@ -17,6 +17,8 @@ export type UserStreamEvents = {
   fill: [fill: WsFill, fromSnapshot: boolean];
   /** What rests now, after the first subscribe and after each reconnect. */
   openOrders: [orders: BasicOrder[], reconnect: boolean];
+  /** A fill seen before, dropped (the second source, or a snapshot repeating it). */
+  duplicateFill: [fill: WsFill];
   error: [error: Error];
 };
 
@@ -84,6 +86,7 @@ export class UserStreamTracker {
           const key = fillKey(f);
           if (this.seen.has(key)) {
             this.stats.duplicateFills++;
+            this.events.emit('duplicateFill', f);
             continue;
           }
           this.remember(key);
