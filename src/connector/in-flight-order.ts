@@ -106,6 +106,8 @@ export class InFlightOrder {
   private notional16 = 0n;
   private readonly feesByToken = new Map<string, bigint>();
   private readonly tids = new Set<number>();
+  /** Filled by a status before its fills were all in: `completed` waits for them. */
+  private completionPending = false;
 
   constructor(init: InFlightOrderInit) {
     this.clientOrderId = init.clientOrderId;
@@ -231,6 +233,10 @@ export class InFlightOrder {
     this.feesByToken.set(fill.feeToken, (this.feesByToken.get(fill.feeToken) ?? 0n) + toAmount(fill.fee, 'fee'));
     this.fills.push(fill);
     effects.push({ type: 'filled', fill });
+    if (this.completionPending && this.executed >= this.amountUnits) {
+      this.completionPending = false;
+      effects.push({ type: 'completed' });
+    }
     if (this.executed >= this.amountUnits) this.moveTo('filled', effects);
     else this.moveTo('partiallyFilled', effects);
   }
@@ -253,7 +259,12 @@ export class InFlightOrder {
     if (from === to || isTerminal(from) || RANK[to] < RANK[from]) return;
     this.state = to;
     effects.push({ type: 'state', from, to });
-    if (to === 'filled') effects.push({ type: 'completed' });
+    // `completed` comes after the fills that make the order up: a `filled` status that
+    // overtakes its fills on the stream holds it until they are in.
+    if (to === 'filled') {
+      if (this.executed >= this.amountUnits || this.type === 'market') effects.push({ type: 'completed' });
+      else this.completionPending = true;
+    }
     else if (to === 'canceled') effects.push({ type: 'canceled' });
     else if (to === 'failed') effects.push({ type: 'failed', reason: this.failureReason ?? 'failed' });
   }

@@ -58,6 +58,15 @@ describe('InFlightOrder', () => {
     expect(o.apply({ kind: 'status', status: 'open' }, 4).filter((e) => e.type === 'state')).toEqual([]);
   });
 
+  it('a filled status that overtakes its fills holds orderCompleted until they are in', () => {
+    const o = order('1.0');
+    expect(o.apply({ kind: 'status', status: 'filled', oid: 7 }, 2).map((e) => e.type)).toEqual(['created', 'state']);
+    expect(o.state).toBe('filled');
+    expect(o.apply({ kind: 'fill', fill: fill(1, '0.4') }, 3).map((e) => e.type)).toEqual(['filled']);
+    expect(o.apply({ kind: 'fill', fill: fill(2, '0.6') }, 4).map((e) => e.type)).toEqual(['filled', 'completed']);
+    expect(o.executedAmount).toBe('1.0');
+  });
+
   it('fails with the exchange message', () => {
     const o = order();
     const effects = o.apply({ kind: 'orderAnswer', answer: { error: 'Order must have minimum value of $10.' } }, 2);
