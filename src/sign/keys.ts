@@ -75,7 +75,9 @@ export function recoverDigestSigner(digest: Uint8Array, signature: Signature): H
   bytes.set(hexBytes(toHex32(s), 's', 32), 33);
   let publicKey: Uint8Array;
   try {
-    publicKey = secp256k1.recoverPublicKey(bytes, digest, { prehash: false });
+    // The point itself, uncompressed: the top-level helper compresses it, and decompressing
+    // again for the address costs a square root per recovery.
+    publicKey = secp256k1.Signature.fromBytes(bytes, 'recovered').recoverPublicKey(digest).toBytes(false);
   } catch (cause) {
     throw new HlobError(ErrorCodes.SIGNATURE, 'signature does not recover to a public key', { cause });
   }

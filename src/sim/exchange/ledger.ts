@@ -31,6 +31,11 @@ export class Ledger {
   private readonly byUser = new Map<number, Account>();
   /** The market handle, valid inside a block (set by the exchange before it acts). */
   m!: ExternalMarket;
+  /**
+   * Free margin per account as of a height, lowered by each order it places in that block:
+   * computing it walks every open order, which a busy account must not pay per order.
+   */
+  private readonly freeMargin = new Map<Account, { height: number; free: bigint }>();
 
   constructor(
     private readonly assets: AssetTable,
@@ -106,7 +111,11 @@ export class Ledger {
       if (!this.spotCovers(a, c, side, px, lots)) return reject('insufficientSpotBalanceRejected', `Insufficient spot balance to place order.${tag}`);
     } else if (!w.r) {
       const need = notionalMicro(c, px, lots - reducing) / BigInt(this.leverageOf(a, c).value);
-      if (need > this.available(a)) return reject('perpMarginRejected', `Insufficient margin to place order.${tag}`);
+      let cached = this.freeMargin.get(a);
+      if (cached === undefined || cached.height !== m.height) this.freeMargin.set(a, (cached = { height: m.height, free: this.available(a) }));
+      if (need > cached.free) return reject('perpMarginRejected', `Insufficient margin to place order.${tag}`);
+      // Conservative for the rest of the block: what this order fills frees nothing here.
+      cached.free -= need;
     }
     if (tif === 'Ioc' && book.available(side, px, lots, a.user) === 0) {
       return reject('iocCancelRejected', `Order could not immediately match against any resting orders.${tag}`, lots);
@@ -198,6 +207,7 @@ export class Ledger {
 
   remove(a: Account, o: OpenOrder, status: string): void {
     const m = this.m;
+    this.freeMargin.delete(a);
     const json = restingOrderJson(o.coin, o.order, o.order.lots);
     m.status(a.user, null, status, json);
     a.recordStatus(o.order.oid, { coin: o.coin, orderJson: json, status, statusTimestamp: m.ms }, o.order.cloid);
@@ -220,6 +230,7 @@ export class Ledger {
   fill(f: ExternalFill): string {
     const a = this.byUser.get(f.user)!;
     const c = f.coin;
+    this.freeMargin.delete(a);
     const fees = c.kind === 'spot' ? FEES_PPM.spot : FEES_PPM.perp;
     const ppm = f.crossed ? fees.taker : fees.maker;
     const px = formatUnits(f.pxTicks, c.pxDecimals);

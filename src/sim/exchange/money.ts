@@ -23,9 +23,10 @@ export function usd(micro: bigint): string {
   return formatBigUnits(micro, USDC_DECIMALS);
 }
 
-/** A fee of `ppm` parts per million on `units` of scale `k`, as micro-USDC (truncated). */
+/** A fee of `ppm` parts per million of the notional of `lots` at `pxTicks`, micro-USDC (truncated once). */
 export function feeMicro(c: CoinSpec, pxTicks: number, lots: number, ppm: bigint): bigint {
-  return toMicro(c, (BigInt(pxTicks) * BigInt(lots) * ppm) / MICRO);
+  // notional × ppm × 10^-6 in micro units = ticks × lots × ppm / 10^(pxDecimals + szDecimals).
+  return (BigInt(pxTicks) * BigInt(lots) * ppm) / 10n ** BigInt(c.pxDecimals + c.szDecimals);
 }
 
 /** `num / den` as a decimal string with `decimals` places (truncated), e.g. an average price. */

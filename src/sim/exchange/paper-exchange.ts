@@ -35,6 +35,13 @@ interface Pending {
 }
 
 const SCHEDULE_MIN_MS = 5_000;
+
+export interface PaperExchangeOptions {
+  /** Paper accounts at most (each named address opens one, kept for the process's life). Default 10,000. */
+  maxAccounts?: number;
+  /** Requests waiting for the next block at most; more are answered 503. Default 20,000. */
+  maxQueued?: number;
+}
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 const ok = (type: string, data?: unknown): ExchangeReply => ({
@@ -62,8 +69,12 @@ export class PaperExchange implements MarketParticipant {
   private stopped = false;
   private lastMs = 0;
   private readonly counts = { actions: 0, refused: 0 };
+  private readonly maxAccounts: number;
+  private readonly maxQueued: number;
 
-  constructor(sim: SimMarket) {
+  constructor(sim: SimMarket, options: PaperExchangeOptions = {}) {
+    this.maxAccounts = options.maxAccounts ?? 10_000;
+    this.maxQueued = options.maxQueued ?? 20_000;
     this.simUsers = new Set(sim.userAddresses);
     const assets = assetTable(sim.coins);
     this.market = sim.attach(this);
@@ -80,6 +91,7 @@ export class PaperExchange implements MarketParticipant {
     const req = parseExchangeRequest(text);
     if ('error' in req) return Promise.resolve(err(req.error, 422));
     if (this.stopped) return Promise.resolve(err('the simulated node has stopped producing blocks', 503));
+    if (this.queue.length >= this.maxQueued) return Promise.resolve(err(`the paper exchange has ${this.maxQueued} actions waiting for the next block: try again`, 503));
     let hash: Hex;
     let signers: string[];
     try {
@@ -88,7 +100,10 @@ export class PaperExchange implements MarketParticipant {
         if (req.action.nonce !== req.nonce) return Promise.resolve(err(`Invalid nonce: the action's nonce ${req.action.nonce} differs from the request's ${req.nonce}`));
         signers = [recoverUserSignedActionSigner({ action: req.rawAction as UserSignedAction, signature: req.signature })];
       } else {
-        signers = [recoverDigestSigner(phantomAgentDigest(hash, 'a'), req.signature), recoverDigestSigner(phantomAgentDigest(hash, 'b'), req.signature)];
+        // Recovery is the costliest step: the testnet source is tried only when the mainnet one
+        // names no account or agent (the block re-checks both against the accounts then).
+        const a = recoverDigestSigner(phantomAgentDigest(hash, 'a'), req.signature);
+        signers = this.known(a) ? [a] : [a, recoverDigestSigner(phantomAgentDigest(hash, 'b'), req.signature)];
       }
     } catch (e) {
       this.counts.refused++;
@@ -106,7 +121,13 @@ export class PaperExchange implements MarketParticipant {
     if (typeof body.user !== 'string' || !ADDRESS.test(body.user)) return undefined;
     const user = body.user.toLowerCase();
     if (this.simUsers.has(user)) return undefined;
-    const a = this.ledger.account(user) ?? this.ledger.open(user);
+    let a = this.ledger.account(user);
+    if (!a) {
+      if (this.ledger.accounts.size >= this.maxAccounts) {
+        return { error: `the simulated node holds ${this.maxAccounts} paper accounts, its maximum: ${user} cannot open another` };
+      }
+      a = this.ledger.open(user);
+    }
     return accountInfo(this.ledger, a, body, this.lastMs);
   }
 
@@ -152,6 +173,10 @@ export class PaperExchange implements MarketParticipant {
     return this.ledger.fill(f);
   }
 
+  private known(address: string): boolean {
+    return this.agents.has(address) || this.ledger.account(address) !== undefined;
+  }
+
   // ---- applying one request ----
 
   private apply(p: Pending, t: number): ExchangeReply {
@@ -164,7 +189,7 @@ export class PaperExchange implements MarketParticipant {
     } else {
       for (let i = 0; i < p.signers.length && signer === undefined; i++) {
         const s = p.signers[i]!;
-        if (this.agents.has(s) || this.ledger.account(s)) {
+        if (this.known(s)) {
           signer = s;
           source = i === 0 ? 'a' : 'b';
         }
