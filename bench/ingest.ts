@@ -10,6 +10,15 @@
  *   ms (goal p99 < 5); 300 blocks (`INGEST_LAG_BLOCKS`) after 100 of warm-up
  *   (`INGEST_LAG_WARMUP`), the steady state of a running server.
  *
+ * - ingest.user_streams_p50_ms / _p99_ms (+ `_followed10`, `_followed100`): what the user
+ *   streams (`src/server/user/`) add to each block at the `mainnet` profile, ms, with nobody
+ *   followed, 10 addresses of middling activity followed, and the 100 busiest followed (their
+ *   statuses read from the text, parsed and kept, their open orders indexed: the worst case);
+ *   `ratio`: that p50 / parsing and applying the block (p50), goal <= 0.05 (not measurable
+ *   against ingest's own cost) except for the worst case, reported without a goal.
+ *   ingest.user_open_orders_scan_ms: the first `openOrders` of a newly followed address (one
+ *   pass over every resting order), ms.
+ *
  * - ingest.snapshot_load: a 500,000-order snapshot (the real BTC book under ten coin names,
  *   ~190 MB) read into books by the incremental loader, ms (goal < 5,000); and
  *   ingest.snapshot_stall: the longest event-loop stall meanwhile (monitorEventLoopDelay),
@@ -30,6 +39,11 @@ import { STREAMS, type StreamName } from '../src/node/types.js';
 import { startSimulator, type ProfileName } from '../src/sim/index.js';
 import { createNodeFeed, type NodeFeed } from '../src/state/index.js';
 import { loadBooks } from '../src/state/load-books.js';
+import { EventEmitter } from 'node:events';
+import { statusUser } from '../src/book/raw-status.js';
+import { Outbox } from '../src/server/outbox.js';
+import { UserStreams } from '../src/server/user/user-streams.js';
+import type { BookFeed } from '../src/state/feed.js';
 import { parseBlock } from './lines.js';
 import type { Report } from './run.js';
 
@@ -320,13 +334,87 @@ async function lag(report: Report, dir: string): Promise<void> {
   report({ bench: 'ingest.lag_p99_ms', value: round(q(lags, 0.99), 3), unit: 'ms', goal: '< 5', ...extra });
 }
 
-/** `INGEST_BENCH=lag,throughput,snapshot` (default all) runs only those parts. */
+/**
+ * The user streams' cost per block: nobody followed; 10 addresses of middling activity
+ * followed (clients following their own accounts); the 100 busiest followed (the worst case:
+ * on the simulator nearly every status is theirs).
+ */
+async function userStreams(report: Report, dir: string): Promise<void> {
+  const warmup = 100;
+  const blocks = 300;
+  const rec = await record(dir, 'mainnet', warmup + blocks);
+  const count = new Map<string, number>();
+  let statuses = 0;
+  for (let i = 0; i < 50; i++) {
+    for (const st of parseBlock(rec.lines.statuses[i]!, rec.lines.diffs[i]!, rec.lines.fills[i]!).statuses) {
+      count.set(statusUser(st), (count.get(statusUser(st)) ?? 0) + 1);
+      statuses++;
+    }
+  }
+  const byActivity = [...count].sort((a, b) => b[1] - a[1]);
+  const mid = Math.floor(byActivity.length / 2);
+  const sets: [string, [string, number][]][] = [
+    ['nobody', []],
+    ['10 middling', byActivity.slice(mid - 5, mid + 5)],
+    ['100 busiest', byActivity.slice(0, 100)],
+  ];
+  let scan: { ms: number; orders: number } | undefined;
+  const pass = async (follow: string[]): Promise<{ apply: number[]; users: number[] }> => {
+    const books = Books.fromSnapshot(rec.snapshot);
+    const feed = Object.assign(new EventEmitter(), { books }) as unknown as BookFeed & EventEmitter;
+    const users = new UserStreams({ feed, outbox: new Outbox() });
+    for (const u of follow) {
+      // The first request scans every resting order (the index of a newly followed address).
+      const t0 = performance.now();
+      await users.openOrders(u);
+      if (scan === undefined) {
+        let orders = 0;
+        for (const c of books.coins()) orders += books.book(c)!.size;
+        scan = { ms: performance.now() - t0, orders };
+      }
+    }
+    const apply: number[] = [];
+    const cost: number[] = [];
+    gc();
+    for (let i = 0; i < warmup + blocks; i++) {
+      const t0 = performance.now();
+      const change = books.applyBlock(parseBlock(rec.lines.statuses[i]!, rec.lines.diffs[i]!, rec.lines.fills[i]!));
+      const t1 = performance.now();
+      feed.emit('block', change);
+      const t2 = performance.now();
+      if (i >= warmup) {
+        apply.push(t1 - t0);
+        cost.push(t2 - t1);
+      }
+    }
+    users.close();
+    return { apply, users: cost };
+  };
+  const q = (xs: number[], p: number): number => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+  };
+  for (const [label, list] of sets) {
+    const r = await pass(list.map(([u]) => u));
+    const share = list.reduce((n, [, c]) => n + c, 0) / statuses;
+    const suffix = label === 'nobody' ? '' : label === '10 middling' ? '_followed10' : '_followed100';
+    const extra = { followed: label, statusesFollowedShare: round(share, 3), addresses: byActivity.length, profile: 'mainnet', blocks, parseApplyP50Ms: round(q(r.apply, 0.5), 3), parseApplyP99Ms: round(q(r.apply, 0.99), 3) };
+    const ratio = q(r.users, 0.5) / q(r.apply, 0.5);
+    const goal = label === '100 busiest' ? {} : { goal: '<= 0.05', met: ratio <= 0.05 };
+    report({ bench: `ingest.user_streams_p50_ms${suffix}`, value: round(q(r.users, 0.5), 4), unit: 'ms', ratio: round(ratio, 4), ...goal, ...extra });
+    report({ bench: `ingest.user_streams_p99_ms${suffix}`, value: round(q(r.users, 0.99), 4), unit: 'ms', ...extra });
+  }
+  if (scan !== undefined) report({ bench: 'ingest.user_open_orders_scan_ms', value: round(scan.ms, 2), unit: 'ms', orders: scan.orders });
+}
+
+/** `INGEST_BENCH=lag,throughput,users,snapshot` (default all) runs only those parts. */
 export async function run(report: Report): Promise<void> {
-  const parts = new Set((process.env.INGEST_BENCH ?? 'throughput,lag,snapshot').split(','));
+  const parts = new Set((process.env.INGEST_BENCH ?? 'throughput,lag,users,snapshot').split(','));
   const dir = mkdtempSync(join(tmpdir(), 'hlob-bench-ingest-'));
   try {
     if (parts.has('throughput')) await throughput(report, dir);
     if (parts.has('lag')) await lag(report, dir);
+    if (parts.has('users')) await userStreams(report, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

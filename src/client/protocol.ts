@@ -41,6 +41,83 @@ export interface L4BookSubscription extends Subscription {
 export interface ServerStatusSubscription extends Subscription {
   type: 'serverStatus';
 }
+/** A user's order status events (channel `orderUpdates`, data `WsOrder[]`). */
+export interface OrderUpdatesSubscription extends Subscription {
+  type: 'orderUpdates';
+  user: string;
+}
+/** A user's fills (channel `userFills`, data `UserFillsData`). */
+export interface UserFillsSubscription extends Subscription {
+  type: 'userFills';
+  user: string;
+  aggregateByTime?: boolean;
+}
+/** A user's events (channel `user`, data `UserEventsData`); `{"type":"user"}` is the same subscription. */
+export interface UserEventsSubscription extends Subscription {
+  type: 'userEvents' | 'user';
+  user: string;
+}
+
+/** The channel a subscription's data frames arrive on: its type, except `userEvents` (`user`). */
+export function channelOf(subscription: Subscription): string {
+  return subscription.type === 'userEvents' ? 'user' : subscription.type;
+}
+
+/** `WsOrder.order` and an `openOrders` entry. */
+export interface BasicOrder {
+  coin: string;
+  side: 'B' | 'A';
+  limitPx: string;
+  sz: string;
+  oid: number;
+  timestamp: number;
+  origSz: string;
+  /** Present when the order has one. */
+  cloid?: string;
+  /** Present (true) only for reduce-only orders. */
+  reduceOnly?: true;
+}
+
+/** One element of `orderUpdates` data: every status the node writes, by name. */
+export interface WsOrder {
+  order: BasicOrder;
+  status: string;
+  statusTimestamp: number;
+}
+
+/** A fill as the node writes it (`userFills`, `user`). */
+export interface WsFill {
+  coin: string;
+  px: string;
+  sz: string;
+  side: 'B' | 'A';
+  time: number;
+  startPosition: string;
+  dir: string;
+  closedPnl: string;
+  hash: string;
+  oid: number;
+  crossed: boolean;
+  fee: string;
+  tid: number;
+  feeToken: string;
+  builderFee?: string;
+  liquidation?: unknown;
+  cloid?: string | null;
+  twapId?: number | null;
+}
+
+/** `data` of `userFills`: the first frame with `isSnapshot: true` (recent fills, newest first), then one per block with fills. */
+export interface UserFillsData {
+  user: string;
+  fills: WsFill[];
+  isSnapshot?: true;
+}
+
+/** `data` of channel `user` (a `userEvents` subscription). */
+export interface UserEventsData {
+  fills: WsFill[];
+}
 
 /** Frames a client sends. */
 export type ClientMessage =

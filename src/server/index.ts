@@ -111,7 +111,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const cluster = opts.cluster;
   const health = cluster === undefined ? localHealth : (): Health => cluster.lastHealth(localHealth());
   const users = new UserStreams({ feed, outbox, limits: opts.userLimits, now: opts.now });
-  const exchange = opts.exchangeUrl === undefined ? undefined : new ExchangeForwarder({ url: opts.exchangeUrl });
+  const exchange = opts.exchangeUrl === undefined ? undefined : new ExchangeForwarder({ url: opts.exchangeUrl, settle: feed.settle === undefined ? undefined : () => feed.settle!() });
   const publisher = new Publisher({ feed, outbox, health: () => ({ ...health() }), l2HeartbeatMs: opts.l2HeartbeatMs, now: opts.now, logger, users });
   const info = new InfoService({ feed, publisher, infoUrl: opts.infoUrl ?? 'http://localhost:3001/info', users });
   publisher.onBooksAvailable(() => {

@@ -128,7 +128,7 @@ export class InfoService {
     const wait = this.notReady();
     if (wait !== null) return wait;
     const dex = r.output.dex ?? '';
-    return ok(JSON.stringify(r.output.type === 'openOrders' ? users.openOrders(user, dex) : users.frontendOpenOrders(user, dex)));
+    return ok(JSON.stringify(r.output.type === 'openOrders' ? await users.openOrders(user, dex) : await users.frontendOpenOrders(user, dex)));
   }
 
   private async orderStatus(request: unknown): Promise<InfoAnswer> {
@@ -142,7 +142,7 @@ export class InfoService {
     }
     const wait = this.notReady();
     if (wait !== null) return wait;
-    const found = users.orderStatus(user, oid);
+    const found = await users.orderStatus(user, oid);
     // Not held here (the address was not followed when the order changed): the node knows.
     return found.found ? ok(JSON.stringify(found.answer)) : this.forward(request);
   }

@@ -45,4 +45,10 @@ export interface BookFeed {
   off<K extends keyof FeedEventMap>(event: K, listener: (...args: FeedEventMap[K]) => void): this;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Resolves once what the node has written so far is read and applied (optional). `POST
+   * /exchange` waits for it after the exchange answered, so that the client's next request
+   * sees its action (the simulated node answers once the action's block is written).
+   */
+  settle?(): Promise<void>;
 }

@@ -40,6 +40,13 @@ export interface ExchangeForwarderOptions {
   maxAnswerBytes?: number;
   /** Default the global `fetch`. */
   fetch?: typeof fetch;
+  /**
+   * Awaited (at most `settleMs`) after the exchange answered: reading the node's files
+   * written so far, so that the client's next request through us sees its own action.
+   */
+  settle?: () => Promise<void>;
+  /** Default 1,000 ms. */
+  settleMs?: number;
 }
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -49,9 +56,13 @@ export class ExchangeForwarder {
   private readonly timeoutMs: number;
   private readonly maxAnswerBytes: number;
   private readonly fetch: typeof fetch;
+  private readonly settle: (() => Promise<void>) | undefined;
+  private readonly settleMs: number;
 
   constructor(opts: ExchangeForwarderOptions) {
     this.url = opts.url;
+    this.settle = opts.settle;
+    this.settleMs = opts.settleMs ?? 1_000;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxAnswerBytes = opts.maxAnswerBytes ?? MAX_EXCHANGE_ANSWER;
     this.fetch = opts.fetch ?? globalThis.fetch;
@@ -81,7 +92,15 @@ export class ExchangeForwarder {
     } catch (err) {
       return this.fail(signal.aborted ? `did not finish its answer within ${this.timeoutMs} ms` : `broke off its answer: ${describe(err)}`);
     }
+    if (this.settle !== undefined) await this.settled(this.settle);
     return { status: res.status, body: text, contentType: res.headers.get('content-type') ?? 'application/json', forwarded: true };
+  }
+
+  /** Read-your-writes, bounded: never longer than `settleMs`, never an error. */
+  private async settled(settle: () => Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settle().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, this.settleMs)))]);
+    clearTimeout(timer);
   }
 }
 

@@ -16,10 +16,11 @@
  *   from the block's diffs; every answer checks each oid against the book, so the index only
  *   has to be a superset. A reset (books rebuilt) drops the index: the next request scans.
  */
+import { performance } from 'node:perf_hooks';
 import type { Books } from '../../book/books.js';
 import type { FillEvent, NodeFill, OrderStatusEvent } from '../../book/events.js';
 import type { RestingOrder } from '../../book/order-book.js';
-import { plainStatus, statusUser } from '../../book/raw-status.js';
+import { addressKey, plainStatus, statusUser, statusUserKey } from '../../book/raw-status.js';
 import type { BlockChange } from '../../book/types.js';
 import type { BookFeed } from '../../state/feed.js';
 import type { Outbox } from '../outbox.js';
@@ -34,11 +35,11 @@ import { OrderUpdatesView, UserEventsView, UserFillsView, type UserView } from '
 export interface UserStreamLimits {
   /** Fills kept per user (the public API's `userFills` returns at most 2,000). Default 2,000. */
   fillsPerUser: number;
-  /** Fills kept over all users (~0.5 KB each). Default 100,000. */
+  /** Fills kept over all users (~0.3 KB each: ~30 MB). Default 100,000. */
   fillsTotal: number;
   /** Status events kept per followed user. Default 2,000. */
   statusesPerUser: number;
-  /** Status events kept over all followed users (~0.7 KB each). Default 100,000. */
+  /** Status events kept over all followed users (~0.35 KB each: ~35 MB). Default 100,000. */
   statusesTotal: number;
   /** An address asked about by an info request is followed this long after the last request, ms. Default 10 minutes. */
   followMs: number;
@@ -55,6 +56,9 @@ export const DEFAULT_USER_LIMITS: UserStreamLimits = {
   maxFollowed: 10_000,
 };
 
+/** A pass over the books yields to the event loop after this much work, ms. */
+const SCAN_SLICE_MS = 4;
+
 /** The public API's `userFills` page. */
 export const USER_FILLS_PAGE = 2_000;
 
@@ -66,6 +70,8 @@ interface Follow {
   views: Set<UserView>;
   /** oid → coin of orders that may rest (a superset, checked against the books); null = not built. */
   resting: Map<number, string> | null;
+  /** Resolves when `resting` is complete (the scan that builds it is done); null = not asked. */
+  ready: Promise<void> | null;
 }
 
 export interface UserStreamsOptions {
@@ -84,6 +90,8 @@ export class UserStreams {
   readonly fills: UserHistory<NodeFill>;
   readonly statuses: UserHistory<OrderStatusEvent>;
   private readonly followed = new Map<string, Follow>();
+  /** `addressKey` → how many followed addresses have it: the per-status first filter. */
+  private readonly followedKeys = new Map<number, number>();
   private readonly feed: BookFeed;
   private readonly outbox: Outbox;
   private readonly now: () => number;
@@ -93,6 +101,11 @@ export class UserStreams {
   private readonly onResetBound = (): void => this.onReset();
   /** Block time of the last block, ms. */
   private time = 0;
+  /** Bumped by every reset: a scan of the old books is void. */
+  private generation = 0;
+  /** Addresses waiting for the next pass over the books. */
+  private readonly scanQueue = new Set<Follow>();
+  private scanning: Promise<void> | null = null;
 
   constructor(opts: UserStreamsOptions) {
     this.limits = { ...DEFAULT_USER_LIMITS, ...opts.limits };
@@ -146,8 +159,10 @@ export class UserStreams {
   private follow(user: string): Follow {
     let f = this.followed.get(user);
     if (f === undefined) {
-      f = { user, askedAt: this.now(), views: new Set(), resting: null };
+      f = { user, askedAt: this.now(), views: new Set(), resting: null, ready: null };
       this.followed.set(user, f);
+      const key = addressKey(user);
+      this.followedKeys.set(key, (this.followedKeys.get(key) ?? 0) + 1);
       if (this.followed.size > this.limits.maxFollowed) this.evictLeastAsked();
     }
     return f;
@@ -165,6 +180,10 @@ export class UserStreams {
 
   private unfollow(f: Follow): void {
     this.followed.delete(f.user);
+    const key = addressKey(f.user);
+    const n = (this.followedKeys.get(key) ?? 1) - 1;
+    if (n === 0) this.followedKeys.delete(key);
+    else this.followedKeys.set(key, n);
     // Statuses from here on would be missed: a later answer from what is kept could be stale.
     this.statuses.forget(f.user);
   }
@@ -192,11 +211,15 @@ export class UserStreams {
     }
     if (this.followed.size === 0) return;
 
-    // Statuses: the user read from the text; only followed users' events are parsed.
+    // Statuses: the user read from the text (a few characters first, the address only when
+    // they match a followed one); only followed users' events are parsed.
     let orders: Map<Follow, OrderStatusEvent[]> | null = null;
     const statuses = change.statuses;
+    const keys = this.followedKeys;
     for (let i = 0; i < statuses.length; i++) {
       const st = statuses[i]!;
+      const key = statusUserKey(st);
+      if (key !== -1 && !keys.has(key)) continue;
       const f = this.followed.get(statusUser(st));
       if (f === undefined) continue;
       const plain = plainStatus(st);
@@ -249,9 +272,13 @@ export class UserStreams {
     this.outbox.requestFlush();
   }
 
-  /** Books rebuilt from a snapshot: the resting indexes are rebuilt on the next request. */
+  /** Books rebuilt from a snapshot: the resting indexes are rebuilt on the next request (a scan under way starts over). */
   private onReset(): void {
-    for (const f of this.followed.values()) f.resting = null;
+    this.generation++;
+    for (const f of this.followed.values()) {
+      f.resting = null;
+      f.ready = null;
+    }
   }
 
   // ---- info requests -------------------------------------------------------------------------
@@ -261,10 +288,15 @@ export class UserStreams {
   }
 
   /** The user's resting orders (all coins), checked against the books. */
-  private restingOf(f: Follow): RestingOrder[] {
-    if (f.resting === null) this.buildResting();
+  private async restingOf(f: Follow): Promise<RestingOrder[]> {
+    let index: Map<number, string> | null = null;
+    while (index === null) {
+      const ready = f.ready ?? this.scanFor(f);
+      await ready;
+      // A reset while waiting voids the scan: scan again.
+      if (f.ready === ready) index = f.resting;
+    }
     const out: RestingOrder[] = [];
-    const index = f.resting!;
     for (const [oid, coin] of index) {
       const o = this.books.book(coin)?.resting(oid);
       if (o === undefined || o.user !== f.user) index.delete(oid);
@@ -273,41 +305,65 @@ export class UserStreams {
     return out;
   }
 
-  /** One pass over every resting order for all followed users whose index is not built. */
-  private buildResting(): void {
-    const want = new Map<string, Map<number, string>>();
-    for (const f of this.followed.values()) {
-      if (f.resting !== null) continue;
-      f.resting = new Map();
-      want.set(f.user, f.resting);
-    }
-    if (want.size === 0) return;
-    const books = this.books;
-    for (const coin of books.coins()) {
-      const book = books.book(coin)!;
-      for (const side of ['B', 'A'] as const) {
-        for (const o of book.restingOrders(side)) {
-          const m = want.get(o.user);
-          if (m !== undefined) m.set(o.oid, coin);
+  /**
+   * Index `f`'s resting orders: queued for the next pass over every resting order, which
+   * serves every address queued meanwhile at once. A pass walks one coin at a time and
+   * yields to the event loop between coins (500,000 orders take ~50 ms here: in one go that
+   * would stall everyone, once per new address). Diffs of the blocks applied meanwhile update
+   * the index as usual, so it stays a superset.
+   */
+  private scanFor(f: Follow): Promise<void> {
+    f.resting = new Map();
+    this.scanQueue.add(f);
+    f.ready = (this.scanning ??= this.runScans());
+    return f.ready;
+  }
+
+  private async runScans(): Promise<void> {
+    // Never finish synchronously: `scanning` must be set before it is cleared.
+    await Promise.resolve();
+    try {
+      while (this.scanQueue.size > 0) {
+        const batch = new Map<string, Follow>();
+        for (const f of this.scanQueue) batch.set(f.user, f);
+        this.scanQueue.clear();
+        const gen = this.generation;
+        const books = this.books;
+        let t0 = performance.now();
+        for (const coin of [...books.coins()]) {
+          const book = books.book(coin);
+          if (book !== undefined) {
+            for (const side of ['B', 'A'] as const) {
+              for (const o of book.restingOrders(side)) batch.get(o.user)?.resting?.set(o.oid, coin);
+            }
+          }
+          if (performance.now() - t0 >= SCAN_SLICE_MS) {
+            await new Promise<void>((r) => setImmediate(r));
+            t0 = performance.now();
+          }
+          // Books rebuilt meanwhile: what was read may be from the old ones; the waiters scan again.
+          if (gen !== this.generation) break;
         }
       }
+    } finally {
+      this.scanning = null;
     }
   }
 
-  private openOf(user: string, dex: string): RestingOrder[] {
+  private async openOf(user: string, dex: string): Promise<RestingOrder[]> {
     const f = this.touch(user);
     // `dex` "" is the first perp dex, with spot; any other the HIP-3 dex's coins (`dex:COIN`).
-    const list = this.restingOf(f).filter((o) => (dexOf(o.template.coin) ?? '') === dex);
+    const list = (await this.restingOf(f)).filter((o) => (dexOf(o.template.coin) ?? '') === dex);
     // Newest first, as the public API lists them.
     return list.sort((a, b) => b.template.timestamp - a.template.timestamp || b.oid - a.oid);
   }
 
-  openOrders(user: string, dex = ''): BasicOrder[] {
-    return this.openOf(user, dex).map(openOrder);
+  async openOrders(user: string, dex = ''): Promise<BasicOrder[]> {
+    return (await this.openOf(user, dex)).map(openOrder);
   }
 
-  frontendOpenOrders(user: string, dex = ''): FrontendOrder[] {
-    return this.openOf(user, dex).map(frontendOrder);
+  async frontendOpenOrders(user: string, dex = ''): Promise<FrontendOrder[]> {
+    return (await this.openOf(user, dex)).map(frontendOrder);
   }
 
   /**
@@ -315,7 +371,7 @@ export class UserStreams {
    * user's order, else the order resting in the books (`open`), else not found (forward:
    * statuses of addresses nobody followed at the time are not kept).
    */
-  orderStatus(user: string, id: number | string): OrderStatusLookup {
+  async orderStatus(user: string, id: number | string): Promise<OrderStatusLookup> {
     const f = this.touch(user);
     const matches = typeof id === 'number' ? (st: OrderStatusEvent) => st.order.oid === id : (st: OrderStatusEvent) => typeof st.order.cloid === 'string' && st.order.cloid.toLowerCase() === id;
     const latest = this.statuses.findLast(user, matches);
@@ -325,7 +381,7 @@ export class UserStreams {
       resting = coin !== undefined ? this.books.book(coin)?.resting(id) : this.findResting(id);
       if (resting !== undefined && resting.user !== user) resting = undefined;
     } else {
-      resting = this.restingOf(f).find((o) => typeof o.template.cloid === 'string' && o.template.cloid.toLowerCase() === id);
+      resting = (await this.restingOf(f)).find((o) => typeof o.template.cloid === 'string' && o.template.cloid.toLowerCase() === id);
     }
     if (resting !== undefined && (latest === undefined || latest.status === 'open' || latest.status === 'triggered')) {
       // Resting: its current size and place; the status time of the status that put it there.

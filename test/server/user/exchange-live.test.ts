@@ -145,6 +145,31 @@ describe('ExchangeForwarder', () => {
     expect((await capped.forward('big')).body).toBe(`the exchange at ${ex.url} answered more than 1024 bytes`);
   });
 
+  it('read-your-writes: the answer waits for the node\'s files to be read, at most settleMs', async () => {
+    ex = await fakeExchange((_b, res) => res.end('{"status":"ok"}'));
+    let release!: () => void;
+    const calls: string[] = [];
+    const fwd = new ExchangeForwarder({
+      url: ex.url,
+      settle: () => {
+        calls.push('settle');
+        return new Promise<void>((r) => (release = r));
+      },
+    });
+    const pending = fwd.forward('{}').then((a) => {
+      calls.push('answered');
+      return a;
+    });
+    while (calls.length === 0) await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual(['settle']);
+    release();
+    expect((await pending).body).toBe('{"status":"ok"}');
+    expect(calls).toEqual(['settle', 'answered']);
+    // A settle that never ends costs at most settleMs.
+    const stuck = new ExchangeForwarder({ url: ex.url, settle: () => new Promise<void>(() => undefined), settleMs: 50 });
+    expect((await stuck.forward('{}')).status).toBe(200);
+  });
+
   it('defaults: the simulated node\'s /exchange, Hyperliquid\'s next to a node', () => {
     expect(defaultExchangeUrl('simulated', 'http://127.0.0.1:4567/info')).toBe('http://127.0.0.1:4567/exchange');
     expect(defaultExchangeUrl('node', 'http://localhost:3001/info')).toBe('https://api.hyperliquid.xyz/exchange');
