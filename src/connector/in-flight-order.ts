@@ -61,6 +61,8 @@ export type OrderEvent =
   | { kind: 'unknown'; reason: string };
 
 export type OrderEffect =
+  /** The exchange oid became known (index the order by it). */
+  | { type: 'oid' }
   | { type: 'created' }
   | { type: 'filled'; fill: OrderFill }
   | { type: 'completed' }
@@ -244,7 +246,9 @@ export class InFlightOrder {
   private learnOid(oid: number, effects: OrderEffect[]): void {
     if (this.exchangeOrderId !== undefined || typeof oid !== 'number') return;
     this.exchangeOrderId = oid;
-    effects.push({ type: 'created' });
+    effects.push({ type: 'oid' });
+    // An order that already ended (a rejection answered before its status named the oid) was never created.
+    if (!this.isDone) effects.push({ type: 'created' });
   }
 
   private fail(reason: string, effects: OrderEffect[]): void {

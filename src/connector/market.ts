@@ -352,9 +352,12 @@ export class HyperliquidMarket {
     this.exchange.action(body).then(
       (answer) => {
         this.placing.delete(cloid);
+        const held = this.heldRejections.get(cloid);
         this.heldRejections.delete(cloid);
         if (!answer.ok) this.applyTo(order, { kind: 'orderAnswer', answer: { error: answer.error } });
         else this.applyTo(order, { kind: 'orderAnswer', answer: toOrderAnswer(answer.statuses[0]) });
+        // The error answer names no oid; the held status does (and changes nothing else now).
+        if (held) this.applyTo(order, { kind: 'status', status: held.status, oid: held.order.oid });
       },
       (error: unknown) => {
         this.placing.delete(cloid);
@@ -505,10 +508,12 @@ export class HyperliquidMarket {
 
   private emitEffect(order: InFlightOrder, e: OrderEffect): void {
     switch (e.type) {
-      case 'created': {
+      case 'created':
+        this.events.emit('orderCreated', order);
+        break;
+      case 'oid': {
         const oid = order.exchangeOrderId!;
         this.byOid.set(oid, order);
-        this.events.emit('orderCreated', order);
         const early = this.orphanFills.get(oid);
         if (early) {
           this.orphanFills.delete(oid);

@@ -29,7 +29,7 @@ describe('order statuses', () => {
 describe('InFlightOrder', () => {
   it('goes pendingCreate → open → partiallyFilled → filled with executed amount, average price and fees', () => {
     const o = order('1.0');
-    expect(o.apply({ kind: 'orderAnswer', answer: { resting: { oid: 7 } } }, 2).map((e) => e.type)).toEqual(['created', 'state']);
+    expect(o.apply({ kind: 'orderAnswer', answer: { resting: { oid: 7 } } }, 2).map((e) => e.type)).toEqual(['oid', 'created', 'state']);
     expect(o.state).toBe('open');
     expect(o.exchangeOrderId).toBe(7);
     o.apply({ kind: 'fill', fill: fill(1, '0.25', '100', '-0.01') }, 3);
@@ -60,7 +60,7 @@ describe('InFlightOrder', () => {
 
   it('a filled status that overtakes its fills holds orderCompleted until they are in', () => {
     const o = order('1.0');
-    expect(o.apply({ kind: 'status', status: 'filled', oid: 7 }, 2).map((e) => e.type)).toEqual(['created', 'state']);
+    expect(o.apply({ kind: 'status', status: 'filled', oid: 7 }, 2).map((e) => e.type)).toEqual(['oid', 'created', 'state']);
     expect(o.state).toBe('filled');
     expect(o.apply({ kind: 'fill', fill: fill(1, '0.4') }, 3).map((e) => e.type)).toEqual(['filled']);
     expect(o.apply({ kind: 'fill', fill: fill(2, '0.6') }, 4).map((e) => e.type)).toEqual(['filled', 'completed']);
@@ -72,6 +72,9 @@ describe('InFlightOrder', () => {
     const effects = o.apply({ kind: 'orderAnswer', answer: { error: 'Order must have minimum value of $10.' } }, 2);
     expect(effects).toContainEqual({ type: 'failed', reason: 'Order must have minimum value of $10.' });
     expect(o.state).toBe('failed');
+    // The rejection's status names the oid later: known, but the order was never created.
+    expect(o.apply({ kind: 'status', status: 'minTradeNtlRejected', oid: 9 }, 3).map((e) => e.type)).toEqual(['oid']);
+    expect(o.exchangeOrderId).toBe(9);
   });
 
   it('a cancel refused because the order filled meanwhile ends filled, not canceled', () => {
