@@ -58,7 +58,9 @@ export type OrderEvent =
   | { kind: 'status'; status: string; oid?: number }
   | { kind: 'fill'; fill: OrderFill }
   /** `orderStatus` answered `unknownOid` after the place timed out: the exchange never took it. */
-  | { kind: 'unknown'; reason: string };
+  | { kind: 'unknown'; reason: string }
+  /** The exchange oid, named by a status whose meaning waits (a rejection awaiting the answer's words). */
+  | { kind: 'oid'; oid: number };
 
 export type OrderEffect =
   /** The exchange oid became known (index the order by it). */
@@ -177,6 +179,12 @@ export class InFlightOrder {
         break;
       case 'unknown':
         this.fail(event.reason, effects);
+        break;
+      case 'oid':
+        if (this.exchangeOrderId === undefined) {
+          this.exchangeOrderId = event.oid;
+          effects.push({ type: 'oid' });
+        }
         break;
     }
     if (effects.length > 0) this.lastUpdateTimestamp = now;

@@ -243,6 +243,11 @@ export class HyperliquidMarket {
     return this.place(pair, 'sell', amount, options);
   }
 
+  /** Whether the order's `/exchange` request is still waiting for its answer (a rejection seen on the stream waits for it). */
+  isAwaitingAnswer(clientOrderId: string): boolean {
+    return this.placing.has(clientOrderId);
+  }
+
   /** Orders not finished yet. */
   openOrders(): InFlightOrder[] {
     return [...this.inFlightOrders.values()].filter((o) => !o.isDone);
@@ -466,6 +471,7 @@ export class HyperliquidMarket {
       // The answer to the order carries the exchange's words for the same rejection
       // ("Post only order would have immediately matched…"): wait for it, unless it never comes.
       this.heldRejections.set(order.clientOrderId, u);
+      this.applyTo(order, { kind: 'oid', oid: u.order.oid });
       return;
     }
     this.applyTo(order, { kind: 'status', status: u.status, oid: u.order.oid });
