@@ -58,7 +58,7 @@ describe('examples/market-maker on the paper exchange', () => {
         const ok =
           meaning === 'open' ? o.state !== 'pendingCreate' && o.state !== 'failed' : meaning === 'filled' ? o.state === 'filled' : meaning === 'canceled' ? o.state === 'canceled'
           // A rejection on the stream waits for the order's answer (it carries the exchange's words).
-          : o.state === 'failed' || (o.state === 'pendingCreate' && market.isAwaitingAnswer(o.clientOrderId));
+          : o.state === 'failed' || (!o.isDone && market.isAwaitingAnswer(o.clientOrderId));
         if (!ok) say(`oid ${oid}: in flight ${o.state}, stream ${s.status}`);
         // Resting per the stream and open in flight: the book holds what is left.
         if (meaning === 'open' && (o.state === 'open' || o.state === 'partiallyFilled') && resting.get(oid) !== toAmount(o.remainingAmount)) {
