@@ -45,6 +45,12 @@ export const ErrorCodes = {
   CLIENT_CLOSED: 'HLOB_ERR_CLIENT_CLOSED',
   /** Client SDK: a module failed past its restart policy, or was used before it was registered. */
   CLIENT_MODULE: 'HLOB_ERR_CLIENT_MODULE',
+  /** Connector: a price or size that cannot be sent exactly (too many decimals or significant figures, zero). */
+  WIRE_FORMAT: 'HLOB_ERR_WIRE_FORMAT',
+  /** Connector: an order refused before it leaves (unknown pair, bad side or type) or by the exchange. */
+  ORDER_REFUSED: 'HLOB_ERR_ORDER_REFUSED',
+  /** Connector: `/exchange` or `/info` did not answer, or answered something that is not the public shape. */
+  EXCHANGE_UNAVAILABLE: 'HLOB_ERR_EXCHANGE_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
