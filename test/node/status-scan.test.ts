@@ -144,6 +144,16 @@ describe('scanStatusesLine (the fast path for statuses lines)', () => {
     expect(() => parseLine('statuses', line([ev], -1))).toThrow(/block_number -1/);
   });
 
+  it('refuses a half-written line that the next line ran into, cut anywhere, in pieces or whole', () => {
+    const lines = fixtureLines('statuses');
+    const [a, b] = [lines[0]!, lines[1]!];
+    for (const at of [0.1, 0.37, 0.5, 0.83].map((f) => Math.floor(a.length * f))) {
+      const joined = a.slice(0, at) + b;
+      expect(() => parseLine('statuses', joined), `cut at ${at}`).toThrow(/not JSON/);
+      for (const pieceBytes of [STATUS_PIECE_BYTES, 1000, 50]) expect(scanStatusesBytes(Buffer.from(joined, 'utf8'), pieceBytes), `cut at ${at}, pieces of ${pieceBytes}`).toBeUndefined();
+    }
+  });
+
   it('keeps an empty block empty', () => {
     expect(scanStatusesLine(line([]))!.events).toEqual([]);
     expect(scanStatusesBytes(Buffer.from(line([])), 10)!.events).toEqual([]);
