@@ -5,6 +5,7 @@
  * does; only L4 answers `l4()`, `ordersOf(user)` and queue positions.
  */
 import { Books, formatUnits, type BlockChange, type L2Level, type L2Levels, type L2Params, type L4Order, type L4SnapshotFile, type NodeOrder, type OrderBook as EngineBook } from '../book/index.js';
+import { L4BookView } from '../client/modules/l4-book-view.js';
 import { formatAmount, formatScaled, toAmount } from './amount.js';
 import type { BookDepth, DiffMessage, L2SnapshotMessage, L4SnapshotMessage } from './order-book-message.js';
 
@@ -46,15 +47,14 @@ export interface PairBook {
   queuePosition(oid: number): QueuePosition | undefined;
 }
 
-export class L4PairBook implements PairBook {
+export class L4PairBook extends L4BookView implements PairBook {
   readonly depth = 'l4' as const;
   height: number;
   time: number;
   private readonly books: Books;
-  /** user (lower case) → oids resting. */
-  private readonly byUser = new Map<string, Set<number>>();
 
   constructor(snapshot: L4SnapshotMessage) {
+    super();
     const pair = snapshot.pair;
     const toPair = (o: L4Order): [string, NodeOrder] => {
       const { user, ...order } = o;
@@ -65,13 +65,13 @@ export class L4PairBook implements PairBook {
     this.books = Books.fromSnapshot(file);
     this.height = snapshot.height;
     this.time = snapshot.time;
-    for (const side of snapshot.levels) for (const o of side) this.index(o.user, o.oid, true);
+    for (const side of snapshot.levels) for (const o of side) this.indexUser(o.user, o.oid, true);
     this.pair = pair;
   }
 
   readonly pair: string;
 
-  private get book(): EngineBook | undefined {
+  protected get book(): EngineBook | undefined {
     return this.books.book(this.pair);
   }
 
@@ -81,8 +81,8 @@ export class L4PairBook implements PairBook {
     if (change.desyncs.some((d) => d.coin === this.pair)) return change;
     for (const d of m.diffs) {
       if (d.coin !== this.pair) continue;
-      if (d.raw_book_diff === 'remove') this.index(d.user, d.oid, false);
-      else if ('new' in d.raw_book_diff) this.index(d.user, d.oid, true);
+      if (d.raw_book_diff === 'remove') this.indexUser(d.user, d.oid, false);
+      else if ('new' in d.raw_book_diff) this.indexUser(d.user, d.oid, true);
     }
     this.height = m.height;
     this.time = m.time;
@@ -99,54 +99,6 @@ export class L4PairBook implements PairBook {
     const [bids, asks] = snapshot.levels;
     if (!book) return bids.length + asks.length === 0 ? null : 'the local book is empty';
     return book.compareL4(bids.map(toPair), asks.map(toPair));
-  }
-
-  private index(user: string, oid: number, resting: boolean): void {
-    const key = user.toLowerCase();
-    let set = this.byUser.get(key);
-    if (resting) {
-      if (!set) this.byUser.set(key, (set = new Set()));
-      set.add(oid);
-    } else if (set) {
-      set.delete(oid);
-      if (set.size === 0) this.byUser.delete(key);
-    }
-  }
-
-  get size(): number {
-    return this.book?.size ?? 0;
-  }
-  bbo(): [L2Level | null, L2Level | null] {
-    return this.book?.bbo() ?? [null, null];
-  }
-  bestBid(): L2Level | null {
-    return this.bbo()[0];
-  }
-  bestAsk(): L2Level | null {
-    return this.bbo()[1];
-  }
-  mid(): string | null {
-    return this.book?.mid() ?? null;
-  }
-  l2(params?: L2Params): L2Levels {
-    return this.book?.l2(params) ?? [[], []];
-  }
-  l4(): [L4Order[], L4Order[]] {
-    return this.book?.l4() ?? [[], []];
-  }
-  order(oid: number): L4Order | undefined {
-    return this.book?.get(oid);
-  }
-  ordersOf(user: string): L4Order[] {
-    const oids = this.byUser.get(user.toLowerCase());
-    const book = this.book;
-    if (!oids || !book) return [];
-    const out: L4Order[] = [];
-    for (const oid of oids) {
-      const o = book.get(oid);
-      if (o) out.push(o);
-    }
-    return out;
   }
 
   queuePosition(oid: number): QueuePosition | undefined {

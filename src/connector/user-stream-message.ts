@@ -4,48 +4,9 @@
  * reconnect is reconciled with.
  */
 
-/** `openOrders` entry and `WsOrder.order`. */
-export interface BasicOrder {
-  coin: string;
-  side: 'B' | 'A';
-  limitPx: string;
-  sz: string;
-  oid: number;
-  timestamp: number;
-  origSz: string;
-  cloid?: string | null;
-  reduceOnly?: boolean;
-}
+import type { BasicOrder, WsFill, WsOrder } from '../client/protocol.js';
 
-/** One element of an `orderUpdates` frame. */
-export interface WsOrder {
-  order: BasicOrder;
-  /** The node's status name (`open`, `filled`, `canceled`, `badAloPxRejected`, …). */
-  status: string;
-  statusTimestamp: number;
-}
-
-/** A fill as the node writes it and the public API sends it. */
-export interface WsFill {
-  coin: string;
-  px: string;
-  sz: string;
-  side: 'B' | 'A';
-  time: number;
-  startPosition: string;
-  dir: string;
-  closedPnl: string;
-  hash: string;
-  oid: number;
-  crossed: boolean;
-  fee: string;
-  tid: number;
-  feeToken: string;
-  cloid?: string | null;
-  builderFee?: string;
-  liquidation?: unknown;
-  twapId?: number | null;
-}
+export type { BasicOrder, WsFill, WsOrder };
 
 export type UserStreamMessage =
   | { type: 'orderUpdates'; orders: WsOrder[] }

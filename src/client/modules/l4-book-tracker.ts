@@ -22,6 +22,7 @@ import type { InboundFrame } from '../core/frame.js';
 import { Emitter } from '../core/listeners.js';
 import type { ApiModule, ModuleContext } from '../core/module.js';
 import { coinOfData, isRecord, type L4Snapshot, type L4Updates } from '../protocol.js';
+import { L4BookView } from './l4-book-view.js';
 import { Subscriptions, type ActiveSubscription, type SubscribeOptions } from './subscriptions.js';
 
 export interface L4BookTrackerOptions {
@@ -99,66 +100,18 @@ export interface L4BookTrackerHandle {
   readonly ignoredUpdates: number;
 }
 
-class Replica implements L4Replica {
+class Replica extends L4BookView implements L4Replica {
   height = 0;
   time = 0;
   synced = false;
   books: Books | undefined;
-  /** user (lower case) → oids resting. */
-  readonly byUser = new Map<string, Set<number>>();
 
-  constructor(readonly coin: string) {}
+  constructor(readonly coin: string) {
+    super();
+  }
 
-  private get book(): OrderBook | undefined {
+  protected get book(): OrderBook | undefined {
     return this.books?.book(this.coin);
-  }
-
-  get size(): number {
-    return this.book?.size ?? 0;
-  }
-  bbo(): [L2Level | null, L2Level | null] {
-    return this.book?.bbo() ?? [null, null];
-  }
-  bestBid(): L2Level | null {
-    return this.bbo()[0];
-  }
-  bestAsk(): L2Level | null {
-    return this.bbo()[1];
-  }
-  mid(): string | null {
-    return this.book?.mid() ?? null;
-  }
-  l2(params?: L2Params): L2Levels {
-    return this.book?.l2(params) ?? [[], []];
-  }
-  l4(): [L4Order[], L4Order[]] {
-    return this.book?.l4() ?? [[], []];
-  }
-  order(oid: number): L4Order | undefined {
-    return this.book?.get(oid);
-  }
-  ordersOf(user: string): L4Order[] {
-    const oids = this.byUser.get(user.toLowerCase());
-    const book = this.book;
-    if (!oids || !book) return [];
-    const out: L4Order[] = [];
-    for (const oid of oids) {
-      const o = book.get(oid);
-      if (o) out.push(o);
-    }
-    return out;
-  }
-
-  indexUser(user: string, oid: number, resting: boolean): void {
-    const key = user.toLowerCase();
-    let set = this.byUser.get(key);
-    if (resting) {
-      if (!set) this.byUser.set(key, (set = new Set()));
-      set.add(oid);
-    } else if (set) {
-      set.delete(oid);
-      if (set.size === 0) this.byUser.delete(key);
-    }
   }
 }
 
