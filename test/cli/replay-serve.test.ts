@@ -68,9 +68,16 @@ describe('replay, then serve on its data dir', () => {
     const serve = run(['serve', '--data-dir', dataDir, '--info-url', infoUrl, '--port', '0', '--stale-after', '600', '--snapshot-dir', join(dir, 'snapshots')]);
     const { url } = JSON.parse((await serve.until(/"msg":"listening"/)).input) as { url: string };
     const ready = JSON.parse((await serve.until(/"msg":"books ready"/)).input) as { height: number };
-    expect(ready.height).toBe(last);
+    // Ready once the snapshot is caught up from the files read so far; the last line of a
+    // stream may be read a moment later (a loaded machine), and then it is applied at once.
+    expect(ready.height).toBeLessThanOrEqual(last);
     const http = url.replace(/^ws/, 'http').replace(/\/ws$/, '');
-    const health = (await (await fetch(`${http}/health`)).json()) as { state: string; height: number; time: number };
+    const healthNow = async () => (await (await fetch(`${http}/health`)).json()) as { state: string; height: number; time: number };
+    let health = await healthNow();
+    for (const deadline = Date.now() + 30_000; health.height !== last && Date.now() < deadline; ) {
+      await new Promise<void>((r) => setTimeout(r, 50));
+      health = await healthNow();
+    }
     expect(health).toMatchObject({ state: 'ready', height: last, time: lastTime });
     const metrics = await (await fetch(`${http}/metrics`)).text();
     expect(metrics).toMatch(/^hlob_snapshot_requests_total\{result="ok"\} 1$/m);
