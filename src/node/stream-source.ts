@@ -1,13 +1,13 @@
 /**
  * `StreamingBlockSource`: the node's three `_streaming` streams as one sequence of blocks, the
  * same events as `NodeBlockSource` emits for the by-block layout. A `Tailer` per stream, each
- * line parsed (a bad one is logged with file and offset, counted and skipped), then a
- * `StreamJoiner`.
+ * line parsed (a bad one is logged with file and offset, counted, skipped and reported as a
+ * gap: it held an event of some block), then a `StreamJoiner`.
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { describeMissing, missingDirError } from './data-dir.js';
-import type { HlobError } from '../errors.js';
+import { ErrorCodes, HlobError } from '../errors.js';
 import { metrics } from '../metrics.js';
 import { checkStreamingDir } from './layout.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -84,6 +84,13 @@ export class StreamingBlockSource extends EventEmitter<NodeBlockSourceEventMap> 
         skipped.inc();
         this.logger.warn({ file: at.file, offset: at.offset, err }, `skipped a line that is not a block: ${(err as Error).message}`);
         this.emit('skipped', err as HlobError, at);
+        // In this layout nothing else shows the loss: the line held an event of some block (in
+        // by-block the missing height shows it). Report a gap at the block being built, so the
+        // feed resyncs instead of applying that block without the event.
+        const height = this.joiner.nextHeight ?? -1;
+        const error = new HlobError(ErrorCodes.HEIGHT_GAP, `a line of ${STREAMING_DIRS[stream]} did not parse (${at.file} at ${at.offset}): an event is lost, from block ${height} on`);
+        this.joiner.reset();
+        this.emit('gap', { height, reason: 'missing', streams: [stream], error });
         return;
       }
       events.inc(env.events.length);

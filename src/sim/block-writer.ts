@@ -100,8 +100,15 @@ export class BlockWriter {
   /** The streaming lines of events `from..to` of one stream, in one append. */
   private async appendStreaming(block: BlockToWrite, stream: StreamName, i: number, from: number, to: number, date: string, hour: string): Promise<void> {
     const events = block.events[i]!;
+    const fault = streamingFault(block);
+    // Skip and restart: the stream's lines of the block are lost (a restart with a gap loses every stream's).
+    if (fault !== undefined && fault.omit.has(stream)) return;
     const parts: Buffer[] = [];
-    for (let e = from; e < to; e++) parts.push(Buffer.from(envelopeStart(block.localTime(stream), block.blockTime, block.height)), events.event(e), END);
+    for (let e = from; e < to; e++) {
+      const line = Buffer.concat([Buffer.from(envelopeStart(block.localTime(stream), block.blockTime, block.height)), events.event(e), END]);
+      // Corrupt and half hit the stream's first line of the block: mangled, or cut without its newline.
+      parts.push(fault !== undefined && e === 0 ? faulty(line, stream, fault) : line);
+    }
     if (parts.length > 0) await this.append(streamingDir(this.opts.dataDir, stream), date, hour, [Buffer.concat(parts)]);
   }
 
@@ -196,6 +203,21 @@ export class BlockWriter {
 }
 
 const END = Buffer.from(ENVELOPE_END);
+
+/**
+ * A block's fault as the streaming lines take it: a stream with no event in the block has no
+ * line to mangle there, so corrupt and half move to the first stream that has one.
+ */
+function streamingFault(block: BlockToWrite): BlockToWrite['fault'] {
+  const f = block.fault;
+  if (f === undefined || (f.corrupt === undefined && f.half === undefined)) return f;
+  const has = (s: StreamName | undefined): boolean => s !== undefined && block.events[STREAMS.indexOf(s)]!.count > 0;
+  const target = STREAMS.find((s) => block.events[STREAMS.indexOf(s)]!.count > 0);
+  const out: NonNullable<BlockToWrite['fault']> = { omit: f.omit };
+  if (f.corrupt !== undefined) out.corrupt = has(f.corrupt) ? f.corrupt : target;
+  if (f.half !== undefined) out.half = has(f.half) ? f.half : target;
+  return out;
+}
 
 /** A line as a fault leaves it: mangled at its start (it no longer parses), or its first half alone. */
 function faulty(line: Buffer, stream: StreamName, fault: NonNullable<BlockToWrite['fault']>): Buffer {
