@@ -5,32 +5,12 @@
  */
 import { nodeTimeMs } from '../../book/books.js';
 import { formatUnits } from '../../book/decimal.js';
-import type { NodeOrder, OrderStatusEvent, Side } from '../../book/events.js';
+import type { NodeOrder, OrderStatusEvent } from '../../book/events.js';
 import type { RestingOrder } from '../../book/order-book.js';
+import type { BasicOrder, WsOrder } from '../../client/protocol.js';
 
-/** `openOrders` entry and `WsOrder.order` (the public API's basic order). */
-export interface BasicOrder {
-  coin: string;
-  side: Side;
-  limitPx: string;
-  sz: string;
-  oid: number;
-  timestamp: number;
-  origSz: string;
-  /** Only when the order has one. */
-  cloid?: string;
-  /** Only when true. */
-  reduceOnly?: true;
-}
-
-/** One element of an `orderUpdates` frame. */
-export interface WsOrder {
-  order: BasicOrder;
-  /** The node's status name, passed through (`open`, `filled`, `canceled`, `badAloPxRejected`, …). */
-  status: string;
-  /** The status event's time, ms. */
-  statusTimestamp: number;
-}
+// The wire shapes are the protocol's own (the client reads exactly what this builds).
+export type { BasicOrder, WsOrder } from '../../client/protocol.js';
 
 /** `frontendOpenOrders` entry and `orderStatus`'s order: the node's order fields, in its order. */
 export type FrontendOrder = NodeOrder;
