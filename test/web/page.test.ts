@@ -168,9 +168,11 @@ describe.skipIf(!haveChromium)('the live page in Chromium', () => {
       await page.waitForFunction((t) => Number(document.getElementById('ladder')?.dataset.time) > t, from, { timeout: 20_000 });
       const first = await shown(page);
       await page.waitForFunction((s) => {
-        const rows = [...document.querySelectorAll('#bids .row:not([hidden]), #asks .row:not([hidden])')].map((r) => `${r.dataset.px}:${r.querySelector('span.sz')?.textContent}`).join();
+        // Read as shown() reads: bids, then asks, each in its own DOM order.
+        const side = (id: string) => [...document.querySelectorAll(`#${id} .row:not([hidden])`)].map((r) => `${r.dataset.px}:${r.querySelector('span.sz')?.textContent}`);
+        const rows = [...side('bids'), ...side('asks')].join();
         return Number(document.getElementById('ladder')?.dataset.time) > s.time && rows !== s.rows;
-      }, { time: first.time, rows: [...first.bids, ...first.asks.slice().reverse()].map((l) => `${l.px}:${l.sz}`).join() }, { timeout: 20_000 });
+      }, { time: first.time, rows: [...first.bids, ...first.asks].map((l) => `${l.px}:${l.sz}`).join() }, { timeout: 20_000 });
       const second = await shown(page);
       expect([second.bids, second.asks]).not.toEqual([first.bids, first.asks]);
       for (const s of [first, second]) {
