@@ -167,13 +167,23 @@ describe.skipIf(!haveChromium)('the live page in Chromium', () => {
       const from = (await shown(page)).time;
       await page.waitForFunction((t) => Number(document.getElementById('ladder')?.dataset.time) > t, from, { timeout: 20_000 });
       const first = await shown(page);
-      await page.waitForFunction((s) => {
-        // Read as shown() reads: bids, then asks, each in its own DOM order.
-        const side = (id: string) => [...document.querySelectorAll(`#${id} .row:not([hidden])`)].map((r) => `${r.dataset.px}:${r.querySelector('span.sz')?.textContent}`);
-        const rows = [...side('bids'), ...side('asks')].join();
-        return Number(document.getElementById('ladder')?.dataset.time) > s.time && rows !== s.rows;
+      // The second reading is taken inside the wait, in the same task as the check, so the
+      // page cannot render another block between "it changed" and reading what it shows.
+      const handle = await page.waitForFunction((s) => {
+        const ladder = document.getElementById('ladder')!;
+        const side = (id: string) =>
+          [...document.querySelectorAll(`#${id} .row:not([hidden])`)].map((r) => ({
+            px: r.dataset.px ?? '',
+            sz: r.querySelector('span.sz')?.textContent ?? '',
+            n: Number(r.querySelector('span.n')?.textContent),
+          }));
+        const bids = side('bids');
+        const asks = side('asks').reverse();
+        const rows = [...bids, ...asks].map((l) => `${l.px}:${l.sz}`).join();
+        const time = Number(ladder.dataset.time);
+        return time > s.time && rows !== s.rows ? { time, bids, asks } : false;
       }, { time: first.time, rows: [...first.bids, ...first.asks].map((l) => `${l.px}:${l.sz}`).join() }, { timeout: 20_000 });
-      const second = await shown(page);
+      const second = (await handle.jsonValue()) as Pick<Shown, 'time' | 'bids' | 'asks'>;
       expect([second.bids, second.asks]).not.toEqual([first.bids, first.asks]);
       for (const s of [first, second]) {
         const server = await recorder.at(s.time);
