@@ -7,7 +7,7 @@ export { startSimulator, parseStartTime, type RunningSim, type SimStats, type Si
 export { PROFILES, PROFILE_NAMES, type ProfileName, type RateProfile } from './profiles.js';
 export { buildMarket, metaResponse, spotMetaResponse, HYPERLIQUIDITY_USER, type CoinSpec, type CoinKind } from './market.js';
 export { perpDexsResponse } from './public-info.js';
-export { STREAMS, type StreamName } from './block-writer.js';
+export { STREAM_PREFIXES, type StreamPrefix } from '../node/format.js';
 export { startReplay, type ReplayOptions } from './replay.js';
 export { checkNodeData, DataChecker, type CheckOptions, type CheckReport, type Violation, type TrackedOrder } from './check-data.js';
 export { readSnapshotFile } from './snapshot-file.js';

@@ -10,14 +10,13 @@ import { mkdir, open, readdir, rename, unlink, writeFile, type FileHandle } from
 import { basename, dirname, join, resolve } from 'node:path';
 import type { L4SnapshotFile } from '../book/events.js';
 import { ErrorCodes, HlobError } from '../errors.js';
-import { STREAMS } from './block-writer.js';
-import { decimalPlaces } from './decimal.js';
+import { STREAM_PREFIXES, parseNodeTime, nsBetween, type NodeInstant } from '../node/format.js';
+import { decimalPlaces } from '../book/decimal.js';
 import { startInfoServer } from './info-server.js';
 import { runningNode } from './running-node.js';
 import { metaResponse, spotMetaResponse, type CoinSpec } from './market.js';
 import { perpDexsResponse } from './public-info.js';
 import { fileLines, hourlyFiles, resolveDataDir, type FileLine } from './node-files.js';
-import { parseNodeTime, nsBetween, type NodeInstant } from './node-time.js';
 import { assertSnapshotShape, readSnapshotText } from './snapshot-file.js';
 import { defaultSleep, ensureWritableDir, type RunningSim, type SimStats } from './simulator.js';
 
@@ -106,9 +105,9 @@ export async function startReplay(options: ReplayOptions): Promise<RunningSim> {
   // Without height, the file is the coins array: the text after `[height,` minus the last `]`.
   const coinsText = snapshotText.slice(snapshotText.indexOf(',') + 1, -1);
 
-  const names = (await readdir(from)).filter((n) => STREAMS.some((s) => n === `${s}_by_block` || n === `${s}_streaming`)).sort();
-  if (!STREAMS.every((s) => names.includes(`${s}_by_block`))) {
-    throw new HlobError(ErrorCodes.MISSING_DIR, `recorded data ${from} lacks ${STREAMS.filter((s) => !names.includes(`${s}_by_block`)).map((s) => `${s}_by_block`).join(', ')}`);
+  const names = (await readdir(from)).filter((n) => STREAM_PREFIXES.some((s) => n === `${s}_by_block` || n === `${s}_streaming`)).sort();
+  if (!STREAM_PREFIXES.every((s) => names.includes(`${s}_by_block`))) {
+    throw new HlobError(ErrorCodes.MISSING_DIR, `recorded data ${from} lacks ${STREAM_PREFIXES.filter((s) => !names.includes(`${s}_by_block`)).map((s) => `${s}_by_block`).join(', ')}`);
   }
 
   let counter = 0;

@@ -7,7 +7,7 @@
  * the coin) and reach the files only through exact formatting.
  */
 import type { L4SnapshotFile, NodeOrder } from '../book/events.js';
-import { formatBigUnits, formatUnits } from './decimal.js';
+import { formatScaled, formatScaledBig } from '../book/decimal.js';
 import { HYPERLIQUIDITY_USER, type CoinSpec } from './market.js';
 import { ASK, BID, MatchingBook, RestKind, type RestingOrder, type SideIx } from './matching-book.js';
 import {
@@ -351,11 +351,11 @@ export class SimMarket {
   }
 
   private px(c: CoinSpec, ticks: number): string {
-    return formatUnits(ticks, c.pxDecimals);
+    return formatScaled(ticks, c.pxDecimals);
   }
 
   private sz(c: CoinSpec, lots: number): string {
-    return formatUnits(lots, c.szDecimals);
+    return formatScaled(lots, c.szDecimals);
   }
 
   // ---- emitting ----
@@ -630,10 +630,10 @@ export class SimMarket {
         const closed = Math.min(qty, Math.abs(start));
         dir = qty > Math.abs(start) ? (side === BID ? 'Short > Long' : 'Long > Short') : side === BID ? 'Close Short' : 'Close Long';
         const pnl = BigInt(pxTicks - pos.entryPx) * BigInt(closed) * (start > 0 ? 1n : -1n);
-        closedPnl = scale > 6 ? formatBigUnits(pnl / 10n ** BigInt(scale - 6), 6) : formatBigUnits(pnl, scale);
+        closedPnl = scale > 6 ? formatScaledBig(pnl / 10n ** BigInt(scale - 6), 6) : formatScaledBig(pnl, scale);
       }
     }
-    const startPosition = formatUnits(pos.lots, c.szDecimals);
+    const startPosition = formatScaled(pos.lots, c.szDecimals);
     const startLots = pos.lots;
     pos.lots += signed;
     if (c.kind !== 'spot') this.tape.position(c.id, startLots, pos.lots);
@@ -645,10 +645,10 @@ export class SimMarket {
     if (c.kind === 'spot' && side === BID) {
       // A spot buyer pays its fee in the token it receives (at most 8 decimals, truncated).
       const scale = c.szDecimals + 6;
-      fee = scale > 8 ? formatBigUnits((BigInt(qty) * ppm) / 10n ** BigInt(scale - 8), 8) : formatBigUnits(BigInt(qty) * ppm, scale);
+      fee = scale > 8 ? formatScaledBig((BigInt(qty) * ppm) / 10n ** BigInt(scale - 8), 8) : formatScaledBig(BigInt(qty) * ppm, scale);
       feeToken = c.spot!.base;
     } else {
-      fee = formatBigUnits((BigInt(pxTicks) * BigInt(qty) * ppm) / 10n ** BigInt(scale), 6);
+      fee = formatScaledBig((BigInt(pxTicks) * BigInt(qty) * ppm) / 10n ** BigInt(scale), 6);
     }
     return fillJson(this.addresses[user]!, { coinJson: c.json, px, sz, side: SIDE[side], time: this.ms, startPosition, dir, closedPnl, hash, oid, crossed, fee, tid, cloid, feeToken, twapId });
   }

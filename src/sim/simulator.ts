@@ -10,11 +10,11 @@ import { constants } from 'node:fs';
 import { resolve } from 'node:path';
 import type { L4SnapshotFile } from '../book/events.js';
 import { ErrorCodes, HlobError } from '../errors.js';
-import { BlockWriter, STREAMS, byBlockDir, streamingDir, type StreamName } from './block-writer.js';
+import { STREAM_PREFIXES, addNs, byBlockDir, formatNodeTime, streamingDir, type NodeInstant, type StreamPrefix } from '../node/format.js';
+import { BlockWriter } from './block-writer.js';
 import { runningNode } from './running-node.js';
 import { startInfoServer, type InfoServer } from './info-server.js';
 import { DEFAULT_COINS, buildMarket, metaResponse, spotMetaResponse, type CoinSpec } from './market.js';
-import { addNs, formatNodeTime, type NodeInstant } from './node-time.js';
 import { PROFILES, PROFILE_NAMES, blockPlan, type ProfileName } from './profiles.js';
 import { FaultInjector, parseFaults, type FaultKind, type FaultPlan } from './faults.js';
 import { Rng } from './rng.js';
@@ -281,7 +281,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   });
   try {
     await ensureWritableDir(cfg.dataDir, 'data directory');
-    for (const s of STREAMS) {
+    for (const s of STREAM_PREFIXES) {
       if (cfg.byBlock) await ensureWritableDir(byBlockDir(cfg.dataDir, s), 'data directory');
       if (cfg.streaming) await ensureWritableDir(streamingDir(cfg.dataDir, s), 'data directory');
     }
@@ -367,7 +367,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           height: block.height,
           blockTime: blockTimeStr,
           blockMs: blockTime.ms,
-          localTime: localTime as (s: StreamName) => string,
+          localTime: localTime as (s: StreamPrefix) => string,
           events: [block.statuses, block.diffs, block.fills],
           fault,
         });
