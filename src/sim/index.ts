@@ -3,7 +3,8 @@
  * answering its info server), `startReplay` (recorded node data written again, with its
  * snapshot served), and `checkNodeData` (the invariants a real node's output keeps).
  */
-export { startSimulator, parseStartTime, type RunningSim, type SimStats, type SimulatorOptions } from './simulator.js';
+export { startSimulator, parseStartTime, type SimulatorOptions } from './simulator.js';
+export type { RunningSim, SimStats } from './running-node.js';
 export { PROFILES, PROFILE_NAMES, type ProfileName, type RateProfile } from './profiles.js';
 export { buildMarket, metaResponse, spotMetaResponse, HYPERLIQUIDITY_USER, type CoinSpec, type CoinKind } from './market.js';
 export { perpDexsResponse } from './public-info.js';
