@@ -13,7 +13,7 @@
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { formatScaled } from '../book/decimal.js';
 import { orderJsonHead, restingOrderTail, SIDE } from './node-json.js';
-import type { CapturedBooks } from './sim-market.js';
+import type { CapturedBooks } from './book-capture.js';
 
 const CHUNK = 1 << 20;
 /** Room always kept for the few brackets written between two {@link ChunkedWriter.fits} checks. */
