@@ -4,7 +4,7 @@
  * by the drawn spacing whatever the speed; otherwise block times follow the wall clock.
  */
 import { addNs, formatNodeTime, type NodeInstant } from '../node/format.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 
 export interface BlockClockOptions {
   seed: number;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { DATE_DIR, HOUR_FILE, STREAM_PREFIXES, byBlockDir, hourOf, hourStartMs, streamingDir, type StreamPrefix } from '../node/format.js';
 import type { EventSink } from './event-sink.js';
 import { ENVELOPE_END, envelopeStart } from './node-json.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 
 /** The stream prefixes under their former names here (`bench/` still imports them from this file). */
 export { STREAM_PREFIXES as STREAMS, type StreamPrefix as StreamName } from '../node/format.js';

@@ -22,7 +22,7 @@
  * a caller holding it may change it (the soak turns faults off before its end).
  */
 import { ErrorCodes, HlobError } from '../errors.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 import { STREAM_PREFIXES, type StreamPrefix } from '../node/format.js';
 
 export const FAULT_KINDS = ['skip', 'pause', 'corrupt', 'half', 'restart', 'snapshot-fail', 'snapshot-late'] as const;

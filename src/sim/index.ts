@@ -8,7 +8,7 @@ export type { RunningSim, SimStats } from './running-node.js';
 export { PROFILES, PROFILE_NAMES, type ProfileName, type RateProfile } from './profiles.js';
 export { buildMarket, metaResponse, spotMetaResponse, HYPERLIQUIDITY_USER, type CoinSpec, type CoinKind } from './market.js';
 export { perpDexsResponse } from './public-info.js';
-export { STREAM_PREFIXES, type StreamPrefix } from '../node/format.js';
+export { STREAM_PREFIXES as STREAMS, type StreamPrefix as StreamName } from '../node/format.js';
 export { startReplay, type ReplayOptions } from './replay.js';
 export { checkNodeData, DataChecker, type CheckOptions, type CheckReport, type Violation, type TrackedOrder } from './check-data.js';
 export { readSnapshotFile } from './snapshot-file.js';

@@ -12,7 +12,7 @@ import { MatchingBook, type RestingOrder, type SideIx } from './matching-book.js
 import { SIDE, diffJson, orderJson, statusJson } from './node-json.js';
 import type { Population } from './population.js';
 import type { PriceWalk } from './price-walk.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 import type { ExternalFill } from './sim-market.js';
 
 /** The paper exchange as the market's parts see it: who its users are, and its own fills. */

@@ -7,7 +7,7 @@ import type { CoinSpec } from './market.js';
 import { HYPERLIQUIDITY_USER } from './market.js';
 import { ASK, BID, RestKind, newRestingOrder, type RestingOrder, type SideIx } from './matching-book.js';
 import { clamp, type MarketState } from './market-state.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 
 const MAKERS = 60;
 const USERS = 3000;

@@ -5,7 +5,7 @@
  */
 import type { CoinSpec } from './market.js';
 import { clamp } from './market-state.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 
 export class PriceWalk {
   /** Per coin, the price (ticks) the market makers quote around. */

@@ -22,7 +22,7 @@ import { Population, bookTargets, populateBooks } from './population.js';
 import { Positions } from './positions.js';
 import { PriceWalk } from './price-walk.js';
 import type { BlockPlan } from './profiles.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 import { Triggers } from './triggers.js';
 
 export type { CapturedBooks } from './book-capture.js';

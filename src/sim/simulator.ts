@@ -14,7 +14,7 @@ import { FaultInjector, parseFaults } from './faults.js';
 import { startInfoServer, type InfoServer } from './info-server.js';
 import { buildMarket, metaResponse, spotMetaResponse, type CoinSpec } from './market.js';
 import { PROFILES, blockPlan } from './profiles.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 import { runningNode, type RunningSim, type SimStats } from './running-node.js';
 import { defaultNow, defaultSleep, ensureWritableDir, followAbort } from './seams.js';
 import { configure, type Config, type SimulatorOptions } from './sim-config.js';
