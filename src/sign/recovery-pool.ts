@@ -138,13 +138,28 @@ export class RecoveryPool {
     });
   }
 
-  /** Stops the workers; what they had not answered is recovered here, so nothing is lost. */
-  async close(): Promise<void> {
+  /**
+   * Stops the workers. What they had not answered is recovered here (`'recover'`, nothing is
+   * lost), or refused (`'drop'`: for an owner that will not use the answers, such as a stopped
+   * exchange, which must not spend seconds on thousands of recoveries while shutting down).
+   * Later calls to `recover` run on the caller's thread.
+   */
+  async close(pending: 'recover' | 'drop' = 'recover'): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     const lanes = this.lanes.splice(0);
-    for (const lane of lanes) this.recoverHere(lane);
-    this.flush();
+    if (pending === 'drop') {
+      const dropped = [...this.waiting, ...lanes.flatMap((l) => [...l.inFlight.values()].flat())];
+      this.waiting = [];
+      for (const l of lanes) l.inFlight.clear();
+      for (const job of dropped) {
+        this.pending--;
+        job.reject(new HlobError(ErrorCodes.SIGNATURE, 'the signature recovery pool was closed before this recovery'));
+      }
+    } else {
+      for (const lane of lanes) this.recoverHere(lane);
+      this.flush();
+    }
     await Promise.all(lanes.map((l) => l.worker.terminate()));
   }
 

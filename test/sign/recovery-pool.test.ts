@@ -2,7 +2,7 @@
  * The recovery pool answers exactly as `recoverDigestSigner` does, on thousands of random keys
  * and digests (fixed seed): the same address for good, high-s and bare-bit signatures, the same
  * refusal for r or s out of range, a bad v, or an r that is no curve point; and it loses nothing
- * when closed with recoveries in flight.
+ * when closed with recoveries in flight (or refuses them, when told to drop them).
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -120,6 +120,16 @@ describe('RecoveryPool', () => {
     // After close, recoveries happen on the caller's thread.
     expect(await pooled(closing, samples[0]!.digest, sigs[0]!)).toEqual(direct(samples[0]!.digest, sigs[0]!));
   }, 120_000);
+
+  it('closed with "drop", refuses what it had not answered, clearly', async () => {
+    const dropping = new RecoveryPool({ workers: 1 });
+    const samples = fc.sample(cases.filter((c) => c.shape === 'honest'), { seed: 3, numRuns: 20 });
+    const pending = samples.map((c) => pooled(dropping, c.digest, signatureOf(c)));
+    await dropping.close('drop');
+    const answers = await Promise.all(pending);
+    // Still in this thread's batch when closed: none went to the worker.
+    expect(answers).toEqual(Array(20).fill({ error: 'the signature recovery pool was closed before this recovery' }));
+  });
 
   it('refuses beyond its bound with a clear message instead of queueing without end', async () => {
     const small = new RecoveryPool({ workers: 1, maxPending: 3 });

@@ -183,7 +183,8 @@ export class PaperExchange implements MarketParticipant {
       p.done = true;
       p.resolve(err('the simulated node has stopped producing blocks', 503));
     }
-    void this.pool?.close();
+    // Everything queued was just answered: recoveries still running are of no use.
+    void this.pool?.close('drop');
   }
 
   // ---- MarketParticipant ----
