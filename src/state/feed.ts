@@ -50,7 +50,7 @@ export interface FeedStatus {
 }
 
 export interface FeedEventMap {
-  /** After a block was applied to the books. */
+  /** After a block was applied to the books (in-process: the change holds Maps and errors, see `BlockChange`). */
   block: [change: BlockChange];
   /** On every state change. */
   state: [status: FeedStatus];
