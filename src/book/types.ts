@@ -56,7 +56,7 @@ export interface CoinChange {
   bookStatuses: OrderStatusEvent[];
 }
 
-/** What one block did to all the books: the Publisher's whole input, plain and serializable. */
+/** What one block did to all the books: the Publisher's whole input. In-process only (Maps, `DesyncError`s): what crosses a process is the `Block`. */
 export interface BlockChange {
   height: number;
   /** Block time, ms since the epoch. */

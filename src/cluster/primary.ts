@@ -14,7 +14,7 @@ import { metrics, registry } from '../metrics.js';
 import { SnapshotSource } from '../node/snapshot.js';
 import { ConnectionsPerIp, exposureWarnings } from '../server/access.js';
 import { aggregateHealth, type Health, type WorkerReport } from '../server/health.js';
-import { defaultSnapshotDir } from '../state/node-feed.js';
+import { defaultSnapshotDir } from '../state/create-feed.js';
 import { SnapshotBroker } from './snapshot-broker.js';
 import { WORKER_ENV, isMessage, type ToPrimary, type ToWorker, type WorkerSettings } from './messages.js';
 import { Calls } from './rpc.js';

@@ -1,106 +1,46 @@
 /**
- * `NodeBlockSource`: the node's three by-block streams as one sequence of joined blocks.
- * A `Tailer` per stream, each line parsed (a bad one is logged with file and offset, counted
- * and skipped), then a `BlockJoiner`.
+ * `BlockSource`: where the feed (`src/state/node-feed.ts`) gets its blocks. The one contract
+ * between reading a node's output and keeping books: the node's files (`FileBlockSource`,
+ * `file-source.ts`, either layout) implement it today; a NATS edge (issue #18) will too.
+ *
+ * A source announces each joined block once (`block`), in strictly increasing heights, and
+ * says when heights are lost (`gap`: the feed rebuilds every coin from a snapshot; after a gap
+ * the next block may be any height above it). It never steps over a missing height silently.
  */
-import { EventEmitter } from 'node:events';
-import { join } from 'node:path';
+import type { Block } from '../book/events.js';
 import type { HlobError } from '../errors.js';
-import { metrics } from '../metrics.js';
-import { checkDataDir, describeMissing, missingDirError, type MissingDir } from './data-dir.js';
-import { BlockJoiner, type BlockJoinerOptions, type Gap, type JoinedBlock } from './joiner.js';
-import { silentLogger, type Logger } from './logger.js';
-import { parseLineBytes } from './parse.js';
-import { Tailer, type LinePosition, type TailerOptions } from './tailer.js';
-import { STREAMS, type StreamName } from './types.js';
+import type { Gap, JoinedBlock } from './joiner.js';
+import type { NodeLayout } from './layout.js';
+import type { LinePosition } from './tailer.js';
 
-export interface NodeBlockSourceOptions {
-  /** The node's data dir (the one holding `node_order_statuses_by_block` etc.). */
-  dataDir: string;
-  /** When directories are missing: keep polling until they appear (true) or fail `start()` (false). Default false. */
-  wait?: boolean;
-  /** Options for each stream's `Tailer` (defaults as documented there). */
-  tailer?: Omit<TailerOptions, 'dir'>;
-  /** Options for the `BlockJoiner` (defaults as documented there). */
-  joiner?: BlockJoinerOptions;
-  /** Default: silent. */
-  logger?: Logger;
-}
-
-export interface NodeBlockSourceEventMap {
+export interface BlockSourceEventMap {
+  /** A whole block, the next height after the last one (or, after a `gap` or at start, any height). */
   block: [joined: JoinedBlock];
+  /** Heights that will never come: everything after them needs a fresh snapshot. */
   gap: [gap: Gap];
-  /** A line that did not parse as a block of its stream (already logged and counted). */
+  /** An input record that did not parse as a block (already logged and counted); where it was. */
   skipped: [err: HlobError, at: LinePosition];
-  /** Directories are missing and we wait for them. */
-  waiting: [missing: MissingDir[]];
+  /** What the source waits for before it can deliver anything (missing directories, a server…). */
+  waiting: [what: string[]];
 }
 
-const NAMES = Object.keys(STREAMS) as StreamName[];
-
-export class NodeBlockSource extends EventEmitter<NodeBlockSourceEventMap> {
-  readonly joiner: BlockJoiner;
-  private readonly tailers: Tailer[] = [];
-  private readonly logger: Logger;
-
-  constructor(private readonly opts: NodeBlockSourceOptions) {
-    super();
-    this.logger = opts.logger ?? silentLogger;
-    // Before a height is given up by time, read the files once more: its line may be there.
-    this.joiner = new BlockJoiner({ confirmGap: () => this.settle(), ...opts.joiner });
-    this.joiner.on('block', (b) => this.emit('block', b));
-    this.joiner.on('gap', (g) => this.emit('gap', g));
-    this.joiner.on('dropped', (stream, height) => this.logger.debug({ stream, height }, 'dropped a line at or below a height already joined'));
-  }
-
-  /** Check the directories (failing or waiting as configured) and start tailing. */
-  async start(): Promise<void> {
-    const missing = await checkDataDir(this.opts.dataDir);
-    if (missing.length > 0) {
-      if (this.opts.wait !== true) throw missingDirError(missing);
-      this.logger.warn({ missing: missing.map((m) => m.path) }, `waiting for the node's directories: ${describeMissing(missing)}`);
-      this.emit('waiting', missing);
-    }
-    for (const stream of NAMES) this.tailers.push(this.tail(stream));
-    for (const t of this.tailers) t.start();
-  }
-
-  async stop(): Promise<void> {
-    this.joiner.close();
-    await Promise.all(this.tailers.map((t) => t.stop()));
-    this.tailers.length = 0;
-  }
-
-  /** Resolves once every stream has read all that is written so far (tests, benchmarks). */
-  async settle(): Promise<void> {
-    await Promise.all(this.tailers.map((t) => t.settle()));
-  }
-
-  /** Wake the tailers now (a writer in the same process knows when it wrote). */
-  wake(): void {
-    for (const t of this.tailers) t.wake();
-  }
-
-  private tail(stream: StreamName): Tailer {
-    const dir = join(this.opts.dataDir, STREAMS[stream].dir);
-    const t = new Tailer({ ...this.opts.tailer, dir, bytes: true });
-    const skipped = metrics.skippedLines.labels(stream);
-    const events = metrics.events.labels(stream);
-    t.on('bytes', (bytes, at) => {
-      let env;
-      try {
-        env = parseLineBytes(stream, bytes);
-      } catch (err) {
-        skipped.inc();
-        this.logger.warn({ file: at.file, offset: at.offset, err }, `skipped a line that is not a block: ${(err as Error).message}`);
-        this.emit('skipped', err as HlobError, at);
-        return;
-      }
-      events.inc(env.events.length);
-      this.joiner.push(stream, env, bytes.length);
-    });
-    t.on('file', (file, offset) => this.logger.info({ stream, file, offset }, 'reading node file'));
-    t.on('warning', (err) => this.logger.warn({ stream, err }, err.message));
-    return t;
-  }
+export interface BlockSource {
+  on<K extends keyof BlockSourceEventMap>(event: K, listener: (...args: BlockSourceEventMap[K]) => void): this;
+  off<K extends keyof BlockSourceEventMap>(event: K, listener: (...args: BlockSourceEventMap[K]) => void): this;
+  /** Begin delivering. Rejects with a coded error when the source cannot be used (and is not told to wait). */
+  start(): Promise<void>;
+  /** Stop delivering; resolves once nothing more will be emitted. */
+  stop(): Promise<void>;
+  /** Resolves once everything available so far has been delivered (tests, benchmarks). */
+  settle?(): Promise<void>;
+  /** Look for new input now (a writer in this process knows when it wrote). */
+  wake?(): void;
+  /**
+   * Blocks `from`..`to` again, in order, when the source still holds them (the node's hourly
+   * files do): a snapshot older than the first block delivered is caught up from them instead
+   * of asking the node for another. Throws a coded error naming the first height it lacks.
+   */
+  readRange?(from: number, to: number, signal?: AbortSignal): AsyncIterable<Block>;
+  /** The node's output layout being read, once known (reported by `/health`). */
+  readonly layout?: NodeLayout | undefined;
 }

@@ -11,7 +11,6 @@
  * bounds leave room for the one legitimate late line, a last write to the previous hour's
  * file after the first lines of the next.
  */
-import { EventEmitter } from 'node:events';
 import { ErrorCodes, HlobError } from '../errors.js';
 import type { StreamEvents } from './parse.js';
 import { blockTimeMs } from './parse.js';
@@ -37,11 +36,26 @@ export interface Gap {
   error: HlobError;
 }
 
-export interface BlockJoinerEventMap {
-  block: [joined: JoinedBlock];
-  gap: [gap: Gap];
+/**
+ * Where a joiner puts what it joins: called directly (no event of its own), so each joined
+ * block is announced once, by the block source that owns the joiner.
+ */
+export interface JoinerOutput {
+  block(joined: JoinedBlock): void;
+  gap(gap: Gap): void;
   /** A line at or below a height already joined or given up (a duplicate, or too late). */
-  dropped: [stream: StreamName, height: number];
+  dropped?(stream: StreamName, height: number): void;
+}
+
+/** What a block source needs of a joiner, whichever layout it joins (`BlockJoiner`, `StreamJoiner`). */
+export interface Joiner {
+  push<S extends StreamName>(stream: S, env: BlockEnvelope<StreamEvents[S]>, bytes: number): void;
+  /** Forget everything buffered (a resync starts over from whatever comes next). */
+  reset(): void;
+  /** Stop pending timers (the source stops). */
+  close(): void;
+  /** The next height to join, if known. */
+  readonly nextHeight: number | undefined;
 }
 
 export interface BlockJoinerOptions {
@@ -97,7 +111,7 @@ interface Pending<E> {
 
 type Queues = { [S in StreamName]: Map<number, Pending<StreamEvents[S]>> };
 
-export class BlockJoiner extends EventEmitter<BlockJoinerEventMap> {
+export class BlockJoiner implements Joiner {
   private readonly reorderWindow: number;
   private readonly maxBufferedBytes: number;
   private readonly maxBufferedBlocks: number;
@@ -112,8 +126,10 @@ export class BlockJoiner extends EventEmitter<BlockJoinerEventMap> {
   /** The height every stream has moved past while it is missing, and since when. */
   private overdue: { height: number; since: number; timer: unknown } | undefined;
 
-  constructor(opts: BlockJoinerOptions = {}) {
-    super();
+  constructor(
+    private readonly out: JoinerOutput,
+    opts: BlockJoinerOptions = {},
+  ) {
     this.reorderWindow = opts.reorderWindow ?? 8;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 256 * 1024 * 1024;
     this.maxBufferedBlocks = opts.maxBufferedBlocks ?? 10_000;
@@ -123,7 +139,7 @@ export class BlockJoiner extends EventEmitter<BlockJoinerEventMap> {
   }
 
   /** The next height to join, if known. */
-  get next(): number | undefined {
+  get nextHeight(): number | undefined {
     return this.expected;
   }
 
@@ -136,7 +152,7 @@ export class BlockJoiner extends EventEmitter<BlockJoinerEventMap> {
     const h = env.block_number;
     const q = this.queues[stream] as Map<number, Pending<StreamEvents[S]>>;
     if ((this.expected !== undefined && h < this.expected) || q.has(h)) {
-      this.emit('dropped', stream, h);
+      this.out.dropped?.(stream, h);
       return;
     }
     q.set(h, { env, bytes });
@@ -175,7 +191,7 @@ export class BlockJoiner extends EventEmitter<BlockJoinerEventMap> {
         this.expected = e + 1;
         if (this.overdue !== undefined) this.unwatch();
         const block: Block = { height: e, time: blockTimeMs(s.env.block_time), statuses: s.env.events, diffs: d.env.events, fills: f.env.events };
-        this.emit('block', { block, bytes: s.bytes + d.bytes + f.bytes, lineBytes: { statuses: s.bytes, diffs: d.bytes, fills: f.bytes } });
+        this.out.block({ block, bytes: s.bytes + d.bytes + f.bytes, lineBytes: { statuses: s.bytes, diffs: d.bytes, fills: f.bytes } });
         continue;
       }
       const lacking = NAMES.filter((n) => !this.queues[n].has(e));
@@ -197,7 +213,7 @@ export class BlockJoiner extends EventEmitter<BlockJoinerEventMap> {
     this.unwatch();
     for (const n of NAMES) this.dropBelow(n, e + 1);
     this.expected = undefined;
-    this.emit('gap', { height: e, reason: 'missing', streams, error: new HlobError(ErrorCodes.HEIGHT_GAP, message) });
+    this.out.gap({ height: e, reason: 'missing', streams, error: new HlobError(ErrorCodes.HEIGHT_GAP, message) });
   }
 
   /** Waiting for `e`: once every stream has moved past it, start the time bound. */
@@ -267,6 +283,6 @@ export class BlockJoiner extends EventEmitter<BlockJoinerEventMap> {
       `waiting for block ${e} from ${behind.map((n) => STREAMS[n].dir).join(', ') || 'no stream'} while the others ran ahead (${sizes}, ${this.bufferedBytes} bytes): buffers dropped`,
     );
     this.reset();
-    this.emit('gap', { height: e, reason: 'overflow', streams: behind, error });
+    this.out.gap({ height: e, reason: 'overflow', streams: behind, error });
   }
 }

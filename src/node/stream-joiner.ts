@@ -8,6 +8,11 @@
  * the other streams' readers get to read what the node wrote before; a stream with nothing
  * in the block, usually fills, never moves past it by itself).
  *
+ * The last block before the node pauses (or stops: the end of a replay) has no later line to
+ * close it: once no line came for `blockIdleMs` and every stream has read all that is written,
+ * it closes too (a node writes one block's lines within a few ms, so a quiet that long means
+ * the block is whole; were a line of it to come after all, that is a gap as below).
+ *
  * A height with no line in any stream is an empty block (the node writes nothing for it in
  * this layout; its time is taken as the previous block's). More than `maxEmptyRun` heights
  * in a row without a line is a gap, as is a line of a block already closed (it came later
@@ -15,9 +20,8 @@
  * The two halves of a fill may land on separate lines: both are in the closed block, so the
  * trade comes out whole, once.
  */
-import { EventEmitter } from 'node:events';
 import { ErrorCodes, HlobError } from '../errors.js';
-import type { BlockJoinerEventMap } from './joiner.js';
+import { realClock, type Joiner, type JoinerClock, type JoinerOutput } from './joiner.js';
 import type { StreamEvents } from './parse.js';
 import { STREAMING_DIRS } from './format.js';
 import { blockTimeMs } from './parse.js';
@@ -26,6 +30,21 @@ import type { Block, BlockEnvelope, StreamName } from './types.js';
 export interface StreamJoinerOptions {
   /** After the first stream moves past a block, wait this long for the others, ms. Default 5 (see docs/server.md). */
   blockCloseMs?: number;
+  /**
+   * No line at all for this long while a block is open, and every stream has read all that is
+   * written: close it (the last block before a pause has nothing after it). Default 500 ms
+   * (several polls of the files; blocks follow each other every ~70 ms on mainnet). 0: never.
+   */
+  blockIdleMs?: number;
+  /** Clock and timers for `blockIdleMs` (tests pass a fake). Default the real ones. */
+  clock?: JoinerClock;
+  /**
+   * Join nothing until `begin()`: the source first lets every stream read what is already
+   * written. Otherwise a small file read whole (fills) would fix the first height before a
+   * big one read from near its end (statuses) showed that it lacks the lines below its start,
+   * and those blocks would come out without them. Default false.
+   */
+  held?: boolean;
   /** Heights in a row with no line in any stream before it counts as a gap. Default 64. */
   maxEmptyRun?: number;
   /** Line bytes buffered before giving up. Default 256 MiB. */
@@ -47,7 +66,7 @@ interface Building {
   lineBytes: Record<StreamName, number>;
 }
 
-export class StreamJoiner extends EventEmitter<BlockJoinerEventMap> {
+export class StreamJoiner implements Joiner {
   private readonly blockCloseMs: number;
   private readonly maxEmptyRun: number;
   private readonly maxBufferedBytes: number;
@@ -65,10 +84,22 @@ export class StreamJoiner extends EventEmitter<BlockJoinerEventMap> {
   private timerFor: number | undefined;
   private expired: number | undefined;
   private armed = 0;
+  private readonly blockIdleMs: number;
+  private readonly clock: JoinerClock;
+  /** Lines pushed so far: the idle check sees whether any came while it waited. */
+  private pushes = 0;
+  /** The open block the idle check watches, and its timer. */
+  private idle: { height: number; pushes: number; timer: unknown } | undefined;
+  private held: boolean;
 
-  constructor(opts: StreamJoinerOptions = {}) {
-    super();
+  constructor(
+    private readonly out: JoinerOutput,
+    opts: StreamJoinerOptions = {},
+  ) {
     this.blockCloseMs = opts.blockCloseMs ?? 5;
+    this.blockIdleMs = opts.blockIdleMs ?? 500;
+    this.clock = opts.clock ?? realClock;
+    this.held = opts.held ?? false;
     this.maxEmptyRun = opts.maxEmptyRun ?? 64;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 256 * 1024 * 1024;
     this.confirm = opts.confirm;
@@ -83,6 +114,13 @@ export class StreamJoiner extends EventEmitter<BlockJoinerEventMap> {
     return this.bufferedBytes;
   }
 
+  /** Every stream has read what was written before it started: join from here (see `held`). */
+  begin(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.drain();
+  }
+
   /** `stream` is read from the start of a file: its first height is complete. */
   markWhole(stream: StreamName): void {
     this.whole.add(stream);
@@ -90,17 +128,18 @@ export class StreamJoiner extends EventEmitter<BlockJoinerEventMap> {
 
   push<S extends StreamName>(stream: S, env: BlockEnvelope<StreamEvents[S]>, bytes: number): void {
     const h = env.block_number;
+    this.pushes++;
     if (this.next !== undefined && h < this.next) {
       if (env.events.length === 0) {
-        this.emit('dropped', stream, h);
+        this.out.dropped?.(stream, h);
         return;
       }
       const error = new HlobError(
         ErrorCodes.HEIGHT_GAP,
-        `a line of block ${h} in ${STREAMING_DIRS[stream]} came after the block was closed (${this.blockCloseMs} ms after another stream moved past it): raise --block-close-ms`,
+        `a line of block ${h} in ${STREAMING_DIRS[stream]} came after the block was closed (${this.blockCloseMs} ms after another stream moved past it, or ${this.blockIdleMs} ms without a line): raise --block-close-ms`,
       );
       this.reset();
-      this.emit('gap', { height: h, reason: 'missing', streams: [stream], error });
+      this.out.gap({ height: h, reason: 'missing', streams: [stream], error });
       return;
     }
     this.firstSeen[stream] ??= h;
@@ -125,12 +164,14 @@ export class StreamJoiner extends EventEmitter<BlockJoinerEventMap> {
     this.next = undefined;
     for (const s of NAMES) delete this.firstSeen[s];
     this.clearTimer();
+    this.unwatchIdle();
     this.expired = undefined;
   }
 
-  /** Stop the close timer (the source stops). */
+  /** Stop the close and idle timers (the source stops). */
   close(): void {
     this.clearTimer();
+    this.unwatchIdle();
   }
 
   private drain(): void {
@@ -139,7 +180,13 @@ export class StreamJoiner extends EventEmitter<BlockJoinerEventMap> {
       const n = this.next!;
       let past = 0;
       for (const s of NAMES) if (this.maxSeen[s] > n) past++;
-      if (past === 0) return;
+      if (past === 0) {
+        if (this.building.has(n) && this.expired !== n) {
+          this.watchIdle(n);
+          return;
+        }
+        if (this.expired !== n) return;
+      }
       if (past < NAMES.length && this.expired !== n && (this.blockCloseMs > 0 || this.confirm !== undefined)) {
         this.arm(n, NAMES.filter((s) => this.maxSeen[s] <= n));
         return;
@@ -150,7 +197,7 @@ export class StreamJoiner extends EventEmitter<BlockJoinerEventMap> {
         if (later - n > this.maxEmptyRun) {
           const error = new HlobError(ErrorCodes.HEIGHT_GAP, `no line for blocks ${n}..${later === Infinity ? '?' : later - 1} in any streaming file (more than ${this.maxEmptyRun} heights in a row)`);
           this.reset();
-          this.emit('gap', { height: n, reason: 'missing', streams: [...NAMES], error });
+          this.out.gap({ height: n, reason: 'missing', streams: [...NAMES], error });
           return;
         }
       }
@@ -160,6 +207,7 @@ export class StreamJoiner extends EventEmitter<BlockJoinerEventMap> {
 
   /** The first height to close: the latest first height of the streams seen so far (plus one unless read from a file's start). */
   private align(): boolean {
+    if (this.held) return false;
     let start = -1;
     for (const s of NAMES) {
       const f = this.firstSeen[s];
@@ -183,15 +231,16 @@ export class StreamJoiner extends EventEmitter<BlockJoinerEventMap> {
     this.building.delete(n);
     this.next = n + 1;
     if (this.timerFor === n) this.clearTimer();
+    if (this.idle?.height === n) this.unwatchIdle();
     this.expired = undefined;
     if (b === undefined) {
-      this.emit('block', { block: { height: n, time: this.lastTime, statuses: [], diffs: [], fills: [] }, bytes: 0, lineBytes: { statuses: 0, diffs: 0, fills: 0 } });
+      this.out.block({ block: { height: n, time: this.lastTime, statuses: [], diffs: [], fills: [] }, bytes: 0, lineBytes: { statuses: 0, diffs: 0, fills: 0 } });
       return;
     }
     const bytes = b.lineBytes.statuses + b.lineBytes.diffs + b.lineBytes.fills;
     this.bufferedBytes -= bytes;
     this.lastTime = b.block.time;
-    this.emit('block', { block: b.block, bytes, lineBytes: b.lineBytes });
+    this.out.block({ block: b.block, bytes, lineBytes: b.lineBytes });
   }
 
   /** Close `n` once `blockCloseMs` passed and the quiet streams confirmed they read all there is. */
@@ -221,10 +270,51 @@ export class StreamJoiner extends EventEmitter<BlockJoinerEventMap> {
     this.timerFor = undefined;
   }
 
+  /**
+   * `n` is open and no stream is past it: close it once no line came for `blockIdleMs` (timer
+   * re-armed while lines keep coming) and every stream read all that is written meanwhile.
+   */
+  private watchIdle(n: number): void {
+    if (this.blockIdleMs <= 0 || this.idle?.height === n) return;
+    this.unwatchIdle();
+    const w = { height: n, pushes: this.pushes, timer: undefined as unknown };
+    const check = (): void => {
+      if (this.idle !== w || this.next !== n) return;
+      if (this.pushes !== w.pushes) {
+        w.pushes = this.pushes;
+        w.timer = this.clock.setTimeout(check, this.blockIdleMs);
+        return;
+      }
+      w.timer = undefined;
+      const close = (): void => {
+        // A line came while the streams were read again: it may belong to `n`; wait on.
+        if (this.idle !== w || this.next !== n) return;
+        if (this.pushes !== w.pushes) {
+          w.pushes = this.pushes;
+          w.timer = this.clock.setTimeout(check, this.blockIdleMs);
+          return;
+        }
+        this.idle = undefined;
+        this.expired = n;
+        this.drain();
+      };
+      if (this.confirm === undefined) close();
+      else this.confirm([...NAMES]).then(close, close);
+    };
+    w.timer = this.clock.setTimeout(check, this.blockIdleMs);
+    this.idle = w;
+  }
+
+  private unwatchIdle(): void {
+    if (this.idle === undefined) return;
+    if (this.idle.timer !== undefined) this.clock.clearTimeout(this.idle.timer);
+    this.idle = undefined;
+  }
+
   private overflow(): void {
     const e = this.next ?? -1;
     const error = new HlobError(ErrorCodes.BUFFER_FULL, `streaming lines buffered past ${this.maxBufferedBytes} bytes waiting for block ${e} to close: buffers dropped`);
     this.reset();
-    this.emit('gap', { height: e, reason: 'overflow', streams: [...NAMES], error });
+    this.out.gap({ height: e, reason: 'overflow', streams: [...NAMES], error });
   }
 }

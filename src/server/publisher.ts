@@ -7,7 +7,7 @@
  * Ingest never waits: everything here is synchronous and bounded by the views touched.
  */
 import type { Logger } from 'pino';
-import type { Books } from '../book/books.js';
+import type { BooksView } from '../state/feed.js';
 import type { BlockChange } from '../book/types.js';
 import type { BookFeed, FeedStatus } from '../state/feed.js';
 import { CandleService } from './candles/service.js';
@@ -85,6 +85,9 @@ export class Publisher {
   private readonly onBlockBound = (c: BlockChange) => this.onBlock(c);
   private readonly onStateBound = (s: FeedStatus) => this.onState(s);
   private readonly onResetBound = (coins: string[] | 'all', h: number) => this.onReset(coins, h);
+  /** Coins being repaired (the feed's `repair` events): their l4Book snapshots wait for the reset. */
+  private readonly repairing = new Set<string>();
+  private readonly onRepairBound = (coin: string, repairing: boolean) => void (repairing ? this.repairing.add(coin) : this.repairing.delete(coin));
 
   constructor(opts: PublisherOptions) {
     this.feed = opts.feed;
@@ -105,6 +108,8 @@ export class Publisher {
     this.feed.on('block', this.onBlockBound);
     this.feed.on('state', this.onStateBound);
     this.feed.on('reset', this.onResetBound);
+    this.feed.on('repair', this.onRepairBound);
+    for (const coin of st.repairing) this.repairing.add(coin);
     this.outbox.onBeforeFlush(() => this.refresh());
     this.checkAvailable();
     // Heartbeat: check often enough that no l2Book goes longer than heartbeatMs unsent.
@@ -124,7 +129,7 @@ export class Publisher {
     this.booksListeners.push(fn);
   }
 
-  private get books(): Books {
+  private get books(): BooksView {
     return this.feed.books;
   }
 
@@ -152,7 +157,7 @@ export class Publisher {
       this.toRefresh.delete(view);
       view.refresh(this.context(), this.heartbeatDue.delete(view as L2View));
     } else if (view instanceof L4View) {
-      if (this.feed.status().repairing.includes(view.coin)) this.l4Due.add(view.coin);
+      if (this.repairing.has(view.coin)) this.l4Due.add(view.coin);
       else view.deliver(this.snapshotFor(view.coin, view), this.outbox);
     } else if (view instanceof UserView) {
       this.users?.welcome(view, peer);
@@ -181,6 +186,7 @@ export class Publisher {
     this.feed.off('block', this.onBlockBound);
     this.feed.off('state', this.onStateBound);
     this.feed.off('reset', this.onResetBound);
+    this.feed.off('repair', this.onRepairBound);
   }
 
   private createView(key: string, sub: Subscription): View {
@@ -358,7 +364,7 @@ export class Publisher {
   }
 
   private deliverSnapshots(): void {
-    const repairing = new Set(this.feed.status().repairing);
+    const repairing = this.repairing;
     for (const coin of this.l4Due) {
       // A coin being repaired gets its snapshot when the repair's reset comes.
       if (repairing.has(coin)) continue;

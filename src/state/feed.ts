@@ -3,7 +3,30 @@
  * the server reads books and listens to block changes; it never touches files.
  */
 import type { Books } from '../book/books.js';
+import type { OrderBook } from '../book/order-book.js';
 import type { BlockChange } from '../book/types.js';
+
+/**
+ * One coin's live book as the server sees it: the reads only. The live object is the feed's
+ * own `OrderBook`; this type leaves out everything that changes it (and its internals). The
+ * resting orders it lists are still the book's own records (`RestingOrder`, whose fields the
+ * book updates): a read-only record type for them belongs to `src/book`.
+ */
+export type OrderBookView = Pick<OrderBook, 'coin' | 'size' | 'has' | 'get' | 'resting' | 'restingOrders' | 'l2' | 'bbo' | 'mid' | 'l4'>;
+
+/** The live books as the server sees them: read only (the feed alone applies blocks and swaps books). */
+export interface BooksView {
+  /** The height of the last block applied. */
+  readonly height: number;
+  /** Number of coins. */
+  readonly size: number;
+  coins(): IterableIterator<string>;
+  book(coin: string): OrderBookView | undefined;
+}
+
+// The live `Books` must stay assignable to the view (a compile-time check, no cast).
+type Satisfies<T extends BooksView> = T;
+export type LiveBooksAreViewable = Satisfies<Books>;
 
 export type FeedState = 'starting' | 'ready' | 'degraded' | 'resyncing' | 'stale';
 
@@ -27,7 +50,7 @@ export interface FeedStatus {
 }
 
 export interface FeedEventMap {
-  /** After a block was applied to the books. */
+  /** After a block was applied to the books (in-process: the change holds Maps and errors, see `BlockChange`). */
   block: [change: BlockChange];
   /** On every state change. */
   state: [status: FeedStatus];
@@ -36,12 +59,18 @@ export interface FeedEventMap {
    * resync. `l4Book` subscribers of them need a fresh Snapshot before further Updates.
    */
   reset: [coins: string[] | 'all', height: number];
+  /**
+   * `coin` started (`true`) or ended (`false`) being repaired from a snapshot: while it is,
+   * its book stands still (state `degraded`, `FeedStatus.repairing`). An ended repair is
+   * followed by `reset([coin])` when it succeeded; a full resync ends them all (then `reset('all')`).
+   */
+  repair: [coin: string, repairing: boolean];
 }
 
 /** The input side as the server sees it. */
 export interface BookFeed {
-  /** The live books (read only for consumers). */
-  readonly books: Books;
+  /** The live books, read only. */
+  readonly books: BooksView;
   status(): FeedStatus;
   on<K extends keyof FeedEventMap>(event: K, listener: (...args: FeedEventMap[K]) => void): this;
   off<K extends keyof FeedEventMap>(event: K, listener: (...args: FeedEventMap[K]) => void): this;

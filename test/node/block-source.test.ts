@@ -1,25 +1,28 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, HlobError } from '../../src/errors.js';
 import { metrics } from '../../src/metrics.js';
-import { NodeBlockSource, type NodeBlockSourceOptions } from '../../src/node/block-source.js';
+import { FileBlockSource, type FileBlockSourceOptions } from '../../src/node/file-source.js';
 import { checkDataDir } from '../../src/node/data-dir.js';
 import type { Gap, JoinedBlock } from '../../src/node/joiner.js';
 import type { LinePosition } from '../../src/node/tailer.js';
-import { STREAMS } from '../../src/node/types.js';
-import { appendNode, fixtureLines, NAMES, tempDir } from './files.js';
+import { STREAMING_DIRS } from '../../src/node/stream-joiner.js';
+import { STREAMS, type StreamName } from '../../src/node/types.js';
+import { FakeClock } from './fake-clock.js';
+import { appendNode, BTC, fixtureLines, NAMES, tempDir } from './files.js';
 
 const LINES = { statuses: fixtureLines('statuses'), diffs: fixtureLines('diffs'), fills: fixtureLines('fills') };
 const FIRST = 985148182;
 
-const running: NodeBlockSource[] = [];
+const running: FileBlockSource[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop()));
 });
 
-function source(opts: NodeBlockSourceOptions): { src: NodeBlockSource; blocks: JoinedBlock[]; gaps: Gap[]; skipped: LinePosition[]; until: (n: number) => Promise<void> } {
-  const src = new NodeBlockSource({ ...opts, tailer: { pollMs: 20, ...opts.tailer } });
+function source(opts: FileBlockSourceOptions): { src: FileBlockSource; blocks: JoinedBlock[]; gaps: Gap[]; skipped: LinePosition[]; until: (n: number) => Promise<void> } {
+  const src = new FileBlockSource({ layout: 'by-block', ...opts, tailer: { pollMs: 20, ...opts.tailer } });
   running.push(src);
   const blocks: JoinedBlock[] = [];
   const gaps: Gap[] = [];
@@ -44,7 +47,7 @@ function write(dataDir: string, from: number, to: number, hour = 17): void {
   for (const s of NAMES) appendNode(dataDir, s, '20260505', hour, LINES[s].slice(from, to).map((l) => l + '\n').join(''));
 }
 
-describe('NodeBlockSource', { timeout: 15_000 }, () => {
+describe('FileBlockSource, by-block layout', { timeout: 15_000 }, () => {
   it('fails to start on missing directories, naming each with the node flags that create it', async () => {
     const dataDir = tempDir();
     mkdirSync(join(dataDir, STREAMS.diffs.dir));
@@ -150,6 +153,87 @@ describe('NodeBlockSource', { timeout: 15_000 }, () => {
     appendNode(dataDir, 'fills', '20260505', 23, LINES.fills[5]! + '\n');
     await until(12);
     expect(blocks.map((b) => b.block.height - FIRST)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(gaps).toEqual([]);
+  });
+});
+
+describe('FileBlockSource, streaming layout', { timeout: 15_000 }, () => {
+  /** The capture's streaming lines of one stream (one event per line). */
+  function streamingLines(stream: StreamName): string[] {
+    const gz = readFileSync(join(BTC, 'hl', 'data', STREAMING_DIRS[stream], 'hourly', '20260505', '17.gz'));
+    return gunzipSync(gz)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
+  }
+  const height = (line: string): number => Number(/"block_number":(\d+)/.exec(line)![1]);
+  const append = (dataDir: string, stream: StreamName, text: string): void => {
+    const path = join(dataDir, STREAMING_DIRS[stream], 'hourly', '20260505', '17');
+    mkdirSync(dirname(path), { recursive: true });
+    appendFileSync(path, text);
+  };
+
+  it('starts at a block every stream holds whole: a small file read whole does not fix the start before a big one read from near its end', async () => {
+    const dataDir = tempDir();
+    for (const s of NAMES) mkdirSync(join(dataDir, STREAMING_DIRS[s]), { recursive: true });
+    const lines = { statuses: streamingLines('statuses'), diffs: streamingLines('diffs'), fills: streamingLines('fills') };
+    for (const s of NAMES) append(dataDir, s, lines[s].map((l) => l + '\n').join(''));
+    const last = Math.max(...NAMES.map((s) => height(lines[s].at(-1)!)));
+    // 2 MiB from the end: statuses (15 MB) is read from the middle of a block, diffs and fills whole.
+    const { src, blocks, gaps, until } = source({ dataDir, layout: 'streaming', tailer: { backfillBytes: 2 << 20 } });
+    await src.start();
+    while ((blocks.at(-1)?.block.height ?? 0) < last) await until(blocks.length + 1);
+    expect(blocks[0]!.block.height).toBeGreaterThan(FIRST);
+    for (const { block } of blocks) {
+      const want = (s: StreamName): number => lines[s].filter((l) => height(l) === block.height).length;
+      expect([block.height, block.statuses.length, block.diffs.length, block.fills.length]).toEqual([block.height, want('statuses'), want('diffs'), want('fills')]);
+    }
+    expect(gaps).toEqual([]);
+  });
+
+  // The flake of test/cli/replay-serve.test.ts: a replay's (or a pausing node's) last block has
+  // no later line in any stream, and was never closed: the books stayed one block short.
+  it('closes the last block, written in pieces and out of step across streams, once quiet, whole', async () => {
+    const dataDir = tempDir();
+    for (const s of NAMES) mkdirSync(join(dataDir, STREAMING_DIRS[s]), { recursive: true });
+    const lines = { statuses: streamingLines('statuses'), diffs: streamingLines('diffs'), fills: streamingLines('fills') };
+    const last = Math.max(...NAMES.map((s) => height(lines[s].at(-1)!)));
+    const before = (s: StreamName): string => lines[s].filter((l) => height(l) < last).map((l) => l + '\n').join('');
+    const lastOf = (s: StreamName): string => lines[s].filter((l) => height(l) === last).map((l) => l + '\n').join('');
+    for (const s of NAMES) append(dataDir, s, before(s));
+    const clock = new FakeClock();
+    const { src, blocks, gaps, until } = source({ dataDir, layout: 'streaming', tailer: { backfillBytes: 1 << 30 }, streamJoiner: { clock, blockIdleMs: 500 } });
+    const untilHeight = async (h: number): Promise<void> => {
+      while ((blocks.at(-1)?.block.height ?? 0) < h) await until(blocks.length + 1);
+    };
+    await src.start();
+    await untilHeight(last - 2); // last - 1 closes only when a stream moves past it
+    await src.settle();
+    expect(blocks.at(-1)!.block.height).toBe(last - 2);
+    expect(blocks[0]!.block.height).toBe(FIRST); // every stream read whole: from the capture's first block
+    // The last block's lines land in pieces, one stream after the other, the readers reading between.
+    const statuses = lastOf('statuses');
+    const diffs = lastOf('diffs');
+    const fills = lastOf('fills');
+    append(dataDir, 'statuses', statuses.slice(0, 1000));
+    await untilHeight(last - 1); // statuses moved past it
+    append(dataDir, 'diffs', diffs.slice(0, 500));
+    await src.settle();
+    append(dataDir, 'statuses', statuses.slice(1000));
+    append(dataDir, 'fills', fills);
+    await src.settle();
+    clock.advance(500); // a quiet window that saw lines: not quiet
+    await src.settle();
+    append(dataDir, 'diffs', diffs.slice(500));
+    await src.settle();
+    expect(blocks.at(-1)!.block.height).toBe(last - 1);
+    // Quiet now: the next whole window without a line closes it (after the readers read once more).
+    clock.advance(500);
+    clock.advance(500);
+    await untilHeight(last);
+    const b = blocks.at(-1)!.block;
+    expect(b.height).toBe(last);
+    expect([b.statuses.length, b.diffs.length, b.fills.length]).toEqual([statuses, diffs, fills].map((t) => t.split('\n').length - 1));
     expect(gaps).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/errors.js';
-import { BlockJoiner, type Gap, type JoinedBlock } from '../../src/node/joiner.js';
+import { BlockJoiner, type BlockJoinerOptions, type Gap, type JoinedBlock } from '../../src/node/joiner.js';
 import type { StreamName } from '../../src/node/types.js';
 import { FakeClock } from './fake-clock.js';
 import { NAMES } from './files.js';
@@ -9,28 +9,37 @@ function env(h: number): { local_time: string; block_time: string; block_number:
   return { local_time: '2026-05-05T17:39:13.5', block_time: `2026-05-05T17:39:13.${String(h % 1000).padStart(3, '0')}`, block_number: h, events: [] };
 }
 
-function joiner(opts: ConstructorParameters<typeof BlockJoiner>[0] = {}): { j: BlockJoiner; heights: number[]; gaps: Gap[]; push: (s: StreamName, ...hs: number[]) => void } {
-  const j = new BlockJoiner(opts);
+function joiner(opts: BlockJoinerOptions = {}): { j: BlockJoiner; heights: number[]; blocks: JoinedBlock[]; gaps: Gap[]; dropped: number[]; push: (s: StreamName, ...hs: number[]) => void } {
   const heights: number[] = [];
+  const blocks: JoinedBlock[] = [];
   const gaps: Gap[] = [];
-  j.on('block', (b: JoinedBlock) => heights.push(b.block.height));
-  j.on('gap', (g) => gaps.push(g));
+  const dropped: number[] = [];
+  const j = new BlockJoiner(
+    {
+      block: (b) => {
+        blocks.push(b);
+        heights.push(b.block.height);
+      },
+      gap: (g) => gaps.push(g),
+      dropped: (_s, h) => dropped.push(h),
+    },
+    opts,
+  );
   const push = (s: StreamName, ...hs: number[]): void => {
     for (const h of hs) j.push(s, env(h), 100);
   };
-  return { j, heights, gaps, push };
+  return { j, heights, blocks, gaps, dropped, push };
 }
 
 describe('BlockJoiner', () => {
   it('joins a height once all three streams have it, in increasing order, with the block time', () => {
-    const { j, heights, push } = joiner();
-    let first: JoinedBlock | undefined;
-    j.once('block', (b) => (first = b));
+    const { j, heights, blocks, push } = joiner();
     push('statuses', 10, 11, 12);
     push('diffs', 10, 11);
     expect(heights).toEqual([]);
     push('fills', 10);
     expect(heights).toEqual([10]);
+    const first = blocks[0];
     expect(first!.block.time).toBe(Date.UTC(2026, 4, 5, 17, 39, 13, 10));
     expect(first!.bytes).toBe(300);
     push('fills', 11, 12);
@@ -76,9 +85,7 @@ describe('BlockJoiner', () => {
   });
 
   it('drops a duplicate line and one below what was joined', () => {
-    const { j, heights, push } = joiner();
-    const dropped: number[] = [];
-    j.on('dropped', (_s, h) => dropped.push(h));
+    const { heights, dropped, push } = joiner();
     push('statuses', 1, 2, 2);
     push('diffs', 1, 2);
     push('fills', 1, 2, 1);

@@ -6,8 +6,9 @@ import type { FillEvent } from '../../src/book/events.js';
 import { pairFills } from '../../src/book/trades.js';
 import type { Gap, JoinedBlock } from '../../src/node/joiner.js';
 import { detectLayout } from '../../src/node/layout.js';
-import { StreamJoiner } from '../../src/node/stream-joiner.js';
+import { StreamJoiner, type StreamJoinerOptions } from '../../src/node/stream-joiner.js';
 import type { BlockEnvelope, StreamName } from '../../src/node/types.js';
+import { FakeClock } from './fake-clock.js';
 
 const TIME = (h: number): string => `2026-05-05T17:39:${String(10 + (h % 40)).padStart(2, '0')}.000000000`;
 
@@ -18,14 +19,23 @@ const status = (oid: number) => ({ time: TIME(0), user: '0x1', hash: null, build
 const diff = (oid: number) => ({ user: '0x1', oid, coin: 'BTC', side: 'B', px: '1.0', raw_book_diff: 'remove' });
 const fill = (tid: number, side: 'B' | 'A', crossed: boolean): FillEvent => [side === 'B' ? '0xb' : '0xa', { coin: 'BTC', px: '1.0', sz: '2.0', side, time: 0, startPosition: '0', dir: 'Open', closedPnl: '0', hash: '0x', oid: 1, crossed, fee: '0', tid, feeToken: 'USDC' }];
 
-function joiner(blockCloseMs = 0): { j: StreamJoiner; blocks: JoinedBlock[]; gaps: Gap[] } {
-  const j = new StreamJoiner({ blockCloseMs, maxEmptyRun: 4 });
+function joiner(blockCloseMs = 0, opts: StreamJoinerOptions = { blockIdleMs: 0 }): { j: StreamJoiner; blocks: JoinedBlock[]; gaps: Gap[]; nextBlock: () => Promise<JoinedBlock> } {
   const blocks: JoinedBlock[] = [];
   const gaps: Gap[] = [];
-  j.on('block', (b) => blocks.push(b));
-  j.on('gap', (g) => gaps.push(g));
+  let waiters: ((b: JoinedBlock) => void)[] = [];
+  const j = new StreamJoiner(
+    {
+      block: (b) => {
+        blocks.push(b);
+        for (const w of waiters.splice(0)) w(b);
+      },
+      gap: (g) => gaps.push(g),
+    },
+    { blockCloseMs, maxEmptyRun: 4, ...opts },
+  );
   for (const s of ['statuses', 'diffs', 'fills'] as StreamName[]) j.markWhole(s);
-  return { j, blocks, gaps };
+  const nextBlock = (): Promise<JoinedBlock> => new Promise((resolve) => (waiters = [...waiters, resolve]));
+  return { j, blocks, gaps, nextBlock };
 }
 
 function push(j: StreamJoiner, stream: StreamName, h: number, e: unknown): void {
@@ -50,11 +60,11 @@ describe('StreamJoiner', () => {
   });
 
   it('closes after --block-close-ms once one stream moved past, the quiet one (fills) not needed', async () => {
-    const { j, blocks } = joiner(5);
+    const { j, blocks, nextBlock } = joiner(5);
     push(j, 'statuses', 10, status(1));
     push(j, 'statuses', 11, status(2));
     expect(blocks).toHaveLength(0);
-    await new Promise<void>((resolve) => j.once('block', () => resolve()));
+    await nextBlock();
     expect(blocks.map((b) => b.block.height)).toEqual([10]);
     j.close();
   });
@@ -101,13 +111,75 @@ describe('StreamJoiner', () => {
   });
 
   it('skips the first height of a stream read from mid-file (it may be cut)', () => {
-    const j = new StreamJoiner({ blockCloseMs: 0 });
     const blocks: number[] = [];
-    j.on('block', (b) => blocks.push(b.block.height));
+    const j = new StreamJoiner({ block: (b) => blocks.push(b.block.height), gap: () => undefined }, { blockCloseMs: 0, blockIdleMs: 0 });
     push(j, 'statuses', 60, status(1));
     push(j, 'statuses', 61, status(2));
     push(j, 'statuses', 62, status(3));
     expect(blocks).toEqual([61]);
+  });
+});
+
+describe('StreamJoiner: the last block before a pause (nothing after it)', () => {
+  it('closes once a whole blockIdleMs passed without a line; a line meanwhile restarts the wait', () => {
+    const clock = new FakeClock();
+    const { j, blocks } = joiner(0, { clock, blockIdleMs: 500 });
+    push(j, 'statuses', 10, status(1));
+    push(j, 'statuses', 11, status(2));
+    expect(blocks.map((b) => b.block.height)).toEqual([10]);
+    clock.advance(400);
+    push(j, 'diffs', 11, diff(2)); // the node still writes block 11
+    // The wait checks whole windows of blockIdleMs: the one with that line (0..500) does not
+    // count; the next (500..1000) is quiet.
+    clock.advance(599);
+    expect(blocks.map((b) => b.block.height)).toEqual([10]);
+    clock.advance(1);
+    expect(blocks.map((b) => b.block.height)).toEqual([10, 11]);
+    expect(blocks[1]!.block.statuses).toHaveLength(1);
+    expect(blocks[1]!.block.diffs).toHaveLength(1);
+    expect(clock.pending).toBe(0);
+    // Nothing open: no timer, nothing made up.
+    clock.advance(5_000);
+    expect(blocks).toHaveLength(2);
+    j.close();
+  });
+
+  it('closes only after every stream read all that is written; a line found by that read keeps it open', async () => {
+    const clock = new FakeClock();
+    const blocks: number[] = [];
+    const confirms: { streams: StreamName[]; done: () => void }[] = [];
+    const j = new StreamJoiner(
+      { block: (b) => blocks.push(b.block.height), gap: () => undefined },
+      { blockCloseMs: 0, blockIdleMs: 500, clock, confirm: (streams) => new Promise<void>((resolve) => confirms.push({ streams, done: resolve })) },
+    );
+    for (const s of ['statuses', 'diffs', 'fills'] as StreamName[]) j.markWhole(s);
+    push(j, 'statuses', 20, status(1));
+    clock.advance(500);
+    expect(confirms.map((c) => c.streams)).toEqual([['statuses', 'diffs', 'fills']]);
+    // The forced read finds one more line of block 20 (written after the last poll).
+    push(j, 'fills', 20, fill(5, 'B', true));
+    confirms[0]!.done();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(blocks).toEqual([]);
+    clock.advance(500);
+    expect(confirms).toHaveLength(2);
+    confirms[1]!.done();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(blocks).toEqual([20]);
+    j.close();
+  });
+
+  it('a line of a block closed by the quiet is a gap, as any late line', () => {
+    const clock = new FakeClock();
+    const { j, blocks, gaps } = joiner(0, { clock, blockIdleMs: 500 });
+    push(j, 'statuses', 30, status(1));
+    clock.advance(500);
+    expect(blocks.map((b) => b.block.height)).toEqual([30]);
+    push(j, 'diffs', 30, diff(1));
+    expect(gaps.map((g) => g.height)).toEqual([30]);
+    expect(gaps[0]!.error.message).toMatch(/500 ms without a line/);
   });
 });
 

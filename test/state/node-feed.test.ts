@@ -153,6 +153,10 @@ describe('NodeFeed', { timeout: 20_000 }, () => {
     n.hold = held.promise;
     const changes: BlockChange[] = [];
     feed.on('block', (c) => changes.push(c));
+    // What the publisher listens to instead of polling status().repairing: started, then ended before the coin's reset.
+    const repairEvents: string[] = [];
+    feed.on('repair', (coin, repairing) => repairEvents.push(`${coin} ${repairing ? 'started' : 'ended'} at ${feed.status().repairing.join(',') || '-'}`));
+    feed.on('reset', (coins) => repairEvents.push(`reset ${String(coins)}`));
     n.write(5, 13);
     const degraded = await whenStatus(feed, (s) => s.state === 'degraded');
     expect(degraded.repairing).toEqual(['BTC']);
@@ -173,6 +177,7 @@ describe('NodeFeed', { timeout: 20_000 }, () => {
     held.open();
     expect(await reset).toEqual([['BTC'], FIRST + 19]);
     expect(feed.status()).toMatchObject({ state: 'ready', repairing: [] });
+    expect(repairEvents).toEqual(['BTC started at BTC', 'BTC ended at -', 'reset BTC']);
     expectTrue(feed, truth, FIRST + 19);
     n.write(20, 25);
     await whenHeight(feed, FIRST + 24);

@@ -17,7 +17,7 @@
  *   has to be a superset. A reset (books rebuilt) drops the index: the next request scans.
  */
 import { performance } from 'node:perf_hooks';
-import type { Books } from '../../book/books.js';
+import type { BooksView } from '../../state/feed.js';
 import type { FillEvent, NodeFill, OrderStatusEvent } from '../../book/events.js';
 import type { RestingOrder } from '../../book/order-book.js';
 import { addressKey, plainStatus, statusOid, statusUser, statusUserKey } from '../../book/raw-status.js';
@@ -347,7 +347,7 @@ export class UserStreams {
 
   // ---- info requests -------------------------------------------------------------------------
 
-  private get books(): Books {
+  private get books(): BooksView {
     return this.feed.books;
   }
 

@@ -3,7 +3,7 @@
  * dex with it). The board keeps mids up to date from blocks' best-level changes; a view is
  * re-sent when its scope's version moved.
  */
-import type { Books } from '../../book/books.js';
+import type { BooksView } from '../../state/feed.js';
 import { dexOf } from '../subscriptions.js';
 import { StateView, frameOf, type ViewContext } from './view.js';
 
@@ -16,7 +16,7 @@ export class MidsBoard {
   private readonly jsonCache = new Map<string, { version: number; json: string }>();
 
   /** Recompute every mid (after a snapshot or resync). Bumps every scope. */
-  rebuild(books: Books): void {
+  rebuild(books: BooksView): void {
     for (const mids of this.scopes.values()) mids.clear();
     for (const coin of books.coins()) {
       const mid = books.book(coin)?.mid() ?? null;
@@ -26,7 +26,7 @@ export class MidsBoard {
   }
 
   /** Recompute one coin's mid; returns its scope when the mid changed, else null. */
-  update(coin: string, books: Books): string | null {
+  update(coin: string, books: BooksView): string | null {
     const mid = books.book(coin)?.mid() ?? null;
     const scope = scopeOf(coin);
     const mids = this.scope(scope);

@@ -4,7 +4,7 @@
  * one is computed at most once per block per coin and shared: a subscriber arriving a few
  * blocks later gets the same snapshot plus the Updates recorded since, from a short ring.
  */
-import type { Books } from '../../book/books.js';
+import type { BooksView } from '../../state/feed.js';
 import type { CoinChange } from '../../book/types.js';
 import { statusesJson } from '../../book/raw-status.js';
 import type { Outbox, Peer } from '../outbox.js';
@@ -21,7 +21,7 @@ export class L4Snapshot {
     readonly json: string,
   ) {}
 
-  static of(books: Books, coin: string, height: number, time: number): L4Snapshot {
+  static of(books: BooksView, coin: string, height: number, time: number): L4Snapshot {
     const levels = books.book(coin)?.l4() ?? [[], []];
     return new L4Snapshot(coin, height, time, `{"coin":${JSON.stringify(coin)},"time":${time},"height":${height},"levels":${JSON.stringify(levels)}}`);
   }

@@ -2,12 +2,12 @@
  * A view is one thing clients subscribe to (coin × kind × parameters). It is computed and
  * serialized once for all its subscribers; the publisher decides when.
  */
-import type { Books } from '../../book/books.js';
+import type { BooksView } from '../../state/feed.js';
 import type { Outbox, Peer } from '../outbox.js';
 
 /** What a view needs to compute itself this turn. */
 export interface ViewContext {
-  books: Books;
+  books: BooksView;
   /** Block time (ms) of the last applied block: the `time` of state frames. */
   time: number;
   /** Wall clock, ms. */

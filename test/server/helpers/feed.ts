@@ -46,7 +46,11 @@ export class ManualFeed implements BookFeed {
   }
 
   setState(state: FeedState, repairing: string[] = []): void {
+    const before = new Set(this.st.repairing);
     this.st = { ...this.st, state, repairing };
+    // As NodeFeed: each coin's repair starting or ending is announced, before the state.
+    for (const coin of repairing) if (!before.has(coin)) this.emitter.emit('repair', coin, true);
+    for (const coin of before) if (!repairing.includes(coin)) this.emitter.emit('repair', coin, false);
     this.emitter.emit('state', this.status());
   }
 
