@@ -79,8 +79,8 @@ export async function runServePrimary(opts: PrimaryOptions): Promise<RunningPrim
     logger: logger.child({ part: 'snapshots' }),
   });
   const broker = new SnapshotBroker({ fetch: (signal) => snapshotSource.fetch(signal), reuseMs: opts.snapshotReuseMs, logger });
-  const statusCalls = new Calls<StatusAnswer>();
-  const metricsCalls = new Calls<MetricsAnswer>();
+  const statusCalls = new Calls<StatusAnswer>('status?');
+  const metricsCalls = new Calls<MetricsAnswer>('metrics-json?');
   // --max-connections-per-ip over every worker: one count here, and each worker's share (given back when it dies).
   const perIp = new ConnectionsPerIp(config.maxConnectionsPerIp);
   const heldBy = new Map<number, Map<string, number>>();

@@ -25,10 +25,10 @@ function send(m: ToPrimary): void {
 
 /** Runs until told to stop (by the primary, a signal, or the primary going away); then exits the process. */
 export async function runServeWorker(config: ServeConfig, settings: WorkerSettings, logger: Logger): Promise<void> {
-  const snapshots = new Calls<Answer<'snapshot'>>();
-  const healths = new Calls<Answer<'health'>>();
-  const metricsCalls = new Calls<Answer<'metrics'>>();
-  const slots = new Calls<Answer<'conn'>>();
+  const snapshots = new Calls<Answer<'snapshot'>>('snapshot?');
+  const healths = new Calls<Answer<'health'>>('health?');
+  const metricsCalls = new Calls<Answer<'metrics'>>('metrics?');
+  const slots = new Calls<Answer<'conn'>>('conn?');
   let totals: Health | undefined;
 
   const fetchSnapshot = async (signal: AbortSignal): Promise<SnapshotFile> => {
