@@ -29,6 +29,8 @@ export interface PrimaryOptions {
   onBlock?: (wake: () => void) => () => void;
   /** How long a delivered snapshot is offered to the other workers. Default 5,000 ms. */
   snapshotReuseMs?: number;
+  /** Wall clock, ms (how long a worker lived, for the restart back-off); default `Date.now`. */
+  now?: () => number;
 }
 
 export interface RunningPrimary {
@@ -134,9 +136,11 @@ class Primary {
   private unsubscribe: (() => void) | undefined;
   private tick: NodeJS.Timeout | undefined;
   private stoppingAll: Promise<void> | null = null;
+  private readonly now: () => number;
 
   constructor(private readonly opts: PrimaryOptions) {
     this.config = opts.config;
+    this.now = opts.now ?? Date.now;
     this.logger = opts.logger;
     this.own.registerMetric(metrics.workers);
     this.own.registerMetric(metrics.workerRestarts);
@@ -283,7 +287,7 @@ class Primary {
     const w = cluster.fork({ [WORKER_ENV]: JSON.stringify(settings) });
     s.worker = w;
     s.listening = false;
-    s.startedAt = Date.now();
+    s.startedAt = this.now();
     w.on('message', (m: unknown) => this.onMessage(s, w, m));
     // A send to a worker that just died fails later, as an 'error' event (EPIPE): its exit is
     // handled below; unhandled, the event would end the primary and every other worker.
@@ -307,7 +311,7 @@ class Primary {
       }
       return;
     }
-    const lived = Date.now() - s.startedAt;
+    const lived = this.now() - s.startedAt;
     s.quickDeaths = lived < 10_000 ? s.quickDeaths + 1 : 0;
     const delay = s.quickDeaths === 0 ? 0 : Math.min(30_000, 1_000 * 2 ** (s.quickDeaths - 1));
     metrics.workerRestarts.inc();
