@@ -1,11 +1,13 @@
 /**
  * One typed configuration for `serve`, from command-line flags and `HL_ORDERBOOK_*`
  * environment variables (flag wins over variable, variable over default). The table below
- * drives both the parser and `--help`, so a default is written once.
+ * drives commander's options (which read the variables, `.env()`, and list them in `--help`)
+ * and the validation, so a default is written once.
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { Option, type Command } from 'commander';
 import { ErrorCodes, HlobError } from './errors.js';
 import { parseFaults } from './sim/faults.js';
 
@@ -248,8 +250,43 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
 
 /** Commander's attribute name for a flag (`--l2-heartbeat-ms <ms>` → `l2HeartbeatMs`). */
 export function attributeName(flag: string): string {
-  const long = flag.split(/[ ,]/)[0]!.replace(/^--/, '');
-  return long.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  return new Option(flag).attributeName();
+}
+
+/**
+ * The `serve` options as commander takes them: each reads its variable (`.env()`, shown in
+ * `--help`), a repeatable one collects every value, and the Rust server's aliases.
+ */
+export function serveOptions(): Option[] {
+  const out: Option[] = [];
+  for (const spec of SERVE_OPTIONS) {
+    const option = new Option(spec.flag, `${spec.description} (default: ${spec.shown ?? 'none'})`).env(spec.env);
+    // Given several times: every value, in order (a secret is never a default shown by --help).
+    if (spec.repeatable === true) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    out.push(option);
+    for (const alias of spec.aliases ?? []) out.push(new Option(alias, `alias of ${longName(spec.flag)} (the public Rust server's name)`));
+  }
+  return out;
+}
+
+/**
+ * What commander found for a command built with `serveOptions()`, split by source for
+ * `resolveServeConfig`: the flags given, and the variables it read (their text as set: a
+ * boolean option's variable is `true` to commander whatever it says, `false` included).
+ */
+export function givenToCommand(cmd: Command, env: NodeJS.ProcessEnv = process.env): { flags: Record<string, unknown>; env: Record<string, string> } {
+  const flags: Record<string, unknown> = {};
+  const vars: Record<string, string> = {};
+  const values = cmd.opts();
+  for (const spec of SERVE_OPTIONS) {
+    for (const flag of [spec.flag, ...(spec.aliases ?? [])]) {
+      const key = attributeName(flag);
+      const source = cmd.getOptionValueSource(key);
+      if (source === 'cli') flags[key] = values[key];
+      else if (source === 'env' && env[spec.env] !== undefined) vars[spec.env] = env[spec.env]!;
+    }
+  }
+  return { flags, env: vars };
 }
 
 function longName(flag: string): string {
@@ -257,8 +294,9 @@ function longName(flag: string): string {
 }
 
 /**
- * Resolve the config from commander's parsed options (flags that were given) and an
- * environment. Throws a `HlobError` (CONFIG) naming the flag or variable and the value.
+ * Resolve the config from the flags given (by commander's attribute names) and the
+ * variables set (`givenToCommand`). Throws a `HlobError` (CONFIG) naming the flag or
+ * variable and the value.
  */
 export function resolveServeConfig(opts: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ServeConfig {
   const config: ServeConfig = { ...DEFAULTS };

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, attributeName, resolveServeConfig } from '../src/config.js';
+import { Command } from 'commander';
+import { DEFAULTS, attributeName, givenToCommand, resolveServeConfig, serveOptions } from '../src/config.js';
 import { HlobError } from '../src/errors.js';
 
 describe('resolveServeConfig', () => {
@@ -32,6 +33,30 @@ describe('resolveServeConfig', () => {
     expect(() => resolveServeConfig({ infoUrl: 'localhost:3001' }, {})).toThrow(/--info-url: expected an http\(s\) URL/);
     expect(() => resolveServeConfig({ logLevel: 'loud' }, {})).toThrow(/--log-level: expected one of/);
     expect(() => resolveServeConfig({}, { HL_ORDERBOOK_WORKERS: '0' })).toThrow('HL_ORDERBOOK_WORKERS: expected an integer from 1 to 64, got "0"');
+  });
+
+  it('reads the variables through commander, flags first, a boolean variable by its text, and names the source of a bad value', () => {
+    const vars = { HL_ORDERBOOK_PORT: '9001', HL_ORDERBOOK_HOST: '10.0.0.1', HL_ORDERBOOK_WAIT: 'false', HL_ORDERBOOK_AUTH_TOKEN: 'env-one, env-two', HL_ORDERBOOK_WORKERS: '0' };
+    const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, vars);
+    try {
+      const parse = (args: string[]): ReturnType<typeof givenToCommand> => {
+        const cmd = new Command('serve').exitOverride();
+        for (const o of serveOptions()) cmd.addOption(o);
+        cmd.action(() => undefined).parse(args, { from: 'user' });
+        return givenToCommand(cmd);
+      };
+      const g = parse(['--address', '0.0.0.0', '--workers', '2']);
+      expect(g.flags).toEqual({ address: '0.0.0.0', workers: '2' });
+      expect(resolveServeConfig(g.flags, g.env)).toMatchObject({ port: 9001, host: '0.0.0.0', wait: false, authTokens: ['env-one', 'env-two'], workers: 2 });
+      const bad = parse([]);
+      expect(() => resolveServeConfig(bad.flags, bad.env)).toThrow('HL_ORDERBOOK_WORKERS: expected an integer from 1 to 64, got "0"');
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it("maps flags to commander's attribute names", () => {

@@ -11,8 +11,8 @@ import cluster from 'node:cluster';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Option, type Command } from 'commander';
-import { SERVE_OPTIONS, defaultNodeDataDir, resolveServeConfig, type ServeConfig } from '../config.js';
+import type { Command } from 'commander';
+import { defaultNodeDataDir, givenToCommand, resolveServeConfig, serveOptions, type ServeConfig } from '../config.js';
 import { ErrorCodes, HlobError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { runServePrimary, type RunningPrimary } from '../cluster/primary.js';
@@ -217,25 +217,16 @@ export function pageUrl(wsUrl: string): string {
   return wsUrl.replace(/^ws(s?):/, 'http$1:').replace(/\/ws$/, '/');
 }
 
-function describe(spec: (typeof SERVE_OPTIONS)[number]): string {
-  return `${spec.description} (default: ${spec.shown ?? 'none'}; env ${spec.env})`;
-}
-
 export function registerServe(program: Command): void {
   const cmd = program
     .command('serve')
     .description("serve every coin's order book over WebSocket (protocol: docs/protocol.md); on a simulated node when there is no node data");
-  for (const spec of SERVE_OPTIONS) {
-    const option = new Option(spec.flag, describe(spec));
-    // Given several times: every value, in order (a secret is never a default shown by --help).
-    if (spec.repeatable === true) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
-    cmd.addOption(option);
-    for (const alias of spec.aliases ?? []) cmd.addOption(new Option(alias, `alias of ${spec.flag.split(' ')[0]} (the public Rust server's name)`));
-  }
-  cmd.action(async (opts: Record<string, unknown>) => {
+  for (const option of serveOptions()) cmd.addOption(option);
+  cmd.action(async () => {
     let config: ServeConfig;
     try {
-      config = resolveServeConfig(opts);
+      const given = givenToCommand(cmd);
+      config = resolveServeConfig(given.flags, given.env);
     } catch (err) {
       process.stderr.write(`hl-orderbook serve: ${(err as Error).message}\n`);
       process.exit(2);

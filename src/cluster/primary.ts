@@ -29,6 +29,8 @@ export interface PrimaryOptions {
   onBlock?: (wake: () => void) => () => void;
   /** How long a delivered snapshot is offered to the other workers. Default 5,000 ms. */
   snapshotReuseMs?: number;
+  /** Wall clock, ms (how long a worker lived, for the restart back-off); default `Date.now`. */
+  now?: () => number;
 }
 
 export interface RunningPrimary {
@@ -68,240 +70,300 @@ const PRIMARY_METRICS = new Set([
 ]);
 
 export async function runServePrimary(opts: PrimaryOptions): Promise<RunningPrimary> {
-  const { config, logger } = opts;
-  const n = config.workers;
-  const own = new Registry();
-  own.registerMetric(metrics.workers);
-  own.registerMetric(metrics.workerRestarts);
-  const snapshotSource = new SnapshotSource({
-    infoUrl: opts.infoUrl,
-    snapshotDir: config.snapshotDir ?? defaultSnapshotDir(opts.dataDir),
-    logger: logger.child({ part: 'snapshots' }),
-  });
-  const broker = new SnapshotBroker({ fetch: (signal) => snapshotSource.fetch(signal), reuseMs: opts.snapshotReuseMs, logger });
-  const statusCalls = new Calls<StatusAnswer>();
-  const metricsCalls = new Calls<MetricsAnswer>();
-  // --max-connections-per-ip over every worker: one count here, and each worker's share (given back when it dies).
-  const perIp = new ConnectionsPerIp(config.maxConnectionsPerIp);
-  const heldBy = new Map<number, Map<string, number>>();
-  const releaseFor = (slot: number, ip: string): void => {
-    const held = heldBy.get(slot);
+  const primary = new Primary(opts);
+  primary.start();
+  try {
+    await primary.started;
+  } catch (err) {
+    await primary.stop();
+    throw err;
+  }
+  return { url: primary.url, health: () => primary.collect(), snapshotRequests: () => primary.snapshotRequests, stop: () => primary.stop() };
+}
+
+/**
+ * --max-connections-per-ip over every worker: one count here, and each worker's share (given
+ * back when it dies).
+ */
+class ConnectionLedger {
+  private readonly perIp: ConnectionsPerIp;
+  private readonly heldBy = new Map<number, Map<string, number>>();
+
+  constructor(max: number) {
+    this.perIp = new ConnectionsPerIp(max);
+  }
+
+  acquire(slot: number, ip: string): boolean {
+    const ok = this.perIp.acquire(ip);
+    if (ok) {
+      const held = this.heldBy.get(slot) ?? new Map<string, number>();
+      held.set(ip, (held.get(ip) ?? 0) + 1);
+      this.heldBy.set(slot, held);
+    }
+    return ok;
+  }
+
+  release(slot: number, ip: string): void {
+    const held = this.heldBy.get(slot);
     const n = held?.get(ip) ?? 0;
     if (held === undefined || n === 0) return;
     if (n > 1) held.set(ip, n - 1);
     else held.delete(ip);
-    perIp.release(ip);
-  };
-  const slots: Slot[] = Array.from({ length: n }, (_, i) => ({ slot: i + 1, worker: null, listening: false, everListened: false, startedAt: 0, quickDeaths: 0 }));
-  let stopping = false;
-  let url = '';
-  let startup: { resolve: () => void; reject: (e: Error) => void } | null = null;
-  const started = new Promise<void>((resolve, reject) => (startup = { resolve, reject }));
+    this.perIp.release(ip);
+  }
 
-  const toWorker = (w: Worker | null, m: ToWorker): void => {
+  /** The worker died: its connections died with it. */
+  releaseAll(slot: number): void {
+    for (const [ip, n] of this.heldBy.get(slot) ?? []) for (let i = 0; i < n; i++) this.perIp.release(ip);
+    this.heldBy.delete(slot);
+  }
+}
+
+class Primary {
+  url = '';
+  readonly started: Promise<void>;
+  private readonly config: ServeConfig;
+  private readonly logger: Logger;
+  private readonly own = new Registry();
+  private readonly snapshotSource: SnapshotSource;
+  private readonly broker: SnapshotBroker;
+  private readonly statusCalls = new Calls<StatusAnswer>('status?');
+  private readonly metricsCalls = new Calls<MetricsAnswer>('metrics-json?');
+  private readonly connections: ConnectionLedger;
+  private readonly slots: Slot[];
+  private stopping = false;
+  private startup: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  private unsubscribe: (() => void) | undefined;
+  private tick: NodeJS.Timeout | undefined;
+  private stoppingAll: Promise<void> | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: PrimaryOptions) {
+    this.config = opts.config;
+    this.now = opts.now ?? Date.now;
+    this.logger = opts.logger;
+    this.own.registerMetric(metrics.workers);
+    this.own.registerMetric(metrics.workerRestarts);
+    this.snapshotSource = new SnapshotSource({
+      infoUrl: opts.infoUrl,
+      snapshotDir: this.config.snapshotDir ?? defaultSnapshotDir(opts.dataDir),
+      logger: this.logger.child({ part: 'snapshots' }),
+    });
+    this.broker = new SnapshotBroker({ fetch: (signal) => this.snapshotSource.fetch(signal), reuseMs: opts.snapshotReuseMs, logger: this.logger });
+    this.connections = new ConnectionLedger(this.config.maxConnectionsPerIp);
+    this.slots = Array.from({ length: this.config.workers }, (_, i) => ({ slot: i + 1, worker: null, listening: false, everListened: false, startedAt: 0, quickDeaths: 0 }));
+    this.started = new Promise<void>((resolve, reject) => (this.startup = { resolve, reject }));
+  }
+
+  get snapshotRequests(): number {
+    return this.broker.requests;
+  }
+
+  /** Fork every worker, wake them on each block, tell them the totals once a second. */
+  start(): void {
+    // The cluster module re-runs this program (same arguments) in each worker.
+    for (const s of this.slots) this.fork(s);
+    this.unsubscribe = this.opts.onBlock?.(() => {
+      for (const s of this.slots) if (s.listening) this.toWorker(s.worker, { t: 'wake' });
+    });
+    this.tick = this.everySecond();
+  }
+
+  private toWorker(w: Worker | null, m: ToWorker): void {
     if (w === null || !w.isConnected()) return;
     try {
       w.send(m);
     } catch {
       // It is going away; its exit is handled.
     }
-  };
+  }
 
-  const collect = async (): Promise<Health> => {
+  /** Totals over the workers now (a worker that does not answer counts as down). */
+  async collect(): Promise<Health> {
     const reports: WorkerReport[] = await Promise.all(
-      slots.map(async (s): Promise<WorkerReport> => {
+      this.slots.map(async (s): Promise<WorkerReport> => {
         const w = s.worker;
         const pid = w?.process.pid ?? null;
         if (w === null || !s.listening) return { worker: s.slot, pid, health: null };
         try {
-          const a = await statusCalls.call((id) => toWorker(w, { t: 'status?', id }), 2_000);
+          const a = await this.statusCalls.call((id) => this.toWorker(w, { t: 'status?', id }), 2_000);
           return { worker: s.slot, pid, health: a.health };
         } catch {
           return { worker: s.slot, pid, health: null };
         }
       }),
     );
-    return aggregateHealth(reports, opts.source);
-  };
+    return aggregateHealth(reports, this.opts.source);
+  }
 
-  const metricsText = async (): Promise<{ contentType: string; text: string }> => {
+  /**
+   * `/metrics`: every listening worker's registry and the primary's own figures, merged by
+   * prom-client's `AggregatorRegistry.aggregate` (each metric's `aggregator`). Not its
+   * `clusterMetrics()`: that fails the whole answer when one worker does not answer within
+   * 5 s (one restarting), asks workers not yet listening, and leaves out the primary's own
+   * figures (`PRIMARY_METRICS`).
+   */
+  private async metricsText(): Promise<{ contentType: string; text: string }> {
     const parts = await Promise.all(
-      slots.map(async (s) => {
+      this.slots.map(async (s) => {
         const w = s.worker;
         if (w === null || !s.listening) return [];
         try {
-          return (await metricsCalls.call((id) => toWorker(w, { t: 'metrics-json?', id }), 3_000)).json as MetricObjectWithValues<MetricValue<string>>[];
+          return (await this.metricsCalls.call((id) => this.toWorker(w, { t: 'metrics-json?', id }), 3_000)).json as MetricObjectWithValues<MetricValue<string>>[];
         } catch {
           return [];
         }
       }),
     );
-    metrics.workers.set(slots.filter((s) => s.listening).length);
-    const mine = [...(await registry.getMetricsAsJSON()), ...(await own.getMetricsAsJSON())].filter((m) => PRIMARY_METRICS.has(m.name));
+    metrics.workers.set(this.slots.filter((s) => s.listening).length);
+    const mine = [...(await registry.getMetricsAsJSON()), ...(await this.own.getMetricsAsJSON())].filter((m) => PRIMARY_METRICS.has(m.name));
     const merged = AggregatorRegistry.aggregate([...parts, mine]);
     return { contentType: merged.contentType, text: await merged.metrics() };
-  };
+  }
 
-  const onMessage = (s: Slot, w: Worker, raw: unknown): void => {
+  private onMessage(s: Slot, w: Worker, raw: unknown): void {
     if (!isMessage<ToPrimary>(raw)) return;
     const m = raw;
     switch (m.t) {
       case 'listening':
-        s.listening = true;
-        s.everListened = true;
-        url = m.url;
-        logger.debug({ worker: s.slot, pid: w.process.pid }, 'worker listening');
-        if (slots.every((x) => x.listening) && startup !== null) {
-          startup.resolve();
-          startup = null;
-          logger.info({ url, compressionLevel: m.compressionLevel, workers: n, authTokens: config.authTokens.length, maxConnectionsPerIp: config.maxConnectionsPerIp }, 'listening');
-          for (const warning of exposureWarnings(config.host, config.authTokens)) logger.warn(warning);
-        }
-        break;
+        return this.onListening(s, w, m);
       case 'fatal':
-        logger.error({ worker: s.slot, code: m.code }, `worker ${s.slot}: ${m.message}`);
-        if (!s.everListened && startup !== null) {
-          const err = new HlobError(ErrorCodes.LISTEN, m.code === 'EADDRINUSE' ? `cannot listen on ${config.host}:${config.port}: address already in use (another server? choose --port)` : m.message);
-          startup.reject(err);
-          startup = null;
-        }
-        break;
+        return this.onFatal(s, m);
       case 'snapshot?':
-        broker.ask(s.slot, (r) => toWorker(w, { t: 'snapshot', id: m.id, ...r }));
-        break;
+        return this.broker.ask(s.slot, (r) => this.toWorker(w, { t: 'snapshot', id: m.id, ...r }));
       case 'snapshot-done':
-        broker.done(s.slot, m.path);
-        break;
+        return this.broker.done(s.slot, m.path);
       case 'health?':
-        collect().then(
-          (health) => toWorker(w, { t: 'health', id: m.id, health }),
-          (err: unknown) => logger.error({ err }, 'health totals failed'),
+        this.collect().then(
+          (health) => this.toWorker(w, { t: 'health', id: m.id, health }),
+          (err: unknown) => this.logger.error({ err }, 'health totals failed'),
         );
-        break;
+        return;
       case 'metrics?':
-        metricsText().then(
-          (r) => toWorker(w, { t: 'metrics', id: m.id, ...r }),
+        this.metricsText().then(
+          (r) => this.toWorker(w, { t: 'metrics', id: m.id, ...r }),
           (err: unknown) => {
-            logger.error({ err }, 'metrics merge failed');
-            toWorker(w, { t: 'metrics', id: m.id, contentType: 'text/plain', text: `# metrics merge failed: ${(err as Error).message}\n` });
+            this.logger.error({ err }, 'metrics merge failed');
+            this.toWorker(w, { t: 'metrics', id: m.id, contentType: 'text/plain', text: `# metrics merge failed: ${(err as Error).message}\n` });
           },
         );
-        break;
+        return;
       case 'status':
-        statusCalls.answer(m);
-        break;
-      case 'conn?': {
-        const ok = perIp.acquire(m.ip);
-        if (ok) {
-          const held = heldBy.get(s.slot) ?? new Map<string, number>();
-          held.set(m.ip, (held.get(m.ip) ?? 0) + 1);
-          heldBy.set(s.slot, held);
-        }
-        toWorker(w, { t: 'conn', id: m.id, ip: m.ip, ok });
-        break;
-      }
+        this.statusCalls.answer(m);
+        return;
+      case 'conn?':
+        return this.toWorker(w, { t: 'conn', id: m.id, ip: m.ip, ok: this.connections.acquire(s.slot, m.ip) });
       case 'conn-done':
-        releaseFor(s.slot, m.ip);
-        break;
+        return this.connections.release(s.slot, m.ip);
       case 'metrics-json':
-        metricsCalls.answer(m);
-        break;
+        this.metricsCalls.answer(m);
+        return;
     }
-  };
+  }
 
-  const fork = (s: Slot): void => {
-    const settings: WorkerSettings = { slot: s.slot, dataDir: opts.dataDir, infoUrl: opts.infoUrl, source: opts.source };
+  private onListening(s: Slot, w: Worker, m: Extract<ToPrimary, { t: 'listening' }>): void {
+    s.listening = true;
+    s.everListened = true;
+    this.url = m.url;
+    this.logger.debug({ worker: s.slot, pid: w.process.pid }, 'worker listening');
+    if (!this.slots.every((x) => x.listening) || this.startup === null) return;
+    this.startup.resolve();
+    this.startup = null;
+    const { config } = this;
+    this.logger.info({ url: this.url, compressionLevel: m.compressionLevel, workers: config.workers, authTokens: config.authTokens.length, maxConnectionsPerIp: config.maxConnectionsPerIp }, 'listening');
+    for (const warning of exposureWarnings(config.host, config.authTokens)) this.logger.warn(warning);
+  }
+
+  private onFatal(s: Slot, m: Extract<ToPrimary, { t: 'fatal' }>): void {
+    this.logger.error({ worker: s.slot, code: m.code }, `worker ${s.slot}: ${m.message}`);
+    if (s.everListened || this.startup === null) return;
+    const { host, port } = this.config;
+    this.startup.reject(new HlobError(ErrorCodes.LISTEN, m.code === 'EADDRINUSE' ? `cannot listen on ${host}:${port}: address already in use (another server? choose --port)` : m.message));
+    this.startup = null;
+  }
+
+  private fork(s: Slot): void {
+    const settings: WorkerSettings = { slot: s.slot, dataDir: this.opts.dataDir, infoUrl: this.opts.infoUrl, source: this.opts.source };
     const w = cluster.fork({ [WORKER_ENV]: JSON.stringify(settings) });
     s.worker = w;
     s.listening = false;
-    s.startedAt = Date.now();
-    w.on('message', (m: unknown) => onMessage(s, w, m));
+    s.startedAt = this.now();
+    w.on('message', (m: unknown) => this.onMessage(s, w, m));
     // A send to a worker that just died fails later, as an 'error' event (EPIPE): its exit is
     // handled below; unhandled, the event would end the primary and every other worker.
-    w.on('error', (err) => logger.debug({ worker: s.slot, err: err.message }, 'message to a worker failed'));
-    w.on('exit', (code, signal) => {
-      if (s.worker === w) {
-        s.worker = null;
-        s.listening = false;
+    w.on('error', (err) => this.logger.debug({ worker: s.slot, err: err.message }, 'message to a worker failed'));
+    w.on('exit', (code, signal) => this.onExit(s, w, code, signal));
+  }
+
+  /** A worker exited: forget what it held; restart it (backing off if it keeps dying young) unless stopping or it never listened. */
+  private onExit(s: Slot, w: Worker, code: number, signal: string): void {
+    if (s.worker === w) {
+      s.worker = null;
+      s.listening = false;
+    }
+    this.broker.gone(s.slot);
+    this.connections.releaseAll(s.slot);
+    if (this.stopping) return;
+    if (!s.everListened) {
+      if (this.startup !== null) {
+        this.startup.reject(new HlobError(ErrorCodes.LISTEN, `worker ${s.slot} exited (${signal ?? code}) before listening`));
+        this.startup = null;
       }
-      broker.gone(s.slot);
-      // Its connections died with it.
-      for (const [ip, n] of heldBy.get(s.slot) ?? []) for (let i = 0; i < n; i++) perIp.release(ip);
-      heldBy.delete(s.slot);
-      if (stopping) return;
-      if (!s.everListened) {
-        if (startup !== null) {
-          startup.reject(new HlobError(ErrorCodes.LISTEN, `worker ${s.slot} exited (${signal ?? code}) before listening`));
-          startup = null;
-        }
-        return;
-      }
-      const lived = Date.now() - s.startedAt;
-      s.quickDeaths = lived < 10_000 ? s.quickDeaths + 1 : 0;
-      const delay = s.quickDeaths === 0 ? 0 : Math.min(30_000, 1_000 * 2 ** (s.quickDeaths - 1));
-      metrics.workerRestarts.inc();
-      logger.error({ worker: s.slot, pid: w.process.pid, code, signal, livedMs: lived, restartInMs: delay }, `worker ${s.slot} died (${signal ?? `exit ${code}`}): restarting it`);
-      setTimeout(() => {
-        if (!stopping) fork(s);
-      }, delay).unref();
-    });
-  };
+      return;
+    }
+    const lived = this.now() - s.startedAt;
+    s.quickDeaths = lived < 10_000 ? s.quickDeaths + 1 : 0;
+    const delay = s.quickDeaths === 0 ? 0 : Math.min(30_000, 1_000 * 2 ** (s.quickDeaths - 1));
+    metrics.workerRestarts.inc();
+    this.logger.error({ worker: s.slot, pid: w.process.pid, code, signal, livedMs: lived, restartInMs: delay }, `worker ${s.slot} died (${signal ?? `exit ${code}`}): restarting it`);
+    setTimeout(() => {
+      if (!this.stopping) this.fork(s);
+    }, delay).unref();
+  }
 
-  // The cluster module re-runs this program (same arguments) in each worker.
-  for (const s of slots) fork(s);
-  const unsubscribe = opts.onBlock?.(() => {
-    for (const s of slots) if (s.listening) toWorker(s.worker, { t: 'wake' });
-  });
+  /** Totals once a second: `serverStatus` in every worker, and one log line per state change. */
+  private everySecond(): NodeJS.Timeout {
+    let lastState = '';
+    let ticking = false;
+    return setInterval(() => {
+      if (ticking || this.stopping) return;
+      ticking = true;
+      this.collect()
+        .then((h) => {
+          for (const s of this.slots) if (s.listening) this.toWorker(s.worker, { t: 'totals', health: h });
+          if (h.state !== lastState) {
+            lastState = h.state;
+            this.logger.info({ state: h.state, height: h.height, workers: h.workers?.map((w) => w.state), error: h.error }, `books ${h.state}`);
+          }
+        })
+        .catch(() => undefined)
+        .finally(() => (ticking = false));
+    }, 1_000);
+  }
 
-  // Totals once a second: `serverStatus` in every worker, and one log line per state change.
-  let lastState = '';
-  let ticking = false;
-  const tick = setInterval(() => {
-    if (ticking || stopping) return;
-    ticking = true;
-    collect()
-      .then((h) => {
-        for (const s of slots) if (s.listening) toWorker(s.worker, { t: 'totals', health: h });
-        if (h.state !== lastState) {
-          lastState = h.state;
-          logger.info({ state: h.state, height: h.height, workers: h.workers?.map((w) => w.state), error: h.error }, `books ${h.state}`);
-        }
-      })
-      .catch(() => undefined)
-      .finally(() => (ticking = false));
-  }, 1_000);
-
-  let stoppingAll: Promise<void> | null = null;
-  const stop = (): Promise<void> => {
-    stoppingAll ??= (async () => {
-      stopping = true;
-      clearInterval(tick);
-      unsubscribe?.();
-      const exits = slots
+  /** Stop every worker (each closes its sockets with 1001). */
+  stop(): Promise<void> {
+    this.stoppingAll ??= (async () => {
+      this.stopping = true;
+      clearInterval(this.tick);
+      this.unsubscribe?.();
+      const exits = this.slots
         .map((s) => s.worker)
         .filter((w): w is Worker => w !== null && w.process.exitCode === null && w.process.signalCode === null)
         .map(
           (w) =>
             new Promise<void>((resolve) => {
               w.once('exit', () => resolve());
-              toWorker(w, { t: 'shutdown' });
+              this.toWorker(w, { t: 'shutdown' });
               setTimeout(() => w.process.kill('SIGKILL'), 12_000).unref();
             }),
         );
       await Promise.all(exits);
-      statusCalls.failAll('stopping');
-      metricsCalls.failAll('stopping');
-      await broker.close();
-      await snapshotSource.sweep().catch(() => undefined);
+      this.statusCalls.failAll('stopping');
+      this.metricsCalls.failAll('stopping');
+      await this.broker.close();
+      await this.snapshotSource.sweep().catch(() => undefined);
     })();
-    return stoppingAll;
-  };
-
-  try {
-    await started;
-  } catch (err) {
-    await stop();
-    throw err;
+    return this.stoppingAll;
   }
-  return { url, health: collect, snapshotRequests: () => broker.requests, stop };
 }

@@ -1,56 +1,52 @@
-/** Request/answer over an IPC channel: `call` sends a message with a fresh id and resolves with the answer carrying it. */
+/**
+ * Request/answer over an IPC channel: `call` sends a message with a fresh id and resolves
+ * with the answer carrying it. The matching (timeouts, aborts, failing everyone at the end)
+ * is the client SDK's `PendingReplies`, the one reply matcher of the project; this adds the
+ * ids and the IPC side.
+ */
+import type { Clock, TimerHandle } from '../client/core/clock.js';
+import { PendingReplies } from '../client/core/pending-replies.js';
+
+/** Host timers that do not keep the process alive (a call never holds a worker open). */
+const unrefClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref() as unknown as TimerHandle,
+  clearTimeout: (handle) => clearTimeout(handle as unknown as NodeJS.Timeout),
+};
+
 export class Calls<A extends { id: number }> {
   private next = 0;
-  private readonly pending = new Map<number, { resolve: (a: A) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout }>();
+  private readonly pending: PendingReplies<number, A>;
 
-  /** Sends `make(id)`; rejects after `timeoutMs` (none when undefined) or when `signal` aborts. */
+  /** `name` names the calls in errors (`health? #3: no reply within 3000 ms`). */
+  constructor(
+    private readonly name: string,
+    clock: Clock = unrefClock,
+  ) {
+    this.pending = new PendingReplies(clock);
+  }
+
+  /** Sends `send(id)`; rejects after `timeoutMs` (none when undefined) or when `signal` aborts. */
   call(send: (id: number) => void, timeoutMs?: number, signal?: AbortSignal): Promise<A> {
     const id = ++this.next;
-    return new Promise<A>((resolve, reject) => {
-      const entry: { resolve: (a: A) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout } = { resolve, reject };
-      if (timeoutMs !== undefined) {
-        entry.timer = setTimeout(() => {
-          this.pending.delete(id);
-          reject(new Error(`no answer within ${timeoutMs} ms`));
-        }, timeoutMs);
-        entry.timer.unref();
-      }
-      if (signal !== undefined) {
-        const onAbort = (): void => {
-          if (!this.pending.delete(id)) return;
-          clearTimeout(entry.timer);
-          reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-        };
-        if (signal.aborted) return onAbort();
-        signal.addEventListener('abort', onAbort, { once: true });
-      }
-      this.pending.set(id, entry);
+    const answer = this.pending.wait(id, `${this.name} #${id}`, { timeoutMs, signal });
+    if (this.pending.has(id)) {
       try {
         send(id);
       } catch (err) {
-        this.pending.delete(id);
-        clearTimeout(entry.timer);
-        reject(err as Error);
+        this.pending.reject(id, err);
       }
-    });
+    }
+    return answer;
   }
 
   /** An answer arrived; false when nobody waits for it any more. */
   answer(a: A): boolean {
-    const p = this.pending.get(a.id);
-    if (p === undefined) return false;
-    this.pending.delete(a.id);
-    clearTimeout(p.timer);
-    p.resolve(a);
-    return true;
+    return this.pending.resolve(a.id, a);
   }
 
   /** Reject everything still waiting. */
   failAll(message: string): void {
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(new Error(message));
-    }
-    this.pending.clear();
+    this.pending.rejectAll((what) => new Error(`${what}: ${message}`));
   }
 }

@@ -11,28 +11,31 @@ import { registry } from '../metrics.js';
 import type { SnapshotFile } from '../node/snapshot.js';
 import type { Health } from '../server/health.js';
 import { defaultCandlesDir } from '../server/candles/store.js';
-import { startServer, type RunningServer } from '../server/index.js';
+import { startServer, type ClusterHooks, type RunningServer } from '../server/index.js';
 import { defaultExchangeUrl } from '../server/user/exchange.js';
 import { createNodeFeed } from '../state/index.js';
 import { isMessage, type ToPrimary, type ToWorker, type WorkerSettings } from './messages.js';
 import { Calls } from './rpc.js';
 
 type Answer<T extends ToWorker['t']> = Extract<ToWorker, { t: T }>;
+type NodeFeed = ReturnType<typeof createNodeFeed>;
 
 function send(m: ToPrimary): void {
   process.send?.(m);
 }
 
-/** Runs until told to stop (by the primary, a signal, or the primary going away); then exits the process. */
-export async function runServeWorker(config: ServeConfig, settings: WorkerSettings, logger: Logger): Promise<void> {
-  const snapshots = new Calls<Answer<'snapshot'>>();
-  const healths = new Calls<Answer<'health'>>();
-  const metricsCalls = new Calls<Answer<'metrics'>>();
-  const slots = new Calls<Answer<'conn'>>();
-  let totals: Health | undefined;
+/** This worker's side of the calls to the primary, and what the primary last told it. */
+class PrimaryLink {
+  readonly snapshots = new Calls<Answer<'snapshot'>>('snapshot?');
+  readonly healths = new Calls<Answer<'health'>>('health?');
+  readonly metrics = new Calls<Answer<'metrics'>>('metrics?');
+  readonly slots = new Calls<Answer<'conn'>>('conn?');
+  /** The totals over every worker, as of the primary's last tick. */
+  totals: Health | undefined;
 
-  const fetchSnapshot = async (signal: AbortSignal): Promise<SnapshotFile> => {
-    const a = await snapshots.call((id) => send({ t: 'snapshot?', id }), undefined, signal);
+  /** An L4 snapshot through the primary (one request to the node for all workers). */
+  async fetchSnapshot(signal: AbortSignal): Promise<SnapshotFile> {
+    const a = await this.snapshots.call((id) => send({ t: 'snapshot?', id }), undefined, signal);
     if ('error' in a) throw new HlobError(ErrorCodes.INFO_SERVER, `snapshot from the primary process: ${a.error}`);
     const { path, bytes, tookMs } = a.file;
     let done = false;
@@ -46,59 +49,84 @@ export async function runServeWorker(config: ServeConfig, settings: WorkerSettin
         send({ t: 'snapshot-done', path });
       },
     };
-  };
+  }
 
-  const feed = createNodeFeed({
-    dataDir: settings.dataDir,
-    infoUrl: settings.infoUrl,
-    snapshotDir: config.snapshotDir ?? undefined,
-    wait: config.wait,
-    staleAfterMs: config.staleAfterS * 1000,
-    joiner: { gapAfterMs: config.gapAfterMs },
-    validateEveryMs: config.validateEveryMin > 0 ? config.validateEveryMin * 60_000 : undefined,
-    source: settings.source,
-    layout: config.layout,
-    blockCloseMs: config.blockCloseMs,
-    logger: logger.child({ part: 'ingest' }),
-    fetchSnapshot,
-  });
-  let lastState = '';
-  feed.on('state', (s) => {
-    if (s.state === lastState) return;
-    lastState = s.state;
-    logger.debug({ state: s.state, height: s.height, error: s.error }, `worker books ${s.state}`);
-  });
-
-  let server: RunningServer | undefined;
-  process.on('message', (raw: unknown) => {
-    if (!isMessage<ToWorker>(raw)) return;
-    const m = raw;
+  /** An answer to one of our calls (false: the message is not one). */
+  answer(m: ToWorker): boolean {
     switch (m.t) {
       case 'snapshot':
         // Nobody waits any more (the feed stopped or gave up): release the file at once.
-        if (!snapshots.answer(m) && 'file' in m) send({ t: 'snapshot-done', path: m.file.path });
-        break;
+        if (!this.snapshots.answer(m) && 'file' in m) send({ t: 'snapshot-done', path: m.file.path });
+        return true;
       case 'health':
-        healths.answer(m);
-        break;
+        this.healths.answer(m);
+        return true;
       case 'metrics':
-        metricsCalls.answer(m);
-        break;
+        this.metrics.answer(m);
+        return true;
       case 'conn':
         // Nobody waits any more (timed out): give the slot back at once.
-        if (!slots.answer(m) && m.ok) send({ t: 'conn-done', ip: m.ip });
-        break;
+        if (!this.slots.answer(m) && m.ok) send({ t: 'conn-done', ip: m.ip });
+        return true;
+      case 'totals':
+        this.totals = m.health;
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  failAll(): void {
+    for (const calls of [this.snapshots, this.healths, this.metrics, this.slots]) calls.failAll('worker stopping');
+  }
+
+  /** `/health`, `/ready`, `/metrics`, `serverStatus` and the per-IP bound over every worker. */
+  hooks(config: ServeConfig, slot: number): ClusterHooks {
+    return {
+      quiet: true,
+      // The per-IP bound holds over every worker: the primary keeps the count.
+      connections:
+        config.maxConnectionsPerIp > 0
+          ? {
+              acquire: async (ip) => (await this.slots.call((id) => send({ t: 'conn?', id, ip }), 5_000)).ok,
+              release: (ip) => send({ t: 'conn-done', ip }),
+            }
+          : undefined,
+      health: async (local) => {
+        try {
+          return (await this.healths.call((id) => send({ t: 'health?', id }), 3_000)).health;
+        } catch (err) {
+          // The primary did not answer: this worker's own figures, saying so.
+          return { ...local, error: `this worker only (${slot}): the totals over the workers are unavailable: ${(err as Error).message}` };
+        }
+      },
+      lastHealth: (local) => this.totals ?? local,
+      metrics: async () => {
+        const a = await this.metrics.call((id) => send({ t: 'metrics?', id }), 5_000);
+        return { contentType: a.contentType, text: a.text };
+      },
+    };
+  }
+}
+
+/** Runs until told to stop (by the primary, a signal, or the primary going away); then exits the process. */
+export async function runServeWorker(config: ServeConfig, settings: WorkerSettings, logger: Logger): Promise<void> {
+  const link = new PrimaryLink();
+  const feed = workerFeed(config, settings, logger, link);
+  // Set once listening; the primary's messages may come before.
+  const running: { server?: RunningServer } = {};
+  process.on('message', (raw: unknown) => {
+    if (!isMessage<ToWorker>(raw) || link.answer(raw)) return;
+    const m = raw;
+    switch (m.t) {
       case 'status?':
-        if (server !== undefined) send({ t: 'status', id: m.id, health: server.localHealth() });
+        if (running.server !== undefined) send({ t: 'status', id: m.id, health: running.server.localHealth() });
         break;
       case 'metrics-json?':
         registry.getMetricsAsJSON().then(
           (json) => send({ t: 'metrics-json', id: m.id, json }),
           () => send({ t: 'metrics-json', id: m.id, json: [] }),
         );
-        break;
-      case 'totals':
-        totals = m.health;
         break;
       case 'wake':
         feed.wake();
@@ -115,12 +143,9 @@ export async function runServeWorker(config: ServeConfig, settings: WorkerSettin
       logger.debug({ why }, 'worker stopping');
       const force = setTimeout(() => process.exit(1), 10_000);
       force.unref();
-      snapshots.failAll('worker stopping');
-      healths.failAll('worker stopping');
-      metricsCalls.failAll('worker stopping');
-      slots.failAll('worker stopping');
+      link.failAll();
       try {
-        await server?.close();
+        await running.server?.close();
         await feed.stop();
         process.exit(0);
       } catch (err) {
@@ -134,8 +159,46 @@ export async function runServeWorker(config: ServeConfig, settings: WorkerSettin
   // The primary is gone: nobody restarts or aggregates; do not linger.
   process.once('disconnect', () => stop('primary gone'));
 
+  const server = (running.server = await listenOrExit(config, settings, logger, feed, link));
   try {
-    server = await startServer({
+    await feed.start();
+  } catch (err) {
+    send({ t: 'fatal', message: (err as Error).message, ...((err as HlobError).code !== undefined ? { code: String((err as HlobError).code) } : {}) });
+    await server.close().catch(() => undefined);
+    process.exit(1);
+  }
+  send({ t: 'listening', url: server.url, compressionLevel: config.compressionLevel });
+}
+
+/** This worker's own tailing and books; snapshots come through the primary. */
+function workerFeed(config: ServeConfig, settings: WorkerSettings, logger: Logger, link: PrimaryLink): NodeFeed {
+  const feed = createNodeFeed({
+    dataDir: settings.dataDir,
+    infoUrl: settings.infoUrl,
+    snapshotDir: config.snapshotDir ?? undefined,
+    wait: config.wait,
+    staleAfterMs: config.staleAfterS * 1000,
+    joiner: { gapAfterMs: config.gapAfterMs },
+    validateEveryMs: config.validateEveryMin > 0 ? config.validateEveryMin * 60_000 : undefined,
+    source: settings.source,
+    layout: config.layout,
+    blockCloseMs: config.blockCloseMs,
+    logger: logger.child({ part: 'ingest' }),
+    fetchSnapshot: (signal) => link.fetchSnapshot(signal),
+  });
+  let lastState = '';
+  feed.on('state', (s) => {
+    if (s.state === lastState) return;
+    lastState = s.state;
+    logger.debug({ state: s.state, height: s.height, error: s.error }, `worker books ${s.state}`);
+  });
+  return feed;
+}
+
+/** The server on the shared port; a failure is reported to the primary and ends the process. */
+async function listenOrExit(config: ServeConfig, settings: WorkerSettings, logger: Logger, feed: NodeFeed, link: PrimaryLink): Promise<RunningServer> {
+  try {
+    return await startServer({
       feed,
       host: config.host,
       port: config.port,
@@ -151,30 +214,7 @@ export async function runServeWorker(config: ServeConfig, settings: WorkerSettin
       candlesDir: config.candlesDir ?? defaultCandlesDir(settings.dataDir),
       candlesPersist: settings.slot === 1,
       logger,
-      cluster: {
-        quiet: true,
-        // The per-IP bound holds over every worker: the primary keeps the count.
-        connections:
-          config.maxConnectionsPerIp > 0
-            ? {
-                acquire: async (ip) => (await slots.call((id) => send({ t: 'conn?', id, ip }), 5_000)).ok,
-                release: (ip) => send({ t: 'conn-done', ip }),
-              }
-            : undefined,
-        health: async (local) => {
-          try {
-            return (await healths.call((id) => send({ t: 'health?', id }), 3_000)).health;
-          } catch (err) {
-            // The primary did not answer: this worker's own figures, saying so.
-            return { ...local, error: `this worker only (${settings.slot}): the totals over the workers are unavailable: ${(err as Error).message}` };
-          }
-        },
-        lastHealth: (local) => totals ?? local,
-        metrics: async () => {
-          const a = await metricsCalls.call((id) => send({ t: 'metrics?', id }), 5_000);
-          return { contentType: a.contentType, text: a.text };
-        },
-      },
+      cluster: link.hooks(config, settings.slot),
     });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -182,12 +222,4 @@ export async function runServeWorker(config: ServeConfig, settings: WorkerSettin
     await feed.stop().catch(() => undefined);
     process.exit(1);
   }
-  try {
-    await feed.start();
-  } catch (err) {
-    send({ t: 'fatal', message: (err as Error).message, ...((err as HlobError).code !== undefined ? { code: String((err as HlobError).code) } : {}) });
-    await server.close().catch(() => undefined);
-    process.exit(1);
-  }
-  send({ t: 'listening', url: server.url, compressionLevel: config.compressionLevel });
 }

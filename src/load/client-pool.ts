@@ -112,6 +112,15 @@ interface LoadClient {
   settled: boolean;
 }
 
+/** One connection attempt of a client (a client reconnects when churned). */
+interface Connection {
+  handshaking: boolean;
+  /** It counted in `subscribed` (taken back when it closes). */
+  wasSubscribed: boolean;
+  /** The handshake ended, either way (once). */
+  handshakeDone: () => void;
+}
+
 export class ClientPool extends EventEmitter {
   private readonly opts: Required<ClientPoolOptions>;
   private readonly plan: SubscriptionPlan;
@@ -263,101 +272,116 @@ export class ClientPool extends EventEmitter {
 
   private connect(c: LoadClient, onHandshakeDone: () => void): void {
     this.waitingOpen++;
-    let handshaking = true;
-    const handshakeDone = (): void => {
-      if (!handshaking) return;
-      handshaking = false;
-      this.waitingOpen--;
-      onHandshakeDone();
+    const conn: Connection = {
+      handshaking: true,
+      wasSubscribed: false,
+      handshakeDone: () => {
+        if (!conn.handshaking) return;
+        conn.handshaking = false;
+        this.waitingOpen--;
+        onHandshakeDone();
+      },
     };
     c.closingByUs = false;
     c.seen = 0;
     c.lastTime.clear();
     c.pending = c.subscriptions.length;
-    let wasSubscribed = false;
-    const ws: RawWebSocket = new RawWebSocket(this.url, {
-      onOpen: () => {
-        this.open_++;
-        this.connects++;
-        handshakeDone();
-        c.subscribedAt = this.opts.now();
-        for (const s of c.subscriptions) ws.send(JSON.stringify({ method: 'subscribe', subscription: s }));
-        if (c.pending === 0) {
-          wasSubscribed = true;
-          this.markSubscribed(c);
-        }
-        c.subscribeTimer = setTimeout(() => {
-          c.subscribeTimer = null;
-          if (c.pending > 0) this.noteError(`client ${c.index}: ${c.pending} subscription(s) unanswered after ${this.opts.subscribeTimeoutMs} ms`);
-          this.settleInitial(c);
-        }, this.opts.subscribeTimeoutMs);
+    const ws: RawWebSocket = new RawWebSocket(
+      this.url,
+      {
+        onOpen: () => this.opened(c, ws, conn),
+        onMessage: (opcode, length, prefix) => this.received(c, conn, opcode, length, prefix),
+        onError: (err) => {
+          this.socketErrors++;
+          this.noteError(`client ${c.index}: ${err.message}`);
+        },
+        onClose: (code, reason, wasOpen) => this.closed(c, ws, conn, code, reason, wasOpen),
       },
-      onMessage: (opcode, length, prefix) => {
-        this.frames++;
-        this.bytes += length;
-        if (opcode === OPCODE.binary) {
-          this.bump('(binary)');
-          return;
-        }
-        const channel = scanChannel(prefix);
-        this.bump(channel);
-        if (channel === 'subscriptionResponse' || channel === 'error') {
-          if (channel === 'subscriptionResponse') this.acks++;
-          else {
-            this.errorFrames++;
-            if (this.errorSamples.length < MAX_ERROR_SAMPLES) this.noteError(`client ${c.index}: ${errorText(prefix)}`);
-          }
-          if (c.pending > 0 && --c.pending === 0) {
-            wasSubscribed = true;
-            this.markSubscribed(c);
-          }
-          return;
-        }
-        if (channel === 'pong' || channel === 'post') return;
-        if (++c.seen % this.opts.sampleEvery !== 0) return;
-        this.sampleLatency(c, channel, prefix);
-      },
-      onError: (err) => {
-        this.socketErrors++;
-        this.noteError(`client ${c.index}: ${err.message}`);
-      },
-      onClose: (code, reason, wasOpen) => {
-        if (c.subscribeTimer) {
-          clearTimeout(c.subscribeTimer);
-          c.subscribeTimer = null;
-        }
-        if (c.churnTimer) {
-          clearTimeout(c.churnTimer);
-          c.churnTimer = null;
-        }
-        if (c.ws === ws) c.ws = null;
-        const gone = c.onGone;
-        c.onGone = null;
-        if (wasOpen) this.open_--;
-        if (wasSubscribed) this.subscribed_--;
-        if (!wasOpen) {
-          this.connectFailures++;
-          handshakeDone();
-          this.settleInitial(c);
-          gone?.();
-          return;
-        }
-        this.settleInitial(c);
-        if (c.closingByUs) {
-          if (!this.stopping) {
-            this.churned++;
-            this.connect(c, () => undefined);
-          }
-          gone?.();
-          return;
-        }
-        this.disconnects++;
-        this.closeCodes.set(code, (this.closeCodes.get(code) ?? 0) + 1);
-        if (reason && this.errorSamples.length < MAX_ERROR_SAMPLES) this.noteError(`client ${c.index}: closed by the server with ${code} ${reason}`);
-        gone?.();
-      },
-    }, { handshakeTimeoutMs: 15_000 });
+      { handshakeTimeoutMs: 15_000 },
+    );
     c.ws = ws;
+  }
+
+  /** Connected: send every subscription; the ramp waits for their answers (or the timeout). */
+  private opened(c: LoadClient, ws: RawWebSocket, conn: Connection): void {
+    this.open_++;
+    this.connects++;
+    conn.handshakeDone();
+    c.subscribedAt = this.opts.now();
+    for (const s of c.subscriptions) ws.send(JSON.stringify({ method: 'subscribe', subscription: s }));
+    if (c.pending === 0) {
+      conn.wasSubscribed = true;
+      this.markSubscribed(c);
+    }
+    c.subscribeTimer = setTimeout(() => {
+      c.subscribeTimer = null;
+      if (c.pending > 0) this.noteError(`client ${c.index}: ${c.pending} subscription(s) unanswered after ${this.opts.subscribeTimeoutMs} ms`);
+      this.settleInitial(c);
+    }, this.opts.subscribeTimeoutMs);
+  }
+
+  /** One frame: counted by channel; answers settle the subscriptions; every `sampleEvery`th data frame is a latency sample. */
+  private received(c: LoadClient, conn: Connection, opcode: number, length: number, prefix: Buffer): void {
+    this.frames++;
+    this.bytes += length;
+    if (opcode === OPCODE.binary) {
+      this.bump('(binary)');
+      return;
+    }
+    const channel = scanChannel(prefix);
+    this.bump(channel);
+    if (channel === 'subscriptionResponse' || channel === 'error') {
+      if (channel === 'subscriptionResponse') this.acks++;
+      else {
+        this.errorFrames++;
+        if (this.errorSamples.length < MAX_ERROR_SAMPLES) this.noteError(`client ${c.index}: ${errorText(prefix)}`);
+      }
+      if (c.pending > 0 && --c.pending === 0) {
+        conn.wasSubscribed = true;
+        this.markSubscribed(c);
+      }
+      return;
+    }
+    if (channel === 'pong' || channel === 'post') return;
+    if (++c.seen % this.opts.sampleEvery !== 0) return;
+    this.sampleLatency(c, channel, prefix);
+  }
+
+  /** Closed: a failed connect, our own churn (reconnect), or the server's doing (a disconnect, its code counted). */
+  private closed(c: LoadClient, ws: RawWebSocket, conn: Connection, code: number, reason: string, wasOpen: boolean): void {
+    if (c.subscribeTimer) {
+      clearTimeout(c.subscribeTimer);
+      c.subscribeTimer = null;
+    }
+    if (c.churnTimer) {
+      clearTimeout(c.churnTimer);
+      c.churnTimer = null;
+    }
+    if (c.ws === ws) c.ws = null;
+    const gone = c.onGone;
+    c.onGone = null;
+    if (wasOpen) this.open_--;
+    if (conn.wasSubscribed) this.subscribed_--;
+    if (!wasOpen) {
+      this.connectFailures++;
+      conn.handshakeDone();
+      this.settleInitial(c);
+      gone?.();
+      return;
+    }
+    this.settleInitial(c);
+    if (c.closingByUs) {
+      if (!this.stopping) {
+        this.churned++;
+        this.connect(c, () => undefined);
+      }
+      gone?.();
+      return;
+    }
+    this.disconnects++;
+    this.closeCodes.set(code, (this.closeCodes.get(code) ?? 0) + 1);
+    if (reason && this.errorSamples.length < MAX_ERROR_SAMPLES) this.noteError(`client ${c.index}: closed by the server with ${code} ${reason}`);
+    gone?.();
   }
 
   private markSubscribed(c: LoadClient): void {

@@ -193,31 +193,26 @@ function waitFor(ms: number, signal?: AbortSignal): Promise<void> {
 
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
+type Merged = ReturnType<typeof mergeStats>;
+type LatencySummary = LoadReport['latencyMs'];
+
+function latencyOf(h: LatencyHistogram): LatencySummary {
+  const v = (x: number): number | null => (h.count === 0 ? null : x);
+  return { samples: h.count, p50: v(h.percentile(0.5)), p90: v(h.percentile(0.9)), p99: v(h.percentile(0.99)), max: v(h.max) };
+}
+
 export async function runLoadTest(opts: LoadTestOptions): Promise<LoadReport> {
   const url = check(opts);
   const plan = new SubscriptionPlan(opts.subscribe, opts.coins ?? []);
   const workers = Math.max(opts.workers ?? 1, opts.workers === 0 ? 0 : Math.ceil(opts.clients / MAX_CLIENTS_PER_WORKER));
   const progress = opts.onProgress ?? (() => undefined);
-  const probe: ServerProbe =
-    opts.serverPid !== undefined ? procProbe(opts.serverPid) : metricsProbe(opts.metricsUrl ?? metricsUrlFor(url));
-
-  const shares = workers === 0 ? [opts.clients] : splitClients(opts.clients, workers).filter((n) => n > 0);
+  const probe: ServerProbe = opts.serverPid !== undefined ? procProbe(opts.serverPid) : metricsProbe(opts.metricsUrl ?? metricsUrlFor(url));
   const pools: PoolHandle[] = [];
   let tailPool: PoolHandle | null = null;
-  let firstIndex = 0;
   try {
-    const optionsFor = (n: number, first: number, concurrencyShare: number) => ({
-      url: url.href,
-      clients: n,
-      firstIndex: first,
-      subscribe: opts.subscribe,
-      coins: [...plan.coins],
-      ...(opts.sampleEvery !== undefined && { sampleEvery: opts.sampleEvery }),
-      ...(opts.churnMs !== undefined && { churnMs: opts.churnMs }),
-      ...(opts.seed !== undefined && { seed: opts.seed }),
-      ...(opts.connectConcurrency !== undefined && { connectConcurrency: Math.max(1, Math.ceil(opts.connectConcurrency / concurrencyShare)) }),
-      ...(opts.subscribeTimeoutMs !== undefined && { subscribeTimeoutMs: opts.subscribeTimeoutMs }),
-    });
+    const optionsFor = poolOptions(opts, url, plan);
+    const shares = workers === 0 ? [opts.clients] : splitClients(opts.clients, workers).filter((n) => n > 0);
+    let firstIndex = 0;
     for (const n of shares) {
       const options = optionsFor(n, firstIndex, shares.length);
       firstIndex += n;
@@ -236,33 +231,11 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadReport> {
     progress(`ramp done in ${round(rampSeconds, 1)} s: ${ramped.subscribed} subscribed, ${ramped.connectFailures} failed; measuring for ${round(opts.durationMs / 1000, 1)} s`);
 
     const before: ServerSample | null = await probe.sample();
-    for (const p of pools) p.startWindow();
-    tailPool?.startWindow();
-    const windowStart = Date.now();
-    const every = opts.progressEveryMs ?? 10_000;
-    const end = windowStart + opts.durationMs;
-    // Nothing to measure when no client got in (server down, wrong port): say so at once.
-    const nobody = ramped.open === 0;
-    if (nobody) progress('no client is connected: skipping the measuring window');
-    while (!nobody && !opts.signal?.aborted && Date.now() < end) {
-      await waitFor(Math.min(every, end - Date.now()), opts.signal);
-      if (opts.onProgress && Date.now() < end && !opts.signal?.aborted) {
-        const s = mergeStats(await Promise.all(pools.map((p) => p.stats())));
-        // No sample: no frame carried a live block time (a simulated clock in the past, as in the soak).
-        const p99 = s.latency.count > 0 ? `${s.latency.percentile(0.99)} ms` : 'n/a (no live block times)';
-        progress(`${round((Date.now() - windowStart) / 1000, 0)} s: ${s.sum.open} open, ${s.sum.frames} frames, p99 ${p99}, ${s.sum.disconnects} disconnects`);
-      }
-    }
-    const windowSeconds = (Date.now() - windowStart) / 1000;
+    const windowSeconds = await measure(opts, pools, tailPool, ramped.open === 0);
     const after: ServerSample | null = await probe.sample();
-    const { sum, latency } = mergeStats(await Promise.all(pools.map((p) => p.stats())));
-    const tailStats = tailPool ? mergeStats([await tailPool.stats()]) : null;
-
+    const merged = mergeStats(await Promise.all(pools.map((p) => p.stats())));
+    const tail = tailPool ? mergeStats([await tailPool.stats()]) : null;
     const serverCpu = before && after ? Math.max(0, after.cpuSeconds - before.cpuSeconds) : null;
-    const latencyOf = (h: LatencyHistogram) => {
-      const v = (x: number): number | null => (h.count === 0 ? null : x);
-      return { samples: h.count, p50: v(h.percentile(0.5)), p90: v(h.percentile(0.9)), p99: v(h.percentile(0.99)), max: v(h.max) };
-    };
     return {
       url: url.href,
       clients: opts.clients,
@@ -271,49 +244,96 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadReport> {
       coins: [...plan.coins],
       subscriptionsPerClient: plan.perClient,
       rampSeconds: round(rampSeconds, 3),
-      durationSeconds: round(windowSeconds, 3),
-      open: sum.open,
-      subscribed: sum.subscribed,
-      connects: sum.connects,
-      connectFailures: sum.connectFailures,
-      disconnects: sum.disconnects,
-      closeCodes: sum.closeCodes,
-      churned: sum.churned,
-      frames: sum.frames,
-      bytes: sum.bytes,
-      framesPerSecond: windowSeconds > 0 ? round(sum.frames / windowSeconds, 1) : 0,
-      megabytesPerSecond: windowSeconds > 0 ? round(sum.bytes / windowSeconds / 1e6, 3) : 0,
-      framesByChannel: sum.framesByChannel,
-      latencyMs: latencyOf(latency),
-      tail: tailStats
-        ? {
-            clients: tailStats.sum.clients,
-            subscribed: tailStats.sum.subscribed,
-            frames: tailStats.sum.frames,
-            latencyMs: latencyOf(tailStats.latency),
-            disconnects: tailStats.sum.disconnects,
-            errorFrames: tailStats.sum.errorFrames,
-          }
-        : null,
-      acks: sum.acks,
-      errorFrames: sum.errorFrames,
-      socketErrors: sum.socketErrors,
-      errorSamples: sum.errorSamples,
-      loadCpuPercent: windowSeconds > 0 ? round((sum.cpuSeconds / windowSeconds) * 100, 1) : 0,
-      server:
-        serverCpu === null || !after
-          ? null
-          : {
-              source: probe.source,
-              cpuSeconds: round(serverCpu, 3),
-              cpuPercent: windowSeconds > 0 ? round((serverCpu / windowSeconds) * 100, 1) : 0,
-              cpuMicrosPerFrame: sum.frames > 0 ? round((serverCpu * 1e6) / sum.frames, 3) : null,
-              rssMb: after.rssBytes === null ? null : round(after.rssBytes / 1e6, 1),
-            },
+      ...windowFigures(merged, tail, windowSeconds),
+      server: serverCpu === null || !after ? null : serverFigures(probe.source, serverCpu, after, merged.sum.frames, windowSeconds),
     };
   } finally {
     await Promise.all([...pools, ...(tailPool ? [tailPool] : [])].map((p) => p.close().catch(() => undefined)));
   }
+}
+
+/** The options of one pool of `n` clients from client index `first`; the connect concurrency is shared among `share` pools. */
+function poolOptions(opts: LoadTestOptions, url: URL, plan: SubscriptionPlan) {
+  return (n: number, first: number, share: number) => ({
+    url: url.href,
+    clients: n,
+    firstIndex: first,
+    subscribe: opts.subscribe,
+    coins: [...plan.coins],
+    ...(opts.sampleEvery !== undefined && { sampleEvery: opts.sampleEvery }),
+    ...(opts.churnMs !== undefined && { churnMs: opts.churnMs }),
+    ...(opts.seed !== undefined && { seed: opts.seed }),
+    ...(opts.connectConcurrency !== undefined && { connectConcurrency: Math.max(1, Math.ceil(opts.connectConcurrency / share)) }),
+    ...(opts.subscribeTimeoutMs !== undefined && { subscribeTimeoutMs: opts.subscribeTimeoutMs }),
+  });
+}
+
+/** The measuring window (progress lines every `progressEveryMs`); its length, s. */
+async function measure(opts: LoadTestOptions, pools: PoolHandle[], tailPool: PoolHandle | null, nobody: boolean): Promise<number> {
+  const progress = opts.onProgress ?? (() => undefined);
+  for (const p of pools) p.startWindow();
+  tailPool?.startWindow();
+  const windowStart = Date.now();
+  const every = opts.progressEveryMs ?? 10_000;
+  const end = windowStart + opts.durationMs;
+  // Nothing to measure when no client got in (server down, wrong port): say so at once.
+  if (nobody) progress('no client is connected: skipping the measuring window');
+  while (!nobody && !opts.signal?.aborted && Date.now() < end) {
+    await waitFor(Math.min(every, end - Date.now()), opts.signal);
+    if (opts.onProgress && Date.now() < end && !opts.signal?.aborted) {
+      const s = mergeStats(await Promise.all(pools.map((p) => p.stats())));
+      // No sample: no frame carried a live block time (a simulated clock in the past, as in the soak).
+      const p99 = s.latency.count > 0 ? `${s.latency.percentile(0.99)} ms` : 'n/a (no live block times)';
+      progress(`${round((Date.now() - windowStart) / 1000, 0)} s: ${s.sum.open} open, ${s.sum.frames} frames, p99 ${p99}, ${s.sum.disconnects} disconnects`);
+    }
+  }
+  return (Date.now() - windowStart) / 1000;
+}
+
+/** What the clients saw in the window. */
+function windowFigures({ sum, latency }: Merged, tail: Merged | null, windowSeconds: number): Omit<LoadReport, 'url' | 'clients' | 'workers' | 'subscribe' | 'coins' | 'subscriptionsPerClient' | 'rampSeconds' | 'server'> {
+  return {
+    durationSeconds: round(windowSeconds, 3),
+    open: sum.open,
+    subscribed: sum.subscribed,
+    connects: sum.connects,
+    connectFailures: sum.connectFailures,
+    disconnects: sum.disconnects,
+    closeCodes: sum.closeCodes,
+    churned: sum.churned,
+    frames: sum.frames,
+    bytes: sum.bytes,
+    framesPerSecond: windowSeconds > 0 ? round(sum.frames / windowSeconds, 1) : 0,
+    megabytesPerSecond: windowSeconds > 0 ? round(sum.bytes / windowSeconds / 1e6, 3) : 0,
+    framesByChannel: sum.framesByChannel,
+    latencyMs: latencyOf(latency),
+    tail: tail
+      ? {
+          clients: tail.sum.clients,
+          subscribed: tail.sum.subscribed,
+          frames: tail.sum.frames,
+          latencyMs: latencyOf(tail.latency),
+          disconnects: tail.sum.disconnects,
+          errorFrames: tail.sum.errorFrames,
+        }
+      : null,
+    acks: sum.acks,
+    errorFrames: sum.errorFrames,
+    socketErrors: sum.socketErrors,
+    errorSamples: sum.errorSamples,
+    loadCpuPercent: windowSeconds > 0 ? round((sum.cpuSeconds / windowSeconds) * 100, 1) : 0,
+  };
+}
+
+/** What the window cost the server. */
+function serverFigures(source: ServerProbe['source'], serverCpu: number, after: ServerSample, frames: number, windowSeconds: number): NonNullable<LoadReport['server']> {
+  return {
+    source,
+    cpuSeconds: round(serverCpu, 3),
+    cpuPercent: windowSeconds > 0 ? round((serverCpu / windowSeconds) * 100, 1) : 0,
+    cpuMicrosPerFrame: frames > 0 ? round((serverCpu * 1e6) / frames, 3) : null,
+    rssMb: after.rssBytes === null ? null : round(after.rssBytes / 1e6, 1),
+  };
 }
 
 /** The report for people: a few aligned lines. */

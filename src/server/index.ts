@@ -3,7 +3,7 @@
  * HTTP endpoints, from a `BookFeed`. The server reads the feed's books and listens to its
  * events; it never touches files.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -17,8 +17,9 @@ import { httpHandler } from './http.js';
 import { InfoService } from './info.js';
 import { KeepAlive } from './keepalive.js';
 import { idleMinorGc } from './idle-gc.js';
-import { Outbox, Peer } from './outbox.js';
+import { Outbox } from './outbox.js';
 import { Publisher } from './publisher.js';
+import { Turn } from './turn.js';
 import { ClientSession, type SessionLimits } from './session.js';
 import { ExchangeForwarder } from './user/exchange.js';
 import { UserStreams, type UserStreamLimits } from './user/user-streams.js';
@@ -115,15 +116,73 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The parts of one server that outlive a connection. */
+interface ServerCore {
+  outbox: Outbox;
+  publisher: Publisher;
+  users: UserStreams;
+  candles: CandleService;
+  info: InfoService;
+  exchange: ExchangeForwarder | undefined;
+  sessions: Set<ClientSession>;
+  stats: { subscriptions: number };
+  now: () => number;
+  health: () => Health;
+  localHealth: () => Health;
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const core = createCore(opts);
+  const wss = socketServer(opts, core);
+  const http = httpServer(opts, core, wss);
+  const host = opts.host ?? '127.0.0.1';
+  await listen(http, host, opts.port ?? 8000);
+  const port = (http.address() as AddressInfo).port;
+  const keepAlive = new KeepAlive(() => core.sessions, { intervalMs: opts.pingIntervalMs, timeoutMs: opts.idleTimeoutMs, now: core.now });
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  logListening(opts, `ws://${urlHost}:${port}/ws`);
+
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    host,
+    url: `ws://${urlHost}:${port}/ws`,
+    httpUrl: `http://${urlHost}:${port}`,
+    health: core.health,
+    localHealth: core.localHealth,
+    close() {
+      closing ??= (async () => {
+        keepAlive.stop();
+        core.publisher.close();
+        core.users.close();
+        await Promise.all([...core.sessions].map((s) => core.outbox.shutdown(s.peer)));
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeAllConnections();
+        });
+        wss.close();
+        await core.candles.flush();
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * The outbox, the publisher and what feeds it, wired to one per-turn scheduler: the
+ * publisher computes (`prepare`), then the outbox writes.
+ */
+function createCore(opts: ServerOptions): ServerCore {
   const { feed, logger } = opts;
-  const compressionLevel = opts.compressionLevel ?? 0;
+  const now = opts.now ?? Date.now;
+  const turn = new Turn({ prepare: () => publisher.refresh(), write: () => outbox.flush() });
   const outbox = new Outbox({
     maxClientUnsentBytes: opts.maxClientUnsentBytes,
     maxTotalUnsentBytes: opts.maxTotalUnsentBytes,
     dropGraceMs: opts.dropGraceMs,
-    compress: compressionLevel > 0,
+    compress: (opts.compressionLevel ?? 0) > 0,
     logger,
+    turn,
     afterFlush: idleMinorGc(),
   });
   const sessions = new Set<ClientSession>();
@@ -132,38 +191,41 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const cluster = opts.cluster;
   const health = cluster === undefined ? localHealth : (): Health => cluster.lastHealth(localHealth());
   const candles = new CandleService({
-    outbox,
     store: opts.candlesDir === undefined ? undefined : new CandleStore({ dir: opts.candlesDir, logger }),
     persist: opts.candlesPersist,
     logger,
   });
-  const users = new UserStreams({ feed, outbox, limits: opts.userLimits, now: opts.now });
+  const users = new UserStreams({ feed, limits: opts.userLimits, now });
   const exchange = opts.exchangeUrl === undefined ? undefined : new ExchangeForwarder({ url: opts.exchangeUrl, watcher: users });
-  const publisher = new Publisher({ feed, outbox, health: () => ({ ...health() }), l2HeartbeatMs: opts.l2HeartbeatMs, now: opts.now, logger, candles, users });
+  const publisher = new Publisher({ feed, outbox, turn, health: () => ({ ...health() }), l2HeartbeatMs: opts.l2HeartbeatMs, now, logger, candles, users });
   const info = new InfoService({ feed, publisher, infoUrl: opts.infoUrl ?? 'http://localhost:3001/info', users });
   publisher.onBooksAvailable(() => {
     logger?.info({ height: feed.status().height }, 'books loaded: checking subscriptions made before');
     for (const s of sessions) s.activateDeferred();
   });
+  return { outbox, publisher, users, candles, info, exchange, sessions, stats, now, health, localHealth };
+}
 
+/** The WebSocket side: one session per connection, its socket's events routed to it. */
+function socketServer(opts: ServerOptions, core: ServerCore): WebSocketServer {
+  const { logger } = opts;
+  const compressionLevel = opts.compressionLevel ?? 0;
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
     maxPayload: opts.maxInboundFrameBytes ?? MAX_INBOUND_FRAME,
     perMessageDeflate: compressionLevel > 0 ? { zlibDeflateOptions: { level: compressionLevel }, threshold: 1024 } : false,
   });
-  let nextId = 0;
+  const { outbox, publisher, info, exchange, stats, sessions, now } = core;
   wss.on('connection', (ws: WebSocket, socket: Socket) => {
     sayMessageTooBig(ws);
-    const peer = new Peer(++nextId, ws, socket);
-    const session = new ClientSession(peer, { publisher, outbox, info, exchange, stats, limits: opts.limits, logger });
+    const peer = outbox.connect(ws, socket);
+    const session = new ClientSession(peer, { publisher, outbox, info, exchange, stats, limits: opts.limits, now, logger });
     sessions.add(session);
     metrics.clients.inc();
     logger?.debug({ client: peer.id, remote: socket.remoteAddress }, 'client connected');
     ws.on('message', (data, isBinary) => session.onMessage(data, isBinary));
-    ws.on('pong', () => {
-      session.lastSeen = Date.now();
-    });
+    ws.on('pong', () => session.alive());
     ws.on('error', (err) => logger?.debug({ client: peer.id, err: err.message }, 'client socket error'));
     ws.on('close', (code) => {
       outbox.markClosed(peer);
@@ -173,7 +235,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       logger?.debug({ client: peer.id, code }, 'client disconnected');
     });
   });
+  return wss;
+}
 
+/** The HTTP side: the endpoints, and the upgrade to `/ws` behind the token and the per-IP bound. */
+function httpServer(opts: ServerOptions, core: ServerCore, wss: WebSocketServer): Server {
+  const { logger, cluster } = opts;
+  const { health, info, exchange, localHealth } = core;
   const tokens = new TokenSet(opts.authTokens ?? []);
   const access = { tokens, metricsPublic: opts.metricsPublic === true };
   const http: Server = createServer(
@@ -183,10 +251,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         : { health: () => cluster.health(localHealth()), metrics: () => cluster.metrics(), info, logger, exchange, ...access },
     ),
   );
-  const perIp = new ConnectionsPerIp(opts.maxConnectionsPerIp ?? 0);
-  const connections =
-    cluster?.connections ?? (perIp.max > 0 ? { acquire: (ip: string) => Promise.resolve(perIp.acquire(ip)), release: (ip: string) => perIp.release(ip) } : undefined);
-  http.on('upgrade', (req, socket, head) => {
+  const connections = connectionSlots(opts);
+  const upgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, socket));
+  http.on('upgrade', (req, socket: Socket, head) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/ws') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -197,91 +264,80 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       socket.end('HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    if (connections === undefined) {
-      wss.handleUpgrade(req, socket as Socket, head, (ws) => wss.emit('connection', ws, socket));
-      return;
-    }
-    const ip = clientIp((socket as Socket).remoteAddress);
-    connections.acquire(ip).then(
-      (ok) => {
-        if (!ok) {
-          metrics.refused.inc({ reason: 'per_ip', endpoint: '/ws' });
-          logger?.debug({ remote: ip }, 'connection refused: --max-connections-per-ip reached');
-          socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-          return;
-        }
-        // The slot is given back when the socket closes, however the upgrade ends.
-        let released = false;
-        const release = (): void => {
-          if (released) return;
-          released = true;
-          connections.release(ip);
-        };
-        socket.once('close', release);
-        if (socket.destroyed) return release();
-        wss.handleUpgrade(req, socket as Socket, head, (ws) => wss.emit('connection', ws, socket));
-      },
-      (err: unknown) => {
-        logger?.warn({ err: (err as Error).message, remote: ip }, 'connection refused: the per-IP count is unavailable');
-        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      },
-    );
+    if (connections === undefined) return upgrade(req, socket, head);
+    upgradeWithinBound(connections, req, socket, head, upgrade, logger);
   });
   http.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
+  return http;
+}
 
-  const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
+type ConnectionSlots = NonNullable<ClusterHooks['connections']>;
+
+/** The per-IP connection count: the cluster's, this process's own, or none (no bound). */
+function connectionSlots(opts: ServerOptions): ConnectionSlots | undefined {
+  if (opts.cluster?.connections !== undefined) return opts.cluster.connections;
+  const perIp = new ConnectionsPerIp(opts.maxConnectionsPerIp ?? 0);
+  if (perIp.max === 0) return undefined;
+  return { acquire: (ip: string) => Promise.resolve(perIp.acquire(ip)), release: (ip: string) => perIp.release(ip) };
+}
+
+/** Upgrade once the IP has a slot (429 when it is at its bound); the slot is given back when the socket closes. */
+function upgradeWithinBound(
+  connections: ConnectionSlots,
+  req: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+  upgrade: (req: IncomingMessage, socket: Socket, head: Buffer) => void,
+  logger: Logger | undefined,
+): void {
+  const ip = clientIp(socket.remoteAddress);
+  connections.acquire(ip).then(
+    (ok) => {
+      if (!ok) {
+        metrics.refused.inc({ reason: 'per_ip', endpoint: '/ws' });
+        logger?.debug({ remote: ip }, 'connection refused: --max-connections-per-ip reached');
+        socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      // The slot is given back when the socket closes, however the upgrade ends.
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        connections.release(ip);
+      };
+      socket.once('close', release);
+      if (socket.destroyed) return release();
+      upgrade(req, socket, head);
+    },
+    (err: unknown) => {
+      logger?.warn({ err: (err as Error).message, remote: ip }, 'connection refused: the per-IP count is unavailable');
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    },
+  );
+}
+
+function listen(http: Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(opts.port ?? 8000, host, () => {
+    http.listen(port, host, () => {
       http.off('error', reject);
       resolve();
     });
   });
-  const port = (http.address() as AddressInfo).port;
-  const keepAlive = new KeepAlive(() => sessions, { intervalMs: opts.pingIntervalMs, timeoutMs: opts.idleTimeoutMs });
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  if (cluster?.quiet === true) logger?.debug({ url: `ws://${urlHost}:${port}/ws` }, 'worker listening');
-  else {
-    logger?.info({ url: `ws://${urlHost}:${port}/ws`, compressionLevel, authTokens: opts.authTokens?.length ?? 0, maxConnectionsPerIp: perIp.max }, 'listening');
-    for (const w of exposureWarnings(host, opts.authTokens ?? [])) logger?.warn(w);
-  }
+}
 
-  let closing: Promise<void> | null = null;
-  return {
-    port,
-    host,
-    url: `ws://${urlHost}:${port}/ws`,
-    httpUrl: `http://${urlHost}:${port}`,
-    health,
-    localHealth,
-    close() {
-      closing ??= (async () => {
-        keepAlive.stop();
-        publisher.close();
-        users.close();
-        const closed = [...sessions].map(
-          (s) =>
-            new Promise<void>((resolve) => {
-              if (s.peer.ws.readyState === s.peer.ws.CLOSED) return resolve();
-              s.peer.ws.once('close', () => resolve());
-              outbox.markClosed(s.peer);
-              s.peer.ws.close(1001, 'Server shutting down');
-              setTimeout(() => s.peer.ws.terminate(), 2000).unref();
-            }),
-        );
-        await Promise.all(closed);
-        await new Promise<void>((resolve) => {
-          http.close(() => resolve());
-          http.closeAllConnections();
-        });
-        wss.close();
-        await candles.flush();
-      })();
-      return closing;
-    },
-  };
+function logListening(opts: ServerOptions, url: string): void {
+  const { logger } = opts;
+  if (opts.cluster?.quiet === true) {
+    logger?.debug({ url }, 'worker listening');
+    return;
+  }
+  const host = opts.host ?? '127.0.0.1';
+  logger?.info({ url, compressionLevel: opts.compressionLevel ?? 0, authTokens: opts.authTokens?.length ?? 0, maxConnectionsPerIp: opts.maxConnectionsPerIp ?? 0 }, 'listening');
+  for (const w of exposureWarnings(host, opts.authTokens ?? [])) logger?.warn(w);
 }
 
 /**

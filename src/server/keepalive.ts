@@ -15,8 +15,8 @@ export interface KeepAliveOptions {
   intervalMs?: number;
   /** Default 60 000 ms. */
   timeoutMs?: number;
-  /** Default `Date.now`. */
-  now?: () => number;
+  /** Wall clock, ms (the clock the targets' `lastSeen` is on). */
+  now: () => number;
 }
 
 export class KeepAlive {
@@ -26,10 +26,10 @@ export class KeepAlive {
 
   constructor(
     private readonly targets: () => Iterable<KeepAliveTarget>,
-    opts: KeepAliveOptions = {},
+    opts: KeepAliveOptions,
   ) {
     this.timeoutMs = opts.timeoutMs ?? 60_000;
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now;
     this.timer = setInterval(() => this.tick(), opts.intervalMs ?? 30_000);
     this.timer.unref();
   }

@@ -5,14 +5,40 @@
  * Unsent output is bounded per client and globally; beyond a bound the client is closed
  * with 1008 and a reason, never waited for.
  */
-import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { WebSocket } from 'ws';
 import { metrics } from '../metrics.js';
+import { Turn } from './turn.js';
 import { textFrame } from './ws-frame.js';
 
-/** One client as the outbox sees it. Fields are the outbox's; others only read `id`/`closed`. */
-export class Peer {
+/** One client as everyone but the outbox sees it: a name and whether it is gone. */
+export interface Peer {
+  readonly id: number;
+  /** Closed or being closed: nothing more is queued to it. */
+  readonly closed: boolean;
+}
+
+/** What the outbox needs of a `ws` WebSocket (a fake in unit tests). */
+export interface ClientSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  readonly CLOSED: number;
+  readonly bufferedAmount: number;
+  send(data: Buffer, opts: { binary: false; compress: boolean }): void;
+  ping(): void;
+  close(code: number, reason: string): void;
+  terminate(): void;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/** What the outbox needs of the connection's TCP socket (it writes pre-framed bytes there). */
+export interface ByteSocket {
+  cork(): void;
+  uncork(): void;
+  write(bytes: Buffer): unknown;
+}
+
+/** The outbox's own record of a client: only this file reads or writes its fields. */
+class Client implements Peer {
   /** Frames queued this turn. */
   queue: Buffer[] = [];
   queuedBytes = 0;
@@ -23,14 +49,19 @@ export class Peer {
   backlogged = false;
   constructor(
     readonly id: number,
-    readonly ws: WebSocket,
-    readonly socket: Socket,
+    readonly ws: ClientSocket,
+    readonly socket: ByteSocket,
   ) {}
 
   /** Queued plus not yet written, as of the last flush. */
   get unsent(): number {
     return this.queuedBytes + this.buffered;
   }
+}
+
+/** The outbox's record behind a peer it handed out (every `Peer` comes from `connect`). */
+function client(peer: Peer): Client {
+  return peer as Client;
 }
 
 export interface OutboxOptions {
@@ -43,8 +74,8 @@ export interface OutboxOptions {
   /** permessage-deflate is on (frames are then compressed per client by `ws`); default false. */
   compress?: boolean;
   logger?: Logger;
-  /** Run a function in the next turn; default `setImmediate`. */
-  schedule?: (fn: () => void) => void;
+  /** The per-turn scheduler whose `write` is this outbox's `flush`; default one of its own (flush only, `setImmediate`). */
+  turn?: Turn;
   /** Called at the end of each flush (the server's idle-time GC check). */
   afterFlush?: () => void;
 }
@@ -57,12 +88,11 @@ export class Outbox {
   private readonly dropGraceMs: number;
   private readonly sendOpts: { binary: false; compress: boolean };
   private readonly logger: Logger | undefined;
-  private readonly schedule: (fn: () => void) => void;
+  private readonly turn: Turn;
   private readonly afterFlush: (() => void) | undefined;
-  private pending: Peer[] = [];
-  private flushScheduled = false;
-  private readonly backlogged = new Set<Peer>();
-  private readonly beforeFlush: (() => void)[] = [];
+  private pending: Client[] = [];
+  private readonly backlogged = new Set<Client>();
+  private nextId = 0;
   private readonly frameCounters = new Map<string, { inc(n: number): void }>();
 
   constructor(opts: OutboxOptions = {}) {
@@ -71,36 +101,31 @@ export class Outbox {
     this.dropGraceMs = opts.dropGraceMs ?? 10_000;
     this.sendOpts = { binary: false, compress: opts.compress ?? false };
     this.logger = opts.logger;
-    this.schedule = opts.schedule ?? setImmediate;
+    this.turn = opts.turn ?? new Turn({ write: () => this.flush() });
     this.afterFlush = opts.afterFlush;
   }
 
-  /** Work to do just before each flush (views computed once per turn). */
-  onBeforeFlush(fn: () => void): void {
-    this.beforeFlush.push(fn);
-  }
-
-  /** Ask for a flush in the next turn even if nothing is queued yet. */
-  requestFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    this.schedule(() => this.flush());
+  /** A new connection: the peer the rest of the server knows it by. */
+  connect(ws: ClientSocket, socket: ByteSocket): Peer {
+    return new Client(++this.nextId, ws, socket);
   }
 
   /** Queue one frame to one client. */
   send(peer: Peer, frame: Buffer, channel: string): void {
-    if (peer.closed) return;
-    this.enqueue(peer, frame);
+    const c = client(peer);
+    if (c.closed) return;
+    this.enqueue(c, frame);
     this.counter(channel).inc(1);
     metrics.bytesSent.inc(frame.length);
-    if (peer.unsent > this.maxClient) this.dropSlow(peer);
+    if (c.unsent > this.maxClient) this.dropSlow(c);
   }
 
   /** Queue the same frame to many clients (the fan-out). */
   sendToAll(peers: Iterable<Peer>, frame: Buffer, channel: string): void {
     let n = 0;
-    let over: Peer[] | undefined;
-    for (const peer of peers) {
+    let over: Client[] | undefined;
+    for (const p of peers) {
+      const peer = client(p);
       if (peer.closed) continue;
       this.enqueue(peer, frame);
       n += 1;
@@ -113,14 +138,19 @@ export class Outbox {
     if (over !== undefined) for (const p of over) this.dropSlow(p);
   }
 
-  private enqueue(peer: Peer, frame: Buffer): void {
+  /** Bytes queued or not yet written to this client, as of the last flush. */
+  unsent(peer: Peer): number {
+    return client(peer).unsent;
+  }
+
+  private enqueue(peer: Client, frame: Buffer): void {
     peer.queue.push(frame);
     peer.queuedBytes += frame.length;
     if (!peer.scheduled) {
       peer.scheduled = true;
       this.pending.push(peer);
     }
-    this.requestFlush();
+    this.turn.request();
   }
 
   private counter(channel: string): { inc(n: number): void } {
@@ -139,9 +169,6 @@ export class Outbox {
    * one cork/uncork.
    */
   flush(): void {
-    // Frames the hooks queue leave in this flush: no second turn for them.
-    for (const fn of this.beforeFlush) fn();
-    this.flushScheduled = false;
     const pending = this.pending;
     this.pending = [];
     const framed = new Map<Buffer, { id: number; bytes: Buffer }>();
@@ -218,7 +245,7 @@ export class Outbox {
     }
   }
 
-  private dropSlow(peer: Peer): void {
+  private dropSlow(peer: Client): void {
     this.drop(peer, 1008, `Slow consumer: more than ${mib(this.maxClient)} unsent`, 'slow_client');
   }
 
@@ -226,7 +253,8 @@ export class Outbox {
    * Close a client: nothing more is queued to it; the close frame follows what it already
    * has; it is destroyed if it does not finish closing within the grace period.
    */
-  drop(peer: Peer, code: number, reason: string, kind: DropReason): void {
+  drop(p: Peer, code: number, reason: string, kind: DropReason): void {
+    const peer = client(p);
     if (peer.closed) return;
     this.markClosed(peer);
     metrics.droppedClients.labels(kind).inc();
@@ -238,7 +266,8 @@ export class Outbox {
   }
 
   /** Destroy at once (a client that stopped answering). */
-  terminate(peer: Peer, kind: DropReason): void {
+  terminate(p: Peer, kind: DropReason): void {
+    const peer = client(p);
     if (peer.closed) return;
     this.markClosed(peer);
     metrics.droppedClients.labels(kind).inc();
@@ -247,7 +276,8 @@ export class Outbox {
   }
 
   /** The client went away (or is being closed): forget what was queued for it. */
-  markClosed(peer: Peer): void {
+  markClosed(p: Peer): void {
+    const peer = client(p);
     peer.closed = true;
     peer.queue = [];
     peer.queuedBytes = 0;
@@ -255,6 +285,27 @@ export class Outbox {
       peer.backlogged = false;
       this.backlogged.delete(peer);
     }
+  }
+
+  /** Keep-alive: ping an open client (its pong is its sign of life). */
+  ping(peer: Peer): void {
+    const c = client(peer);
+    if (!c.closed) c.ws.ping();
+  }
+
+  /**
+   * Server shutdown: nothing more is queued, the client gets 1001 and is destroyed if it has
+   * not finished closing within `graceMs`. Resolves when its socket is closed.
+   */
+  shutdown(peer: Peer, graceMs = 2000): Promise<void> {
+    const { ws } = client(peer);
+    return new Promise<void>((resolve) => {
+      if (ws.readyState === ws.CLOSED) return resolve();
+      ws.once('close', () => resolve());
+      this.markClosed(peer);
+      ws.close(1001, 'Server shutting down');
+      setTimeout(() => ws.terminate(), graceMs).unref();
+    });
   }
 }
 

@@ -13,6 +13,7 @@ import type { BookFeed, FeedStatus } from '../state/feed.js';
 import { CandleService } from './candles/service.js';
 import { CandleView } from './candles/view.js';
 import type { Outbox, Peer } from './outbox.js';
+import type { Turn } from './turn.js';
 import { dexOf, subscriptionCoin, viewKey, type Subscription } from './subscriptions.js';
 import { AllMidsView, MidsBoard } from './views/all-mids.js';
 import { BboView } from './views/bbo.js';
@@ -22,11 +23,14 @@ import { ServerStatusView } from './views/server-status.js';
 import { TradesView } from './views/trades.js';
 import type { UserStreams } from './user/user-streams.js';
 import { UserView } from './user/views.js';
-import { StateView, type View, type ViewContext } from './views/view.js';
+import { StateView, type Delivery, type View, type ViewContext } from './views/view.js';
 
 export interface PublisherOptions {
   feed: BookFeed;
+  /** Where frames are queued: the publisher is its one writer. */
   outbox: Outbox;
+  /** The per-turn scheduler whose `prepare` is this publisher's `refresh` (then the outbox flushes). */
+  turn: Turn;
   /** The `/health` JSON (for `serverStatus`). */
   health: () => Record<string, unknown>;
   /** An unchanged `l2Book` is re-sent at least this often; default 5000 ms. */
@@ -57,6 +61,7 @@ interface CoinViews {
 export class Publisher {
   private readonly feed: BookFeed;
   private readonly outbox: Outbox;
+  private readonly turn: Turn;
   private readonly now: () => number;
   private readonly heartbeatMs: number;
   private readonly l4ReuseMs: number;
@@ -92,13 +97,15 @@ export class Publisher {
   constructor(opts: PublisherOptions) {
     this.feed = opts.feed;
     this.outbox = opts.outbox;
+    this.turn = opts.turn;
     this.now = opts.now ?? Date.now;
     this.heartbeatMs = opts.l2HeartbeatMs ?? 5000;
     this.l4ReuseMs = opts.l4ReuseMs ?? 2000;
     this.l4RingBytes = opts.l4RingBytes ?? 64 * 1024 * 1024;
     this.logger = opts.logger;
-    this.candles = opts.candles ?? new CandleService({ outbox: opts.outbox });
+    this.candles = opts.candles ?? new CandleService({});
     this.users = opts.users;
+    this.users?.deliverTo((d) => this.deliver(d));
     this.statusView = new ServerStatusView(opts.health);
     const st = this.feed.status();
     // Block time only, never the wall clock: until the feed has one no state frame goes out
@@ -110,7 +117,6 @@ export class Publisher {
     this.feed.on('reset', this.onResetBound);
     this.feed.on('repair', this.onRepairBound);
     for (const coin of st.repairing) this.repairing.add(coin);
-    this.outbox.onBeforeFlush(() => this.refresh());
     this.checkAvailable();
     // Heartbeat: check often enough that no l2Book goes longer than heartbeatMs unsent.
     const beat = Math.max(50, Math.floor(this.heartbeatMs / 5));
@@ -152,20 +158,31 @@ export class Publisher {
     view.add(peer);
     // The first data follows the acknowledgement at once (before anything the client asks
     // next, such as a ping): computed now, not at the end of the turn.
-    if (view === this.statusView) this.statusView.dirty = true;
+    if (view === this.statusView) this.statusView.markDirty();
     if (view instanceof StateView) {
       this.toRefresh.delete(view);
-      view.refresh(this.context(), this.heartbeatDue.delete(view as L2View));
+      this.deliver(view.refresh(this.context(), this.heartbeatDue.delete(view as L2View)));
     } else if (view instanceof L4View) {
       if (this.repairing.has(view.coin)) this.l4Due.add(view.coin);
-      else view.deliver(this.snapshotFor(view.coin, view), this.outbox);
+      else this.deliverAll(view.deliver(this.snapshotFor(view.coin, view)));
+    } else if (view instanceof CandleView) {
+      this.deliver(view.welcome(peer));
     } else if (view instanceof UserView) {
-      this.users?.welcome(view, peer);
+      this.deliver(this.users?.welcome(view, peer) ?? null);
     }
   }
 
   private context(): ViewContext {
-    return { books: this.books, time: this.time, now: this.now(), outbox: this.outbox };
+    return { books: this.books, time: this.time, now: this.now() };
+  }
+
+  /** Queue what a view computed: the one place frames enter the outbox. */
+  private deliver(d: Delivery | null): void {
+    if (d !== null) this.outbox.sendToAll(d.peers, d.frame, d.channel);
+  }
+
+  private deliverAll(list: readonly Delivery[]): void {
+    for (const d of list) this.outbox.sendToAll(d.peers, d.frame, d.channel);
   }
 
   unsubscribe(peer: Peer, sub: Subscription): void {
@@ -280,23 +297,23 @@ export class Publisher {
       if (cv.bbo !== null && cc.bboChanged) this.markDirty(cv.bbo);
       if (cv.l4.size > 0 && (cc.diffs.length > 0 || cc.statuses.length > 0) && desynced?.has(coin) !== true) {
         const diffsJson = JSON.stringify(cc.diffs);
-        for (const v of cv.l4) v.publish(cc, change.height, change.time, diffsJson, this.outbox);
+        for (const v of cv.l4) this.deliver(v.publish(cc, change.height, change.time, diffsJson));
       }
     }
     if (midsChanged) for (const v of this.midsViews) this.markDirty(v);
     for (const [coin, trades] of change.trades) {
       const tv = this.byCoin.get(coin)?.trades;
-      if (tv != null) tv.publish(trades, this.outbox);
+      if (tv != null) this.deliver(tv.publish(trades));
     }
-    this.candles.onBlock(change);
-    this.outbox.requestFlush();
+    this.deliverAll(this.candles.onBlock(change));
+    this.turn.request();
   }
 
   private onState(_status: FeedStatus): void {
     if (!this.available) this.checkAvailable();
-    if (this.statusView.subscribers.size > 0) this.markDirty(this.statusView);
+    if (this.statusView.subscribed) this.markDirty(this.statusView);
     // A coin that finished repairing may have l4Book subscribers waiting.
-    this.outbox.requestFlush();
+    this.turn.request();
   }
 
   private onReset(coins: string[] | 'all', height: number): void {
@@ -323,11 +340,11 @@ export class Publisher {
       else for (const coin of coins) this.mids.update(coin, this.books);
       for (const v of this.midsViews) this.markDirty(v);
     }
-    this.outbox.requestFlush();
+    this.turn.request();
   }
 
   private markDirty(view: StateView): void {
-    view.dirty = true;
+    view.markDirty();
     this.toRefresh.add(view);
   }
 
@@ -340,7 +357,7 @@ export class Publisher {
     this.refreshDexes();
     if (this.midsViews.size > 0) this.mids.rebuild(this.books);
     for (const fn of this.booksListeners) fn();
-    this.outbox.requestFlush();
+    this.turn.request();
   }
 
   private refreshDexes(): void {
@@ -352,13 +369,13 @@ export class Publisher {
     this.dexes = dexes;
   }
 
-  /** Once per turn, before the outbox writes: compute each marked view once. */
-  private refresh(): void {
+  /** Once per turn, before the outbox writes (the turn's `prepare`): compute each marked view once, queue its frame. */
+  refresh(): void {
     if (!this.available) return;
     const ctx = this.context();
-    for (const v of this.toRefresh) v.refresh(ctx, v instanceof L2View && this.heartbeatDue.delete(v));
+    for (const v of this.toRefresh) this.deliver(v.refresh(ctx, v instanceof L2View && this.heartbeatDue.delete(v)));
     this.toRefresh.clear();
-    for (const v of this.heartbeatDue) if (this.views.get(v.key) === v) v.refresh(ctx, true);
+    for (const v of this.heartbeatDue) if (this.views.get(v.key) === v) this.deliver(v.refresh(ctx, true));
     this.heartbeatDue.clear();
     if (this.l4Due.size > 0) this.deliverSnapshots();
   }
@@ -372,8 +389,8 @@ export class Publisher {
       const cv = this.byCoin.get(coin);
       if (cv === undefined) continue;
       for (const v of cv.l4) {
-        if (v.awaiting.size === 0) continue;
-        v.deliver(this.snapshotFor(coin, v), this.outbox);
+        if (!v.waiting) continue;
+        this.deliverAll(v.deliver(this.snapshotFor(coin, v)));
       }
     }
   }
@@ -415,18 +432,18 @@ export class Publisher {
     let due = false;
     for (const [, cv] of this.byCoin) {
       for (const v of cv.l2) {
-        if (now - v.lastSentAt >= olderThanMs && v.subscribers.size > 0) {
+        if (now - v.lastSentAt >= olderThanMs && v.subscribed) {
           this.heartbeatDue.add(v);
           due = true;
         }
       }
     }
-    if (due) this.outbox.requestFlush();
+    if (due) this.turn.request();
   }
 
   private markStatus(): void {
-    if (this.statusView.subscribers.size === 0) return;
+    if (!this.statusView.subscribed) return;
     this.markDirty(this.statusView);
-    this.outbox.requestFlush();
+    this.turn.request();
   }
 }

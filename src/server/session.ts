@@ -37,8 +37,10 @@ export interface SessionDeps {
   /** Shared count of subscriptions over all connections (for `/health`). */
   stats: { subscriptions: number };
   limits?: SessionLimits;
-  /** Monotonic clock for the rate limit, ms. */
-  now?: () => number;
+  /** Wall clock, ms (signs of life, for the keep-alive). */
+  now: () => number;
+  /** Monotonic clock for the rate limit, ms; default the limiter's (`performance.now`). */
+  monotonic?: () => number;
   logger?: Logger;
 }
 
@@ -59,7 +61,7 @@ export class ClientSession {
   private readonly maxPendingPosts: number;
   private pendingPosts = 0;
   /** Wall-clock ms of the last sign of life (message or pong). */
-  lastSeen: number;
+  private seenAt: number;
 
   constructor(
     readonly peer: Peer,
@@ -68,8 +70,18 @@ export class ClientSession {
     const l = deps.limits ?? {};
     this.maxSubs = l.maxSubscriptions ?? MAX_SUBSCRIPTIONS;
     this.maxPendingPosts = l.maxPendingPosts ?? 32;
-    this.limiter = new InboundRateLimit({ perMinute: l.framesPerMinute, closeAfterRefused: l.closeAfterRefused, now: deps.now });
-    this.lastSeen = Date.now();
+    this.limiter = new InboundRateLimit({ perMinute: l.framesPerMinute, closeAfterRefused: l.closeAfterRefused, now: deps.monotonic });
+    this.seenAt = deps.now();
+  }
+
+  /** Wall-clock ms of the last sign of life (message or pong): what the keep-alive judges. */
+  get lastSeen(): number {
+    return this.seenAt;
+  }
+
+  /** A sign of life that is not a message (a pong). */
+  alive(): void {
+    this.seenAt = this.deps.now();
   }
 
   get subscriptionCount(): number {
@@ -78,7 +90,7 @@ export class ClientSession {
 
   /** One inbound frame. */
   onMessage(data: RawData, isBinary: boolean): void {
-    this.lastSeen = Date.now();
+    this.seenAt = this.deps.now();
     if (this.peer.closed) return;
     const verdict = this.limiter.take();
     if (verdict === 'close') {
@@ -208,7 +220,7 @@ export class ClientSession {
 
   /** Keep-alive: ping the client (its pong counts as a sign of life). */
   ping(): void {
-    if (!this.peer.closed) this.peer.ws.ping();
+    this.deps.outbox.ping(this.peer);
   }
 
   /** Keep-alive: the client has been silent too long. */

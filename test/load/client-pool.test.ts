@@ -120,9 +120,9 @@ describe('a pool of load clients', () => {
     pool = new ClientPool({ url: server.url, clients: 5, subscribe: 'bbo:BTC,trades:BTC', churnMs: 20, seed: 3 });
     await pool.open();
     await vi.waitFor(() => expect(pool?.stats().churned).toBeGreaterThanOrEqual(10), { timeout: 10_000 });
-    const s = pool.stats();
-    expect(s.disconnects).toBe(0);
-    expect(s.connects).toBeGreaterThanOrEqual(15);
+    // A churned client counts its reconnect once it is open: a few may still be connecting.
+    await vi.waitFor(() => expect(pool?.stats().connects).toBeGreaterThanOrEqual(15), { timeout: 10_000 });
+    expect(pool.stats().disconnects).toBe(0);
     // Every (re)connection subscribed again to both.
     await vi.waitFor(() => expect(server?.subscribes()).toBeGreaterThanOrEqual(2 * 15));
   });

@@ -14,7 +14,7 @@
 import type { Logger } from 'pino';
 import type { BlockChange, Trade } from '../../book/types.js';
 import { parsePrice } from '../../book/decimal.js';
-import type { Outbox } from '../outbox.js';
+import type { Delivery } from '../views/view.js';
 import { CandleBar, type Candle } from './candle.js';
 import { CANDLE_INTERVALS, bucketEnd, bucketStart, nextBucket, type CandleInterval } from './intervals.js';
 import { DEFAULT_MAX_PER_SERIES, type CandleStore } from './store.js';
@@ -24,7 +24,6 @@ import { CandleView } from './view.js';
 export const MAX_SNAPSHOT_CANDLES = 5000;
 
 export interface CandleServiceOptions {
-  outbox: Outbox;
   /** Where closed candles are kept; none: memory only (`recent` per series). */
   store?: CandleStore;
   /** Write closed candles to the store (false: read it only, as the other workers of `--workers n` do). Default true. */
@@ -45,7 +44,6 @@ interface Series {
 }
 
 export class CandleService {
-  private readonly outbox: Outbox;
   private readonly store: CandleStore | undefined;
   private readonly persist: boolean;
   private readonly recentMax: number;
@@ -56,7 +54,6 @@ export class CandleService {
   private readonly views = new Map<string, CandleView>();
 
   constructor(opts: CandleServiceOptions) {
-    this.outbox = opts.outbox;
     this.store = opts.store;
     this.persist = opts.store !== undefined && opts.persist !== false;
     this.recentMax = opts.recent ?? (this.persist ? 0 : opts.store === undefined ? DEFAULT_MAX_PER_SERIES : 256);
@@ -65,7 +62,7 @@ export class CandleService {
 
   /** A view for `candle` subscriptions of this coin and interval (the publisher keeps it while it has subscribers). */
   view(key: string, coin: string, interval: CandleInterval): CandleView {
-    const v = new CandleView(key, coin, interval, this.outbox, () => this.series.get(seriesKey(coin, interval))?.open?.json() ?? null);
+    const v = new CandleView(key, coin, interval, () => this.series.get(seriesKey(coin, interval))?.open?.json() ?? null);
     this.views.set(seriesKey(coin, interval), v);
     return v;
   }
@@ -75,8 +72,8 @@ export class CandleService {
     if (this.views.get(k) === view) this.views.delete(k);
   }
 
-  /** After each applied block (from the publisher, after its own frames). */
-  onBlock(change: BlockChange): void {
+  /** After each applied block (from the publisher, after its own frames): the candle frames it makes. */
+  onBlock(change: BlockChange): Delivery[] {
     const t = change.time;
     const changed = new Set<Series>();
     for (const [interval, live] of this.live) {
@@ -94,11 +91,14 @@ export class CandleService {
         if (this.addTrades(s, trades, t)) changed.add(s);
       }
     }
-    if (this.views.size === 0) return;
+    const out: Delivery[] = [];
+    if (this.views.size === 0) return out;
     for (const s of changed) {
       const v = this.views.get(seriesKey(s.coin, s.interval));
-      if (v !== undefined && s.open !== null) v.publish(s.open.json());
+      const d = v !== undefined && s.open !== null ? v.publish(s.open.json()) : null;
+      if (d !== null) out.push(d);
     }
+    return out;
   }
 
   /**

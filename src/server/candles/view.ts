@@ -4,8 +4,8 @@
  * `data` is one candle object, as the public API sends it (what @nktkas/hyperliquid and
  * ccxt's `watchOHLCV` read).
  */
-import type { Outbox, Peer } from '../outbox.js';
-import { View, frameOf } from '../views/view.js';
+import type { Peer } from '../outbox.js';
+import { View, frameOf, type Delivery } from '../views/view.js';
 import type { CandleInterval } from './intervals.js';
 
 export class CandleView extends View {
@@ -15,22 +15,21 @@ export class CandleView extends View {
     key: string,
     readonly coin: string,
     readonly interval: CandleInterval,
-    private readonly outbox: Outbox,
     /** The open candle's JSON now, if there is one. */
     private readonly current: () => string | null,
   ) {
     super(key);
   }
 
-  override add(peer: Peer): void {
-    super.add(peer);
+  /** A new subscriber: the open candle, if there is one. */
+  welcome(peer: Peer): Delivery | null {
     this.newcomers.delete(peer);
     const json = this.current();
-    if (json !== null) this.outbox.send(peer, frameOf('candle', json), 'candle');
+    return json === null ? null : { peers: [peer], frame: frameOf('candle', json), channel: 'candle' };
   }
 
-  publish(candleJson: string): void {
-    if (this.subscribers.size === 0) return;
-    this.outbox.sendToAll(this.subscribers, frameOf('candle', candleJson), 'candle');
+  /** The open candle changed: its frame for every subscriber. */
+  publish(candleJson: string): Delivery | null {
+    return this.toAll(frameOf('candle', candleJson));
   }
 }

@@ -23,7 +23,8 @@ import type { RestingOrder } from '../../book/order-book.js';
 import { addressKey, plainStatus, statusOid, statusUser, statusUserKey } from '../../book/raw-status.js';
 import type { BlockChange } from '../../book/types.js';
 import type { BookFeed } from '../../state/feed.js';
-import type { Outbox } from '../outbox.js';
+import type { Outbox, Peer } from '../outbox.js';
+import type { Delivery } from '../views/view.js';
 import { dexOf } from '../subscriptions.js';
 import { aggregateByTime } from './aggregate.js';
 import { UserHistory } from './history.js';
@@ -76,7 +77,11 @@ interface Follow {
 
 export interface UserStreamsOptions {
   feed: BookFeed;
-  outbox: Outbox;
+  /**
+   * @deprecated Ignored: user frames go to the publisher (`deliverTo`), the outbox's one
+   * writer. Still accepted so that existing callers compile.
+   */
+  outbox?: Outbox;
   limits?: Partial<UserStreamLimits>;
   /** Wall clock, ms; default `Date.now`. */
   now?: () => number;
@@ -93,7 +98,8 @@ export class UserStreams {
   /** `addressKey` → how many followed addresses have it: the per-status first filter. */
   private readonly followedKeys = new Map<number, number>();
   private readonly feed: BookFeed;
-  private readonly outbox: Outbox;
+  /** Where the user views' frames go (the publisher); none: views are never made without one. */
+  private sink: ((d: Delivery) => void) | null = null;
   private readonly now: () => number;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly untrack: () => void;
@@ -114,7 +120,6 @@ export class UserStreams {
   constructor(opts: UserStreamsOptions) {
     this.limits = { ...DEFAULT_USER_LIMITS, ...opts.limits };
     this.feed = opts.feed;
-    this.outbox = opts.outbox;
     this.now = opts.now ?? Date.now;
     this.fills = new UserHistory({ perUser: this.limits.fillsPerUser, total: this.limits.fillsTotal });
     this.statuses = new UserHistory({ perUser: this.limits.statusesPerUser, total: this.limits.statusesTotal });
@@ -153,9 +158,14 @@ export class UserStreams {
     f.askedAt = Math.max(f.askedAt, this.now());
   }
 
-  /** A new subscriber of `view`: its first frame. */
-  welcome(view: UserView, peer: Parameters<UserView['welcome']>[0]): void {
-    view.welcome(peer, this.outbox, () => this.fills.newest(view.user, USER_FILLS_PAGE));
+  /** A new subscriber of `view`: its first frame, if the channel has one. */
+  welcome(view: UserView, peer: Peer): Delivery | null {
+    return view.welcome(peer, () => this.fills.newest(view.user, USER_FILLS_PAGE));
+  }
+
+  /** The publisher takes the frames each block makes for the user views (it queues them). */
+  deliverTo(sink: (d: Delivery) => void): void {
+    this.sink = sink;
   }
 
   // ---- following -----------------------------------------------------------------------------
@@ -261,20 +271,23 @@ export class UserStreams {
       list.push(e[1]);
     }
 
-    if (orders === null && userFills === null) return;
+    const sink = this.sink;
+    if ((orders === null && userFills === null) || sink === null) return;
     const time = change.time;
+    const send = (d: Delivery | null): void => {
+      if (d !== null) sink(d);
+    };
     for (const [f, list] of orders ?? []) {
       const json = JSON.stringify(list.map((st) => wsOrder(st, time)));
-      for (const v of f.views) if (v instanceof OrderUpdatesView) v.publish(json, this.outbox);
+      for (const v of f.views) if (v instanceof OrderUpdatesView) send(v.publish(json));
     }
     for (const [f, list] of userFills ?? []) {
       let json: string | undefined;
       for (const v of f.views) {
-        if (v instanceof UserFillsView) v.publish(list, this.outbox);
-        else if (v instanceof UserEventsView) v.publish((json ??= JSON.stringify(list)), this.outbox);
+        if (v instanceof UserFillsView) send(v.publish(list));
+        else if (v instanceof UserEventsView) send(v.publish((json ??= JSON.stringify(list))));
       }
     }
-    this.outbox.requestFlush();
   }
 
   private noteOids(change: BlockChange): void {

@@ -3,8 +3,8 @@
  * are built once per block for all their subscribers, like the coin views.
  */
 import type { NodeFill } from '../../book/events.js';
-import type { Outbox, Peer } from '../outbox.js';
-import { View, frameOf } from '../views/view.js';
+import type { Peer } from '../outbox.js';
+import { View, frameOf, type Delivery } from '../views/view.js';
 import { aggregateByTime } from './aggregate.js';
 
 export abstract class UserView extends View {
@@ -17,21 +17,22 @@ export abstract class UserView extends View {
   }
 
   /** A new subscriber: its first frame, if the channel has one. */
-  abstract welcome(peer: Peer, outbox: Outbox, recentFills: () => NodeFill[]): void;
+  abstract welcome(peer: Peer, recentFills: () => NodeFill[]): Delivery | null;
 }
 
 /** `orderUpdates`: the user's status events of each block, nothing at subscribe. */
 export class OrderUpdatesView extends UserView {
   readonly channel = 'orderUpdates';
 
-  welcome(): void {
+  welcome(): null {
     this.newcomers.clear();
+    return null;
   }
 
   /** `wsOrdersJson`: the block's `WsOrder[]` of this user, as JSON. */
-  publish(wsOrdersJson: string, outbox: Outbox): void {
-    if (this.subscribers.size === 0) return;
-    outbox.sendToAll(this.subscribers, frameOf(this.channel, wsOrdersJson), this.channel);
+  publish(wsOrdersJson: string): Delivery | null {
+    if (this.subscribers.size === 0) return null;
+    return this.toAll(frameOf(this.channel, wsOrdersJson));
   }
 }
 
@@ -52,18 +53,18 @@ export class UserFillsView extends UserView {
   }
 
   /** `recentFills`: newest first (the public API's order). */
-  welcome(peer: Peer, outbox: Outbox, recentFills: () => NodeFill[]): void {
+  welcome(peer: Peer, recentFills: () => NodeFill[]): Delivery {
     this.newcomers.delete(peer);
     // Aggregation runs oldest first (parts in node order), the answer is newest first.
     const recent = recentFills();
     const fills = this.aggregate ? aggregateByTime([...recent].reverse()).reverse() : recent;
-    outbox.send(peer, frameOf(this.channel, `{"isSnapshot":true,"user":${JSON.stringify(this.user)},"fills":${JSON.stringify(fills)}}`), this.channel);
+    return { peers: [peer], frame: frameOf(this.channel, `{"isSnapshot":true,"user":${JSON.stringify(this.user)},"fills":${JSON.stringify(fills)}}`), channel: this.channel };
   }
 
   /** One block's fills of this user, node order. */
-  publish(fills: NodeFill[], outbox: Outbox): void {
-    if (this.subscribers.size === 0 || fills.length === 0) return;
-    outbox.sendToAll(this.subscribers, frameOf(this.channel, `{"user":${JSON.stringify(this.user)},"fills":${this.fillsJson(fills)}}`), this.channel);
+  publish(fills: NodeFill[]): Delivery | null {
+    if (this.subscribers.size === 0 || fills.length === 0) return null;
+    return this.toAll(frameOf(this.channel, `{"user":${JSON.stringify(this.user)},"fills":${this.fillsJson(fills)}}`));
   }
 }
 
@@ -71,12 +72,13 @@ export class UserFillsView extends UserView {
 export class UserEventsView extends UserView {
   readonly channel = 'user';
 
-  welcome(): void {
+  welcome(): null {
     this.newcomers.clear();
+    return null;
   }
 
-  publish(fillsJson: string, outbox: Outbox): void {
-    if (this.subscribers.size === 0) return;
-    outbox.sendToAll(this.subscribers, frameOf(this.channel, `{"fills":${fillsJson}}`), this.channel);
+  publish(fillsJson: string): Delivery | null {
+    if (this.subscribers.size === 0) return null;
+    return this.toAll(frameOf(this.channel, `{"fills":${fillsJson}}`));
   }
 }

@@ -28,7 +28,7 @@ export class L2View extends StateView {
   /** Account one block's change of this coin; true when the view became dirty. */
   noteChange(change: CoinChange): boolean {
     if (this.dirty) return true;
-    if (touchesBids(change.changedBids, this.bidEdge) || touchesAsks(change.changedAsks, this.askEdge)) this.dirty = true;
+    if (touchesBids(change.changedBids, this.bidEdge) || touchesAsks(change.changedAsks, this.askEdge)) this.markDirty();
     return this.dirty;
   }
 

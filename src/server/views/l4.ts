@@ -7,8 +7,8 @@
 import type { BooksView } from '../../state/feed.js';
 import type { CoinChange } from '../../book/types.js';
 import { statusesJson } from '../../book/raw-status.js';
-import type { Outbox, Peer } from '../outbox.js';
-import { View, frameOf } from './view.js';
+import type { Peer } from '../outbox.js';
+import { View, frameOf, type Delivery } from './view.js';
 
 /** One coin's L4 book at one height, serialized once. */
 export class L4Snapshot {
@@ -48,7 +48,7 @@ interface RingEntry {
 export class L4View extends View {
   readonly channel = 'l4Book';
   /** Subscribers still waiting for their Snapshot (they get no Updates until then). */
-  readonly awaiting = new Set<Peer>();
+  private readonly awaiting = new Set<Peer>();
   private ring: RingEntry[] = [];
   private ringBytes = 0;
   /** The ring holds every Updates above this height. */
@@ -78,24 +78,29 @@ export class L4View extends View {
     return this.subscribers.size === 0 && this.awaiting.size === 0;
   }
 
+  /** Someone waits for a Snapshot. */
+  get waiting(): boolean {
+    return this.awaiting.size > 0;
+  }
+
   /** Whether Updates above `height` are all still in the ring. */
   covers(height: number): boolean {
     return height >= this.since;
   }
 
   /**
-   * One block's events of this coin: an Updates frame to the subscribers that have their
-   * Snapshot. `diffsJson` is the node's diffs as parsed, so a `new`'s `insertBefore` reaches
+   * One block's events of this coin: the Updates frame (kept in the ring) for the
+   * subscribers that have their Snapshot. `diffsJson` is the node's diffs as parsed, so a `new`'s `insertBefore` reaches
    * replicas unchanged and they keep the node's queue order.
    */
-  publish(change: CoinChange, height: number, time: number, diffsJson: string, outbox: Outbox): void {
+  publish(change: CoinChange, height: number, time: number, diffsJson: string): Delivery | null {
     const statuses = this.bookOnly ? change.bookStatuses : change.statuses;
-    if (statuses.length === 0 && change.diffs.length === 0) return;
+    if (statuses.length === 0 && change.diffs.length === 0) return null;
     const frame = frameOf('l4Book', `{"Updates":{"time":${time},"height":${height},"order_statuses":${statusesJson(statuses)},"book_diffs":${diffsJson}}}`);
-    if (this.subscribers.size > 0) outbox.sendToAll(this.subscribers, frame, 'l4Book');
     this.ring.push({ height, time, frame });
     this.ringBytes += frame.length;
     this.trim(time);
+    return this.toAll(frame);
   }
 
   private trim(now: number): void {
@@ -118,12 +123,17 @@ export class L4View extends View {
     this.since = height;
   }
 
-  /** Send `snapshot` and the Updates above it to everyone awaiting; they then get Updates. */
-  deliver(snapshot: L4Snapshot, outbox: Outbox): void {
-    if (this.awaiting.size === 0) return;
-    outbox.sendToAll(this.awaiting, snapshot.frame, 'l4Book');
-    for (const e of this.ring) if (e.height > snapshot.height) outbox.sendToAll(this.awaiting, e.frame, 'l4Book');
-    for (const p of this.awaiting) this.subscribers.add(p);
+  /**
+   * `snapshot` and the Updates above it, in order, for everyone awaiting; they then count as
+   * subscribers (they get the Updates that follow).
+   */
+  deliver(snapshot: L4Snapshot): Delivery[] {
+    if (this.awaiting.size === 0) return [];
+    const peers = [...this.awaiting];
+    const out: Delivery[] = [{ peers, frame: snapshot.frame, channel: 'l4Book' }];
+    for (const e of this.ring) if (e.height > snapshot.height) out.push({ peers, frame: e.frame, channel: 'l4Book' });
+    for (const p of peers) this.subscribers.add(p);
     this.awaiting.clear();
+    return out;
   }
 }

@@ -1,7 +1,6 @@
 /** `trades` for one coin: one frame per block with trades of the coin, nothing at subscribe. */
 import type { Trade } from '../../book/types.js';
-import type { Outbox } from '../outbox.js';
-import { View, frameOf } from './view.js';
+import { View, frameOf, type Delivery } from './view.js';
 
 export class TradesView extends View {
   readonly channel = 'trades';
@@ -13,9 +12,10 @@ export class TradesView extends View {
     super(key);
   }
 
-  publish(trades: readonly Trade[], outbox: Outbox): void {
+  /** One block's trades of the coin: the frame for every subscriber (none without trades). */
+  publish(trades: readonly Trade[]): Delivery | null {
     this.newcomers.clear();
-    if (trades.length === 0 || this.subscribers.size === 0) return;
-    outbox.sendToAll(this.subscribers, frameOf('trades', JSON.stringify(trades)), 'trades');
+    if (trades.length === 0 || this.subscribers.size === 0) return null;
+    return this.toAll(frameOf('trades', JSON.stringify(trades)));
   }
 }

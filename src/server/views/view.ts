@@ -1,9 +1,10 @@
 /**
  * A view is one thing clients subscribe to (coin × kind × parameters). It is computed and
- * serialized once for all its subscribers; the publisher decides when.
+ * serialized once for all its subscribers. Views are pure of I/O: state in, frame bytes (and
+ * to whom) out; the publisher decides when to ask and is the one that queues the frames.
  */
 import type { BooksView } from '../../state/feed.js';
-import type { Outbox, Peer } from '../outbox.js';
+import type { Peer } from '../outbox.js';
 
 /** What a view needs to compute itself this turn. */
 export interface ViewContext {
@@ -12,15 +13,21 @@ export interface ViewContext {
   time: number;
   /** Wall clock, ms. */
   now: number;
-  outbox: Outbox;
+}
+
+/** One frame for some peers: what a view hands the publisher to queue. */
+export interface Delivery {
+  readonly peers: Iterable<Peer>;
+  readonly frame: Buffer;
+  readonly channel: string;
 }
 
 export abstract class View {
   abstract readonly channel: string;
   /** Everyone who receives this view's frames. */
-  readonly subscribers = new Set<Peer>();
+  protected readonly subscribers = new Set<Peer>();
   /** Subscribers that have not had the current state yet (a subset of `subscribers`). */
-  readonly newcomers = new Set<Peer>();
+  protected readonly newcomers = new Set<Peer>();
 
   constructor(readonly key: string) {}
 
@@ -37,35 +44,61 @@ export abstract class View {
   get empty(): boolean {
     return this.subscribers.size === 0;
   }
+
+  /** Someone receives this view's frames now. */
+  get subscribed(): boolean {
+    return this.subscribers.size > 0;
+  }
+
+  /** `frame` to every subscriber, or null when there is none. */
+  protected toAll(frame: Buffer): Delivery | null {
+    return this.subscribers.size === 0 ? null : { peers: this.subscribers, frame, channel: this.channel };
+  }
 }
 
 /** A view whose frames are the current state of something (sent at once, then on change). */
 export abstract class StateView extends View {
   /** The state must be recomputed. */
-  dirty = true;
+  private stale = true;
   /** Wall-clock ms of the last frame sent to all subscribers. */
-  lastSentAt = -Infinity;
+  private sentAt = -Infinity;
   /** The last frame, re-sent to newcomers while the state is unchanged. */
   protected frame: Buffer | null = null;
 
+  /** The state may have changed: recompute it at the next refresh. */
+  markDirty(): void {
+    this.stale = true;
+  }
+
+  get dirty(): boolean {
+    return this.stale;
+  }
+
+  /** Wall-clock ms of the last frame that went to all subscribers. */
+  get lastSentAt(): number {
+    return this.sentAt;
+  }
+
   /**
-   * Compute if dirty; send to everyone when the state changed (or `force`), else only
-   * to newcomers.
+   * Compute if dirty. The frame for everyone when the state changed (or `force`), else for
+   * the newcomers only, else nothing. Newcomers count as served once this returns.
    */
-  refresh(ctx: ViewContext, force = false): void {
+  refresh(ctx: ViewContext, force = false): Delivery | null {
     let changed = false;
-    if (this.dirty || this.frame === null) {
-      this.dirty = false;
+    if (this.stale || this.frame === null) {
+      this.stale = false;
       changed = this.recompute(ctx);
     }
+    let out: Delivery | null = null;
     if (changed || force || this.frame === null) {
       this.frame = this.build(ctx);
-      ctx.outbox.sendToAll(this.subscribers, this.frame, this.channel);
-      this.lastSentAt = ctx.now;
+      out = { peers: this.subscribers, frame: this.frame, channel: this.channel };
+      this.sentAt = ctx.now;
     } else if (this.newcomers.size > 0) {
-      ctx.outbox.sendToAll(this.newcomers, this.frame, this.channel);
+      out = { peers: [...this.newcomers], frame: this.frame, channel: this.channel };
     }
     this.newcomers.clear();
+    return out;
   }
 
   /** Recompute the state; true when it differs from the last one. */

@@ -2,7 +2,6 @@
 import type { BlockChange, Trade } from '../../../src/book/types.js';
 import type { Candle } from '../../../src/server/candles/candle.js';
 import { bucketEnd, bucketStart, nextBucket, type CandleInterval } from '../../../src/server/candles/intervals.js';
-import type { Outbox } from '../../../src/server/outbox.js';
 
 export interface TradeSpec {
   coin: string;
@@ -27,19 +26,6 @@ export function change(height: number, time: number, trades: TradeSpec[]): Block
     list.push({ coin: t.coin, side: 'B', px: units(t.px), sz: units(t.sz), hash: '0x0', time, tid: tid++, users: ['0xa', '0xb'] });
   }
   return { height, time, coins: new Map(), trades: map, desyncs: [], unmatchedFills: [], statuses: [], fills: [] };
-}
-
-/** An outbox that records what is sent (no sockets). */
-export function recordingOutbox(): { outbox: Outbox; frames: string[] } {
-  const frames: string[] = [];
-  const outbox = {
-    send: (_p: unknown, f: Buffer) => frames.push(f.toString()),
-    sendToAll: (peers: Iterable<unknown>, f: Buffer) => {
-      for (const _ of peers) frames.push(f.toString());
-    },
-    requestFlush: () => undefined,
-  } as unknown as Outbox;
-  return { outbox, frames };
 }
 
 /** Every candle of `coin`/`interval` a correct builder makes from these blocks, the open one last. */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CANDLE_INTERVALS } from '../../../src/server/candles/intervals.js';
 import { CandleService } from '../../../src/server/candles/service.js';
-import { change, naiveCandles, recordingOutbox, type TradeSpec } from './model.js';
+import { change, naiveCandles, type TradeSpec } from './model.js';
 
 const T0 = Date.UTC(2026, 0, 30, 23, 50);
 const COINS = ['BTC', '@107', 'xyz:ABC'];
@@ -20,8 +20,7 @@ describe('CandleService against a naive model', () => {
   it('gives every interval the candles a naive grouping of the trades by bucket gives', async () => {
     await fc.assert(
       fc.asyncProperty(blocksArb, async (spec) => {
-        const { outbox } = recordingOutbox();
-        const svc = new CandleService({ outbox });
+        const svc = new CandleService({});
         let time = T0;
         const blocks: { time: number; trades: TradeSpec[] }[] = [];
         spec.forEach((b, i) => {

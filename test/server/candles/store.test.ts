@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Candle } from '../../../src/server/candles/candle.js';
 import { CandleService } from '../../../src/server/candles/service.js';
 import { CandleStore, coinDirName, parseCandleLines } from '../../../src/server/candles/store.js';
-import { change, recordingOutbox } from './model.js';
+import { change } from './model.js';
 
 let dir: string;
 beforeEach(() => {
@@ -27,7 +27,7 @@ function candle(i: number, coin = 'BTC'): Candle {
 
 describe('CandleStore', () => {
   it('keeps closed candles across a restart, and a replayed block is not counted twice', async () => {
-    const a = new CandleService({ outbox: recordingOutbox().outbox, store: new CandleStore({ dir }) });
+    const a = new CandleService({ store: new CandleStore({ dir }) });
     a.onBlock(change(1, T0 + 1_000, [{ coin: 'PURR/USDC', px: 10_000_000, sz: 5 * 1e8 }]));
     a.onBlock(change(2, T0 + 61_000, [{ coin: 'PURR/USDC', px: 12_000_000, sz: 1e8 }]));
     a.onBlock(change(3, T0 + 121_000, []));
@@ -41,7 +41,7 @@ describe('CandleStore', () => {
     expect(existsSync(join(dir, coinDirName('PURR/USDC'), '1m.jsonl'))).toBe(true);
 
     // A new process: the closed candles are there, the open one is lost.
-    const b = new CandleService({ outbox: recordingOutbox().outbox, store: new CandleStore({ dir }) });
+    const b = new CandleService({ store: new CandleStore({ dir }) });
     expect(await b.snapshot('PURR/USDC', '1m', 0, Number.MAX_SAFE_INTEGER)).toEqual(before.slice(0, 2));
     // The node's files are read again from a little before: block 2 comes again and must not be added twice.
     b.onBlock(change(2, T0 + 61_000, [{ coin: 'PURR/USDC', px: 12_000_000, sz: 1e8 }]));
