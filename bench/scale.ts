@@ -366,8 +366,12 @@ function jsonParseBaseline(text: string): { parseMs: number; passesMs: number[];
 /** Goals on ratios to the same run's `JSON.parse` of the same snapshot: the absolute goals (5 s, 100 ms) over its 1.06 s on a quiet machine. */
 const READY_RATIO_GOAL = '<= 4.7';
 const STALL_RATIO_GOAL = '<= 0.094';
-/** The server's steady RSS over the heap of the plain parsed snapshot: the books, the server and Node all in less. */
-const RSS_RATIO_GOAL = '<= 1';
+/**
+ * The server's steady RSS over the heap the plain parsed snapshot holds (200 MB for these
+ * 500,000 orders): the absolute goal (600 MB) over it. Memory moves little with the machine's
+ * speed; the ratio keeps the goal with the snapshot's size.
+ */
+const RSS_RATIO_GOAL = '<= 3';
 
 async function memory500k(report: Report, readyOnly = false): Promise<void> {
   const warmupMs = env('SCALE_WARMUP_S', 20) * 1000;
