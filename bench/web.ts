@@ -74,7 +74,7 @@ export async function run(report: Report): Promise<void> {
     report({
       bench: 'web.page_clients_cost',
       value: Math.round(open.msPerBlock * 1000) / 1000,
-      unit: 'server CPU ms per block, 20 pages open',
+      unit: `server CPU ms per block, ${PAGES} pages open`,
       ratio: Math.round(ratio * 100) / 100,
       goal: `ratio ${GOAL}`,
       met: ratio <= 1.5,
