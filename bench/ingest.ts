@@ -111,8 +111,13 @@ async function snapshotLoad(report: Report): Promise<void> {
     const plain = performance.now() - t0;
     if (books.size !== 10) throw new Error('plain load failed');
     const ms = median(loads);
-    report({ bench: 'ingest.snapshot_load', value: round(ms, 0), unit: 'ms', goal: '< 5000', ratio: round(ms / plain, 2), orders, bytes: text.length, plainMs: round(plain, 0), runsMs: loads.map((x) => round(x, 0)) });
-    report({ bench: 'ingest.snapshot_stall', value: round(Math.max(...stalls), 1), unit: 'ms', goal: '< 100', plainStallMs: round(plain, 0), runsMs: stalls.map((x) => round(x, 1)) });
+    // Judged on the blocking load of the same text (JSON.parse + Books.fromSnapshot, which
+    // stalls the loop for all of its time), same run: the absolute goals (5 s, 100 ms) over
+    // its 1,057 ms on a quiet machine.
+    const loadRatio = ms / plain;
+    const stall = Math.max(...stalls);
+    report({ bench: 'ingest.snapshot_load', value: round(ms, 0), unit: 'ms', ratio: round(loadRatio, 3), goal: '<= 4.7', met: loadRatio <= 4.7, baseline: 'blocking JSON.parse + Books.fromSnapshot', orders, bytes: text.length, plainMs: round(plain, 0), runsMs: loads.map((x) => round(x, 0)) });
+    report({ bench: 'ingest.snapshot_stall', value: round(stall, 1), unit: 'ms', ratio: round(stall / plain, 4), goal: '<= 0.095', met: stall / plain <= 0.095, baseline: 'the blocking load\'s stall (its whole time)', plainStallMs: round(plain, 0), runsMs: stalls.map((x) => round(x, 1)) });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -330,8 +335,13 @@ async function lag(report: Report, dir: string): Promise<void> {
     addedP50Ms: round(q(added, 0.5), 3),
     addedP99Ms: round(q(added, 0.99), 3),
   };
-  report({ bench: 'ingest.lag_p50_ms', value: round(q(lags, 0.5), 3), unit: 'ms', ...extra });
-  report({ bench: 'ingest.lag_p99_ms', value: round(q(lags, 0.99), 3), unit: 'ms', goal: '< 5', ...extra });
+  // Judged on the floor's median (parse + apply of one block in memory, same run; its p99 over
+  // 300 back-to-back blocks is too noisy to divide by): the absolute goal (5 ms) over its
+  // 1.09 ms on a quiet machine.
+  const floorP50 = q(floor, 0.5);
+  const p99Ratio = q(lags, 0.99) / floorP50;
+  report({ bench: 'ingest.lag_p50_ms', value: round(q(lags, 0.5), 3), unit: 'ms', ratio: round(q(lags, 0.5) / floorP50, 3), ...extra });
+  report({ bench: 'ingest.lag_p99_ms', value: round(q(lags, 0.99), 3), unit: 'ms', ratio: round(p99Ratio, 3), goal: '<= 4.6', met: p99Ratio <= 4.6, baseline: 'parse + apply p50 in memory', ...extra });
 }
 
 /**
@@ -402,7 +412,7 @@ async function userStreams(report: Report, dir: string): Promise<void> {
     const ratio = q(r.users, 0.5) / q(r.apply, 0.5);
     const goal = label === '100 busiest' ? {} : { goal: '<= 0.05', met: ratio <= 0.05 };
     report({ bench: `ingest.user_streams_p50_ms${suffix}`, value: round(q(r.users, 0.5), 4), unit: 'ms', ratio: round(ratio, 4), ...goal, ...extra });
-    report({ bench: `ingest.user_streams_p99_ms${suffix}`, value: round(q(r.users, 0.99), 4), unit: 'ms', ...extra });
+    report({ bench: `ingest.user_streams_p99_ms${suffix}`, value: round(q(r.users, 0.99), 4), unit: 'ms', ratio: round(q(r.users, 0.99) / q(r.apply, 0.99), 4), ...extra });
   }
   if (scan !== undefined) report({ bench: 'ingest.user_open_orders_scan_ms', value: round(scan.ms, 2), unit: 'ms', orders: scan.orders });
 }

@@ -31,6 +31,8 @@ export interface SimServer {
   /** The simulator's process id (this process when in-process). */
   simPid: number;
   root: string;
+  /** The simulated node's info server (`POST` `fileSnapshot` and the public info requests). */
+  infoUrl: string;
   /** The server process. */
   pid: number;
   port: number;
@@ -77,6 +79,24 @@ async function spawnSimulator(dataDir: string, o: Partial<SimulatorOptions>): Pr
     void exited.then(() => reject(new Error(`simulator exited before starting: ${text}`)));
   });
   return { child, infoUrl, exited };
+}
+
+/**
+ * The simulated node alone, in a process of its own: the same load on the machine as under
+ * `startSimServer({ simProcess: true })`, for a baseline run beside it (no server reads it).
+ */
+export async function startSimProcess(o: Partial<SimulatorOptions>): Promise<{ stop(): Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), 'hlob-bench-sim-'));
+  const { child, exited } = await spawnSimulator(join(root, 'data'), o);
+  return {
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await rm(root, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Options of the server process: `hl-orderbook serve` flags beyond data dir, info URL and port. */
@@ -145,6 +165,7 @@ export async function startSimServer(opts: {
     sim,
     simPid: simChild?.child.pid ?? process.pid,
     root,
+    infoUrl,
     pid: child.pid ?? 0,
     port: boundPort,
     wsUrl: `ws://127.0.0.1:${boundPort}/ws`,

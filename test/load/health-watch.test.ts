@@ -5,23 +5,29 @@ import { watchHealth } from '../../src/load/health-watch.js';
 
 describe('watching /health back to back', () => {
   it('reports the states in order, when ready came, and the slowest answer', async () => {
-    const script = ['starting', 'starting', 'resyncing', 'ready', 'ready'];
+    // The watcher's clock is this test's: the server moves it forward while it "works" on a
+    // call, so each answer takes exactly the time the script says, whatever the machine's load.
+    let clock = 1_000;
+    const script: [state: string, tookMs: number][] = [['starting', 5], ['starting', 0], ['resyncing', 60], ['ready', 2], ['ready', 0]];
     let call = 0;
     const http = createServer((_req, res) => {
-      const state = script[Math.min(call, script.length - 1)];
-      const slow = call === 2;
+      const [state, tookMs] = script[Math.min(call, script.length - 1)]!;
       call++;
       // The third answer comes 60 ms late, as from a stalled loop.
-      setTimeout(() => res.end(JSON.stringify({ state })), slow ? 60 : 0);
+      clock += tookMs;
+      res.end(JSON.stringify({ state }));
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/health`;
-    const r = await watchHealth({ url, signal: AbortSignal.timeout(20_000), untilReady: true });
+    const r = await watchHealth({ url, signal: AbortSignal.timeout(20_000), untilReady: true, now: () => clock });
     http.close();
     expect(r.states).toEqual(['starting', 'resyncing', 'ready']);
     expect(r.calls).toBe(4);
     expect(r.failures).toBe(0);
-    expect(r.maxResponseMs).toBeGreaterThanOrEqual(59);
+    expect(r.maxResponseMs).toBe(60);
+    // Ready came after the four answers' 5 + 0 + 60 + 2 ms, at the watcher's clock.
+    expect(r.readyAfterMs).toBe(67);
+    expect(r.readyAt).toBe(1_067);
     expect(r.readyAfterMs).toBeGreaterThanOrEqual(r.maxResponseMs);
   });
 
