@@ -227,7 +227,8 @@ export class EdgeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
     const h = this.books.height;
     if (block.height <= h) return; // written twice (two cores further apart than the dedupe window)
     if (block.height !== h + 1) {
-      this.resync('gap', `the block log jumps from ${h} to ${block.height} (retention passed the missing blocks, or a core dropped them)`, 0);
+      // A snapshot below the jump would meet it again: wait for one at or past its end.
+      this.resync('gap', `the block log jumps from ${h} to ${block.height} (retention passed the missing blocks, or a core dropped them)`, block.height - 1);
       return;
     }
     this.lastBlockAt = this.now();

@@ -265,6 +265,8 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
       this.queuedBytes -= old.bytes.length;
       this.dropped++;
       natsMetrics.dropped.inc();
+      // The log will skip this height: edges need a snapshot from after it.
+      this.snapshotDue = true;
       if (this.dropped === 1 || this.dropped % 1000 === 0) this.logger.error({ height: old.height, dropped: this.dropped }, `publish buffer full: block ${old.height} dropped (the log will have a gap)`);
     }
     this.gauge();

@@ -107,5 +107,5 @@ describe.skipIf(!HAVE_NATS)('edge from the block log', () => {
     }
     for (let i = 0; i < coreFrames.length; i++) expect(edgeFrames[i], `frame ${i}`).toBe(coreFrames[i]);
     expect(publisher.status()).toMatchObject({ role: 'publish', connected: true, buffered: 0, dropped: 0, conflicts: 0, published: FIRST + 24 });
-  }, 120_000);
+  }, 400_000);
 });
