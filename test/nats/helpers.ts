@@ -39,3 +39,12 @@ export function users(): { trader: string; placer: string } {
   const statuses = fixtureLines('statuses').flatMap((l) => (JSON.parse(l) as { events: { user: string }[] }).events.map((e) => e.user));
   return { trader: count(fills), placer: count(statuses) };
 }
+
+/** Logs to stderr when HLOB_DEBUG_NATS=1 (investigating a failing run), else nothing. */
+export function debugLogger(tag: string): { debug: (o: object, m?: string) => void; info: (o: object, m?: string) => void; warn: (o: object, m?: string) => void; error: (o: object, m?: string) => void } {
+  const on = process.env.HLOB_DEBUG_NATS === '1';
+  const log = (level: string) => (o: object, m?: string): void => {
+    if (on) process.stderr.write(`#${tag} ${level} ${m ?? ''} ${JSON.stringify(o).slice(0, 200)}\n`);
+  };
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}

@@ -11,7 +11,7 @@ import { BlockLogPublisher, type PublisherOptions } from '../../src/nats/publish
 import { EdgeFeed } from '../../src/nats/edge-feed.js';
 import { FIRST, fixture, startTestNode, whenHeight, whenStatus, type TestNode } from '../state/harness.js';
 import { HAVE_NATS, startNats, type TestNats } from './nats-server.js';
-import { edgeAt } from './helpers.js';
+import { debugLogger, edgeAt } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -25,7 +25,7 @@ interface Core {
 
 async function startCore(node: TestNode, nats: TestNats, opts: Partial<PublisherOptions> = {}): Promise<Core> {
   const feed = createNodeFeed({ dataDir: node.dataDir, infoUrl: node.info.url, snapshotDir: `${node.snapshotDir}-${Math.random()}` }) as NodeFeed;
-  const publisher = new BlockLogPublisher({ connection: { servers: [nats.url], reconnectTimeWaitMs: 100 }, snapshotEvery: 1_000, publishTimeoutMs: 1_000, ...opts });
+  const publisher = new BlockLogPublisher({ connection: { servers: [nats.url], reconnectTimeWaitMs: 100 }, snapshotEvery: 1_000, publishTimeoutMs: 1_000, logger: debugLogger('core'), ...opts });
   publisher.attach(feed);
   cleanups.push(() => feed.stop(), () => publisher.close());
   await feed.start();
@@ -53,7 +53,7 @@ async function step(node: TestNode, cores: Core[], i: number): Promise<void> {
 }
 
 async function edgeOn(nats: TestNats): Promise<EdgeFeed> {
-  const edge = new EdgeFeed({ connection: { servers: [nats.url], reconnectTimeWaitMs: 100 } });
+  const edge = new EdgeFeed({ connection: { servers: [nats.url], reconnectTimeWaitMs: 100 }, logger: debugLogger('edge') });
   cleanups.push(() => edge.stop());
   await edge.start();
   return edge;
