@@ -7,7 +7,9 @@
  * - `scaleout.log_bytes_ratio`: bytes of the compact message over the node's three lines.
  * - `scaleout.edge_ready_ratio`: loading the books from the snapshot as an edge does (the
  *   streaming reader over the file) over a plain `JSON.parse` of the same text.
- * The edge's lag through a live nats-server (`scaleout.edge_lag_p99_ms`) is not measured yet.
+ * - `scaleout.edge_lag_p99_ms`: a block applied on a core → the same block applied on an edge,
+ *   through a real nats-server on this machine (skipped when nats-server is not installed);
+ *   its ratio is to the core's own time per block (parse + apply) in the same run.
  */
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,104 @@ import { decodeBlock, encodeBlock } from '../src/nats/codec.js';
 import { loadBooks } from '../src/state/load-books.js';
 import { parseBlock } from './lines.js';
 import type { Report } from './run.js';
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { createServer, createConnection } from 'node:net';
+import type { Block, BlockChange } from '../src/book/index.js';
+import type { BookFeed, FeedEventMap, FeedStatus } from '../src/state/feed.js';
+import { BlockLogPublisher } from '../src/nats/publisher.js';
+import { EdgeFeed } from '../src/nats/edge-feed.js';
+
+/** A core's feed reduced to what the publisher reads: books, a status, `block` events. */
+class BenchFeed extends EventEmitter<FeedEventMap> implements BookFeed {
+  constructor(readonly books: Books) {
+    super();
+  }
+  status(): FeedStatus {
+    return { state: 'ready', height: this.books.height, time: 0, lagMs: 0, eventsPerSecond: 0, source: 'node', repairing: [] };
+  }
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  apply(block: Block): BlockChange {
+    const c = this.books.applyBlock(block);
+    this.emit('block', c);
+    return c;
+  }
+}
+
+function natsBinary(): string | undefined {
+  for (const c of [process.env.HL_ORDERBOOK_NATS_SERVER, '/usr/sbin/nats-server', '/usr/bin/nats-server']) {
+    if (c === undefined) continue;
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function edgeLag(report: Report, blocks: Block[], snapText: string, coreMsPerBlock: number): Promise<void> {
+  const bin = natsBinary();
+  if (bin === undefined) {
+    process.stderr.write('scaleout.edge_lag_p99_ms: nats-server not installed, skipped\n');
+    return;
+  }
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'hlob-bench-nats-'));
+  const nats = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: 'ignore' });
+  try {
+    for (;;) {
+      const up = await new Promise<boolean>((r) => {
+        const c = createConnection({ host: '127.0.0.1', port });
+        c.once('connect', () => (c.destroy(), r(true)));
+        c.once('error', () => r(false));
+      });
+      if (up) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const url = `nats://127.0.0.1:${port}`;
+    const feed = new BenchFeed(Books.fromSnapshot(JSON.parse(snapText) as L4SnapshotFile));
+    const pub = new BlockLogPublisher({ connection: { servers: [url] }, snapshotEvery: 1_000 });
+    pub.attach(feed);
+    const stored = new Promise((r) => pub.once('snapshot', r));
+    feed.apply(blocks[0]!);
+    await stored;
+    const edge = new EdgeFeed({ connection: { servers: [url] } });
+    await edge.start();
+    await new Promise<void>((r) => edge.once('reset', () => r()));
+    const applied = new Map<number, number>();
+    const lags: number[] = [];
+    edge.on('block', (c) => lags.push(performance.now() - applied.get(c.height)!));
+    for (const b of blocks.slice(1)) {
+      const seen = new Promise<void>((r) => edge.once('block', () => r()));
+      applied.set(b.height, performance.now());
+      feed.apply(b);
+      await seen;
+    }
+    await edge.stop();
+    await pub.close();
+    lags.sort((a, b) => a - b);
+    const p99 = lags[Math.min(lags.length - 1, Math.floor(lags.length * 0.99))]!;
+    const p50 = lags[Math.floor(lags.length / 2)]!;
+    report({ bench: 'scaleout.edge_lag_p99_ms', value: p99, unit: 'ms', ratio: p99 / coreMsPerBlock, p50_ms: p50, samples: lags.length, core_ms_per_block: coreMsPerBlock });
+  } finally {
+    nats.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const FIX = join(process.cwd(), 'test', 'fixtures', 'mainnet-btc-985148181');
 const DIRS = { statuses: 'node_order_statuses_by_block', diffs: 'node_raw_book_diffs_by_block', fills: 'node_fills_by_block' };
@@ -57,6 +157,8 @@ export async function run(report: Report): Promise<void> {
   const ratio = edge / core;
   report({ bench: 'scaleout.edge_ingest_ratio', value: ratio, unit: 'ratio', ratio, goal: '<= 0.3', core_ms_per_block: core, edge_ms_per_block: edge, blocks: n });
   report({ bench: 'scaleout.log_bytes_ratio', value: msgBytes / lineBytes, unit: 'ratio', ratio: msgBytes / lineBytes, log_bytes_per_block: msgBytes / n, node_bytes_per_block: lineBytes / n });
+
+  await edgeLag(report, Array.from({ length: n }, (_, i) => parseBlock(s[i]!, d[i]!, f[i]!)), snapText, core);
 
   const dir = mkdtempSync(join(tmpdir(), 'hlob-bench-scaleout-'));
   try {
