@@ -30,7 +30,7 @@ export interface Figure {
 export type Report = (figure: Figure) => void;
 
 /** Every group, in the order `npm run bench` runs them. */
-export const GROUPS = ['book', 'sim', 'ingest', 'streaming', 'fanout', 'scale', 'exchange', 'trading', 'connector', 'web'] as const;
+export const GROUPS = ['book', 'sim', 'ingest', 'streaming', 'fanout', 'scale', 'exchange', 'trading', 'connector', 'web', 'scaleout'] as const;
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Results live in the source tree's bench/results, not under dist/.

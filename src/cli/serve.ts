@@ -24,6 +24,7 @@ import { startSimulator, type RunningSim } from '../sim/index.js';
 import { detectLayout } from '../node/layout.js';
 import { defaultCandlesDir } from '../server/candles/store.js';
 import { createNodeFeed, describeMissing, type BookFeed } from '../state/index.js';
+import { addNatsOptions, resolveNatsConfig, scaleOutFeed, type NatsServeConfig } from '../nats/serve-options.js';
 
 /** Where the books come from. */
 export type ServeSource = { kind: 'node'; dataDir: string } | { kind: 'simulated' };
@@ -91,11 +92,12 @@ export async function startSource(config: ServeConfig, logger: Logger, home: str
 }
 
 /** Everything `serve` starts, without the process handling (signals, exit). */
-export async function runServe(config: ServeConfig, logger: Logger, home: string = homedir()): Promise<RunningServe> {
-  const started = await startSource(config, logger, home);
+export async function runServe(config: ServeConfig, logger: Logger, home: string = homedir(), nats: NatsServeConfig | null = null): Promise<RunningServe> {
+  // An edge (`--source nats://…`, src/nats) has no node: nothing to start.
+  const started: StartedSource = nats?.source != null ? { kind: 'node', dataDir: config.dataDir ?? defaultNodeDataDir(home), infoUrl: config.infoUrl, sim: null, cleanup: async () => undefined } : await startSource(config, logger, home);
   const { sim, dataDir, infoUrl } = started;
   const source = { kind: started.kind };
-  const feed = createNodeFeed({
+  const feed = scaleOutFeed(nats, logger, () => createNodeFeed({
     dataDir,
     infoUrl,
     snapshotDir: config.snapshotDir ?? undefined,
@@ -107,7 +109,7 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
     layout: config.layout,
     blockCloseMs: config.blockCloseMs,
     logger: logger.child({ part: 'ingest' }),
-  });
+  }));
   // The simulated node writes in this process: wake the tailers at once instead of polling.
   const wake = (): void => feed.wake();
   sim?.on('block', wake);
@@ -222,11 +224,15 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description("serve every coin's order book over WebSocket (protocol: docs/protocol.md); on a simulated node when there is no node data");
   for (const option of serveOptions()) cmd.addOption(option);
+  addNatsOptions(cmd);
   cmd.action(async () => {
     let config: ServeConfig;
+    let nats: NatsServeConfig | null;
     try {
       const given = givenToCommand(cmd);
       config = resolveServeConfig(given.flags, given.env);
+      nats = resolveNatsConfig(cmd.opts());
+      if (nats !== null && config.workers > 1) throw new HlobError(ErrorCodes.CONFIG, '--publish and --source do not combine with --workers yet');
     } catch (err) {
       process.stderr.write(`hl-orderbook serve: ${(err as Error).message}\n`);
       process.exit(2);
@@ -246,7 +252,7 @@ export function registerServe(program: Command): void {
         running = c;
         logger.info({ page: pageUrl(c.primary.url) }, `live page: ${pageUrl(c.primary.url)}`);
       } else {
-        const s = await runServe(config, logger);
+        const s = await runServe(config, logger, undefined, nats);
         running = s;
         logger.info({ page: pageUrl(s.server.url) }, `live page: ${pageUrl(s.server.url)}`);
       }

@@ -1,5 +1,5 @@
 /** The `/health` JSON (also the `serverStatus` data): the feed's state plus the server's counts. */
-import type { BookFeed, FeedState } from '../state/feed.js';
+import type { BookFeed, FeedState, NatsReport } from '../state/feed.js';
 
 export interface Health {
   state: FeedState;
@@ -9,11 +9,13 @@ export interface Health {
   clients: number;
   subscriptions: number;
   eventsPerSecond: number;
-  source: 'node' | 'simulated';
+  source: 'node' | 'simulated' | 'nats';
   /** The node's output layout the books come from (`by-block` or `streaming`), once known. */
   layout?: 'by-block' | 'streaming';
   /** Why the state is not `ready`, when the feed knows (only then present). */
   error?: string;
+  /** Scale-out: the block log's side (docs/scaleout.md). */
+  nats?: NatsReport;
   /** `serve --workers n` only: each worker's own figures (the fields above are over all of them). */
   workers?: WorkerHealth[];
 }
@@ -42,6 +44,7 @@ export function healthOf(feed: BookFeed, clients: number, subscriptions: number)
     source: s.source,
     ...(s.layout !== undefined ? { layout: s.layout } : {}),
     ...(s.error !== undefined ? { error: s.error } : {}),
+    ...(s.nats !== undefined ? { nats: s.nats } : {}),
   };
 }
 

@@ -22,6 +22,8 @@ export interface BooksView {
   readonly size: number;
   coins(): IterableIterator<string>;
   book(coin: string): OrderBookView | undefined;
+  /** Every coin's book as an L4 snapshot (a copy; the NATS core stores it). */
+  toSnapshot(): ReturnType<Books['toSnapshot']>;
 }
 
 // The live `Books` must stay assignable to the view (a compile-time check, no cast).
@@ -40,13 +42,22 @@ export interface FeedStatus {
   /** Now minus block time of the last applied block, ms. */
   lagMs: number | null;
   eventsPerSecond: number;
-  source: 'node' | 'simulated';
+  source: 'node' | 'simulated' | 'nats';
   /** Coins being repaired while `degraded`. */
   repairing: string[];
   /** The node's output layout being read (`by-block` or `streaming`), once known. */
   layout?: 'by-block' | 'streaming';
   /** Why the state is not `ready`, when known (a gap, a stream behind, missing directories…). */
   error?: string;
+  /** Scale-out (src/nats, docs/scaleout.md): the block log's side, publishing or reading it. */
+  nats?: NatsReport;
+}
+
+/** What a core publishing the block log, or an edge reading it, reports on `/health`. */
+export interface NatsReport {
+  role: 'publish' | 'edge';
+  connected: boolean;
+  [detail: string]: unknown;
 }
 
 export interface FeedEventMap {

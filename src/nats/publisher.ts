@@ -1,0 +1,384 @@
+/**
+ * `BlockLogPublisher`: a core's applied blocks appended to a JetStream stream (the block log),
+ * and L4 snapshots of its own books stored in an object store bucket.
+ *
+ * It listens to the feed's `block` event (a `BlockChange`, after the books applied it) and
+ * never blocks ingest: each block is encoded (`codec.ts`) and queued at once; a single pump
+ * publishes the queue in height order with `Nats-Msg-Id` = height, so JetStream drops a
+ * height another core already wrote (two cores, one log). A slow or absent NATS leaves the
+ * queue to grow up to `maxBufferedBytes` (then the oldest are dropped: the log has a gap
+ * there, and edges take a fresh snapshot); it is published when NATS returns. The state is
+ * in `status()` (on `/health` as `nats`), in `hlob_nats_*` metrics, and logged on change.
+ *
+ * A duplicate ack means another core wrote that height: its stored bytes are compared with
+ * ours, and a different block is logged and counted as a conflict.
+ */
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, RetentionPolicy, StorageType, DiscardPolicy } from '@nats-io/jetstream';
+import type { BlockChange } from '../book/types.js';
+import type { Logger } from '../node/logger.js';
+import { silentLogger } from '../node/logger.js';
+import type { BookFeed } from '../state/feed.js';
+import { blockOfChange, encodeBlock, type StatusMode } from './codec.js';
+import { connectNats, nanos, type NatsConnectOptions } from './connection.js';
+import { natsMetrics } from './metrics.js';
+import { snapshotChunks, SnapshotStore, DEFAULT_BUCKET } from './snapshot-store.js';
+
+export const DEFAULT_STREAM = 'HL_BLOCKS';
+export const DEFAULT_SUBJECT = 'hl.blocks';
+
+/** The log's retention, applied when this core creates the stream. */
+export interface LogRetention {
+  /** Blocks older than this are removed. Default 24 h. */
+  maxAgeMs: number;
+  /** The stream is cut to this many bytes, oldest first. Default 8 GiB. */
+  maxBytes: number;
+  /** Window in which a repeated `Nats-Msg-Id` (height) is dropped. Default 2 min. */
+  duplicateWindowMs: number;
+}
+
+export const DEFAULT_RETENTION: LogRetention = { maxAgeMs: 24 * 3_600_000, maxBytes: 8 * 1024 ** 3, duplicateWindowMs: 120_000 };
+
+export interface PublisherOptions {
+  connection: NatsConnectOptions;
+  stream?: string;
+  subject?: string;
+  bucket?: string;
+  /** Which statuses the log carries (codec.ts). Default `book`. */
+  statuses?: StatusMode;
+  retention?: Partial<LogRetention>;
+  /** Bound on the blocks waiting for NATS, bytes. Default 256 MiB. */
+  maxBufferedBytes?: number;
+  /** A snapshot when the books are ready, then every this many blocks. Default 5,000 (~6 min on mainnet); 0 = none. */
+  snapshotEvery?: number;
+  /** Snapshots kept in the bucket. Default 3. */
+  snapshotKeep?: number;
+  /** One publish's time limit, ms. Default 5,000. */
+  publishTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface PublishStatus {
+  role: 'publish';
+  connected: boolean;
+  /** Blocks applied but not yet in the log. */
+  buffered: number;
+  bufferedBytes: number;
+  /** Highest height the log acknowledged (ours or another core's). */
+  published: number | null;
+  dropped: number;
+  conflicts: number;
+  /** Height of the last snapshot stored. */
+  snapshot: number | null;
+  error?: string;
+}
+
+interface Pending {
+  height: number;
+  bytes: Uint8Array;
+}
+
+export interface PublisherEventMap {
+  /** A block is in the log (`duplicate`: another core had written it). */
+  published: [height: number, seq: number, duplicate: boolean];
+  snapshot: [height: number];
+  conflict: [height: number];
+}
+
+export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
+  readonly stream: string;
+  readonly subject: string;
+  readonly bucket: string;
+  private readonly mode: StatusMode;
+  private readonly retention: LogRetention;
+  private readonly maxBufferedBytes: number;
+  private readonly snapshotEvery: number;
+  private readonly snapshotKeep: number;
+  private readonly publishTimeoutMs: number;
+  private readonly logger: Logger;
+
+  private nc: NatsConnection | undefined;
+  private js: JetStreamClient | undefined;
+  private jsm: JetStreamManager | undefined;
+  private store: SnapshotStore | undefined;
+  private ready: Promise<void> | undefined;
+  private readonly queue: Pending[] = [];
+  private head = 0;
+  private queuedBytes = 0;
+  private pumping = false;
+  private closed = false;
+  private connected = false;
+  private lastError: string | undefined;
+  private published: number | null = null;
+  private lastSeq = new Map<number, number>();
+  private dropped = 0;
+  private conflicts = 0;
+  private snapshotHeight: number | null = null;
+  private snapshotDue = true;
+  private snapshotJob: Promise<void> | undefined;
+  private feed: BookFeed | undefined;
+  private wake: (() => void) | undefined;
+  private readonly onBlockBound = (c: BlockChange): void => this.onBlock(c);
+  private readonly onResetBound = (): void => {
+    this.snapshotDue = true;
+  };
+
+  constructor(private readonly opts: PublisherOptions) {
+    super();
+    this.stream = opts.stream ?? DEFAULT_STREAM;
+    this.subject = opts.subject ?? DEFAULT_SUBJECT;
+    this.bucket = opts.bucket ?? DEFAULT_BUCKET;
+    this.mode = opts.statuses ?? 'book';
+    this.retention = { ...DEFAULT_RETENTION, ...opts.retention };
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? 256 * 1024 * 1024;
+    this.snapshotEvery = opts.snapshotEvery ?? 5_000;
+    this.snapshotKeep = Math.max(1, opts.snapshotKeep ?? 3);
+    this.publishTimeoutMs = opts.publishTimeoutMs ?? 5_000;
+    this.logger = opts.logger ?? silentLogger;
+  }
+
+  /** Follow `feed`'s applied blocks, and connect in the background (never waits for NATS). */
+  attach(feed: BookFeed): void {
+    this.feed = feed;
+    feed.on('block', this.onBlockBound);
+    feed.on('reset', this.onResetBound);
+    this.ready = this.connect();
+    this.ready.catch(() => undefined);
+  }
+
+  status(): PublishStatus {
+    const s: PublishStatus = {
+      role: 'publish',
+      connected: this.connected,
+      buffered: this.queue.length - this.head,
+      bufferedBytes: this.queuedBytes,
+      published: this.published,
+      dropped: this.dropped,
+      conflicts: this.conflicts,
+      snapshot: this.snapshotHeight,
+    };
+    if (this.lastError !== undefined) s.error = this.lastError;
+    return s;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.feed?.off('block', this.onBlockBound);
+    this.feed?.off('reset', this.onResetBound);
+    this.wake?.();
+    await this.snapshotJob?.catch(() => undefined);
+    await this.nc?.close().catch(() => undefined);
+    natsMetrics.connected.set({ role: 'publish' }, 0);
+  }
+
+  /** Resolves once every block applied so far is in the log (tests, benchmarks). */
+  async flushed(): Promise<void> {
+    while (this.queue.length - this.head > 0 && !this.closed) await new Promise<void>((r) => this.once('published', () => r()));
+  }
+
+  // ---- connection --------------------------------------------------------------------------
+
+  private async connect(): Promise<void> {
+    const nc = await connectNats({ name: 'hl-orderbook core', ...this.opts.connection });
+    if (this.closed) {
+      await nc.close();
+      return;
+    }
+    this.nc = nc;
+    this.js = jetstream(nc, { timeout: this.publishTimeoutMs });
+    this.setConnected(true);
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect') this.setConnected(false, `disconnected from NATS (${String((s as { server?: string }).server ?? '')})`);
+        else if (s.type === 'reconnect') {
+          this.setConnected(true);
+          this.kick();
+        }
+      }
+    })().catch(() => undefined);
+    await this.ensureLog();
+    this.kick();
+  }
+
+  private setConnected(up: boolean, why?: string): void {
+    if (up === this.connected && why === undefined) return;
+    const was = this.connected;
+    this.connected = up;
+    natsMetrics.connected.set({ role: 'publish' }, up ? 1 : 0);
+    if (up) {
+      this.lastError = undefined;
+      if (!was) this.logger.info({ servers: this.opts.connection.servers }, 'publishing the block log to NATS');
+    } else {
+      this.lastError = why;
+      if (was) this.logger.warn({ servers: this.opts.connection.servers, buffered: this.queue.length - this.head }, `NATS away: blocks are buffered (${why ?? ''})`);
+    }
+  }
+
+  /** The stream (created if missing, with `retention`) and the snapshot bucket. Retried until they exist. */
+  private async ensureLog(): Promise<void> {
+    for (let attempt = 1; !this.closed; attempt++) {
+      try {
+        this.jsm ??= await jetstreamManager(this.nc!, { timeout: this.publishTimeoutMs });
+        const exists = await this.jsm.streams.info(this.stream).then(
+          () => true,
+          (err: unknown) => {
+            if (/not found/i.test((err as Error).message)) return false;
+            throw err;
+          },
+        );
+        if (!exists) {
+          await this.jsm.streams.add({
+            name: this.stream,
+            subjects: [this.subject],
+            retention: RetentionPolicy.Limits,
+            storage: StorageType.File,
+            discard: DiscardPolicy.Old,
+            max_age: nanos(this.retention.maxAgeMs),
+            max_bytes: this.retention.maxBytes,
+            duplicate_window: nanos(this.retention.duplicateWindowMs),
+          });
+          this.logger.info({ stream: this.stream, subject: this.subject, ...this.retention }, `created stream ${this.stream}`);
+        }
+        this.store ??= await SnapshotStore.open(this.nc!, this.bucket, true);
+        return;
+      } catch (err) {
+        this.lastError = `cannot set up stream ${this.stream} / bucket ${this.bucket}: ${(err as Error).message}`;
+        this.logger.warn({ err }, this.lastError);
+        await sleep(Math.min(5_000, 200 * attempt));
+      }
+    }
+  }
+
+  // ---- blocks ------------------------------------------------------------------------------
+
+  private onBlock(change: BlockChange): void {
+    if (this.closed) return;
+    const st = this.feed!.status();
+    const bytes = encodeBlock(blockOfChange(change), this.mode, st.repairing);
+    this.queue.push({ height: change.height, bytes });
+    this.queuedBytes += bytes.length;
+    while (this.queuedBytes > this.maxBufferedBytes && this.queue.length - this.head > 1) {
+      const old = this.queue[this.head]!;
+      this.queue[this.head++] = undefined as unknown as Pending;
+      this.queuedBytes -= old.bytes.length;
+      this.dropped++;
+      natsMetrics.dropped.inc();
+      // The log will skip this height: edges need a snapshot from after it.
+      this.snapshotDue = true;
+      if (this.dropped === 1 || this.dropped % 1000 === 0) this.logger.error({ height: old.height, dropped: this.dropped }, `publish buffer full: block ${old.height} dropped (the log will have a gap)`);
+    }
+    this.gauge();
+    if (st.state === 'ready' && st.repairing.length === 0 && this.snapshotEvery > 0) {
+      if (this.snapshotDue || (this.snapshotHeight !== null && change.height - this.snapshotHeight >= this.snapshotEvery)) this.takeSnapshot(change.height, change.time);
+    }
+    this.kick();
+  }
+
+  private gauge(): void {
+    natsMetrics.buffered.set(this.queue.length - this.head);
+    natsMetrics.bufferedBytes.set(this.queuedBytes);
+  }
+
+  private kick(): void {
+    if (this.wake !== undefined) {
+      const w = this.wake;
+      this.wake = undefined;
+      w();
+    }
+    if (this.pumping || this.js === undefined || this.store === undefined) return;
+    this.pumping = true;
+    this.pump()
+      .catch((err: unknown) => this.logger.error({ err }, 'publish pump failed'))
+      .finally(() => {
+        this.pumping = false;
+      });
+  }
+
+  private async pump(): Promise<void> {
+    let failures = 0;
+    while (!this.closed) {
+      const next = this.queue[this.head];
+      if (next === undefined) {
+        if (this.head > 0) {
+          this.queue.length = 0;
+          this.head = 0;
+        }
+        await new Promise<void>((r) => (this.wake = r));
+        continue;
+      }
+      try {
+        const ack = await this.js!.publish(this.subject, next.bytes, { msgID: String(next.height), timeout: this.publishTimeoutMs });
+        failures = 0;
+        if (this.queue[this.head] === next) {
+          this.queue[this.head++] = undefined as unknown as Pending;
+          this.queuedBytes -= next.bytes.length;
+        }
+        if (ack.duplicate) await this.checkDuplicate(next, ack.seq);
+        natsMetrics.published.inc({ result: ack.duplicate ? 'duplicate' : 'new' });
+        this.published = Math.max(this.published ?? 0, next.height);
+        this.lastSeq.set(next.height, ack.seq);
+        if (this.lastSeq.size > 64) this.lastSeq.delete(this.lastSeq.keys().next().value!);
+        if (!this.connected) this.setConnected(true);
+        this.gauge();
+        this.emit('published', next.height, ack.seq, ack.duplicate);
+      } catch (err) {
+        if (this.closed) return;
+        failures++;
+        this.setConnected(false, `publishing block ${next.height}: ${(err as Error).message}`);
+        await sleep(Math.min(2_000, 100 * failures));
+      }
+    }
+  }
+
+  /** Another core wrote this height first: the log must hold the same block we applied. */
+  private async checkDuplicate(p: Pending, seq: number): Promise<void> {
+    try {
+      const stored = await this.jsm!.streams.getMessage(this.stream, { seq });
+      if (stored === null) return;
+      if (Buffer.compare(Buffer.from(stored.data), Buffer.from(p.bytes)) !== 0) {
+        this.conflicts++;
+        natsMetrics.conflicts.inc();
+        this.emit('conflict', p.height);
+        this.logger.error({ height: p.height, seq }, `conflict: the log holds a different block at height ${p.height} than this core applied`);
+      }
+    } catch (err) {
+      this.logger.debug({ err, height: p.height }, 'could not read back a duplicate height');
+    }
+  }
+
+  // ---- snapshots ---------------------------------------------------------------------------
+
+  /**
+   * Capture the books now (synchronously: the one moment they are at `height`), then write
+   * the text piece by piece and store it once block `height` is in the log (its sequence is
+   * where an edge starts).
+   */
+  private takeSnapshot(height: number, time: number): void {
+    if (this.snapshotJob !== undefined) return;
+    this.snapshotDue = false;
+    this.snapshotHeight = height;
+    const snap = this.feed!.books.toSnapshot();
+    this.snapshotJob = (async () => {
+      await this.ready;
+      while (!this.closed && (this.published === null || this.published < height) && this.queue.slice(this.head).some((p) => p.height <= height)) {
+        await new Promise<void>((r) => this.once('published', () => r()));
+      }
+      if (this.closed) return;
+      const stored = await this.store!.put({ height, time, seq: this.lastSeq.get(height) }, snapshotChunks(snap));
+      natsMetrics.snapshots.inc({ result: 'ok' });
+      const pruned = await this.store!.prune(this.snapshotKeep);
+      this.logger.info({ height, bytes: stored.size, bucket: this.bucket, pruned }, `stored L4 snapshot at ${height}`);
+      this.emit('snapshot', height);
+    })()
+      .catch((err: unknown) => {
+        natsMetrics.snapshots.inc({ result: 'failed' });
+        this.snapshotDue = true;
+        if (!this.closed) this.logger.warn({ err, height }, `snapshot at ${height} not stored: ${(err as Error).message}`);
+      })
+      .finally(() => {
+        this.snapshotJob = undefined;
+      });
+  }
+}
