@@ -1,3 +1,5 @@
+import { codedError } from '../errors.js';
+
 /** Request/answer over an IPC channel: `call` sends a message with a fresh id and resolves with the answer carrying it. */
 export class Calls<A extends { id: number }> {
   private next = 0;
@@ -11,7 +13,7 @@ export class Calls<A extends { id: number }> {
       if (timeoutMs !== undefined) {
         entry.timer = setTimeout(() => {
           this.pending.delete(id);
-          reject(new Error(`no answer within ${timeoutMs} ms`));
+          reject(codedError('NO_ANSWER', timeoutMs));
         }, timeoutMs);
         entry.timer.unref();
       }
@@ -19,7 +21,7 @@ export class Calls<A extends { id: number }> {
         const onAbort = (): void => {
           if (!this.pending.delete(id)) return;
           clearTimeout(entry.timer);
-          reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+          reject(signal.reason instanceof Error ? signal.reason : codedError('PEER', 'aborted'));
         };
         if (signal.aborted) return onAbort();
         signal.addEventListener('abort', onAbort, { once: true });
@@ -49,7 +51,7 @@ export class Calls<A extends { id: number }> {
   failAll(message: string): void {
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
-      p.reject(new Error(message));
+      p.reject(codedError('PEER', message));
     }
     this.pending.clear();
   }

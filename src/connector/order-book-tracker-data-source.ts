@@ -14,7 +14,7 @@
  */
 import type { Trade } from '../book/index.js';
 import { Post, Subscriptions, isRecord, type ActiveSubscription, type Client, type L2Level } from '../client/index.js';
-import { ErrorCodes, HlobError } from '../errors.js';
+import { asError, codedError, ErrorCodes, HlobError } from '../errors.js';
 import type { BookDepth, DiffMessage, L2SnapshotMessage, L4SnapshotMessage, OrderBookMessage, SnapshotMessage } from './order-book-message.js';
 
 export interface OrderBookTrackerDataSource {
@@ -79,7 +79,7 @@ abstract class SdkDataSource implements OrderBookTrackerDataSource {
   abstract fetchSnapshot(pair: string): Promise<SnapshotMessage>;
 
   async listen(pair: string, onMessage: (message: OrderBookMessage) => void, onInvalid: (error: Error) => void): Promise<void> {
-    if (this.held.has(pair)) throw new Error(`${pair} is already listened to; unlisten it first`);
+    if (this.held.has(pair)) throw codedError('USAGE', `${pair} is already listened to; unlisten it first`);
     const subs = this.client.getHandle(Subscriptions);
     const held: ActiveSubscription[] = [];
     this.held.set(pair, held);
@@ -90,7 +90,7 @@ abstract class SdkDataSource implements OrderBookTrackerDataSource {
       } catch (error) {
         // A malformed frame is the server's fault, not a bug here: skipping it would leave
         // the book a block behind, so the tracker is told and fetches a fresh snapshot.
-        onInvalid(error instanceof Error ? error : new Error(String(error)));
+        onInvalid(asError(error));
         return;
       }
       if (message) onMessage(message);

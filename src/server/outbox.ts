@@ -6,7 +6,7 @@
  * with 1008 and a reason, never waited for.
  */
 import type { Socket } from 'node:net';
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { WebSocket } from 'ws';
 import { metrics } from '../metrics.js';
 import { textFrame } from './ws-frame.js';

@@ -3,7 +3,7 @@
  * its subscriptions, acknowledgements, errors, `ping` and `post`. Bad input gets an error
  * frame and the connection stays open.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import { metrics } from '../metrics.js';
 import type { RawData } from 'ws';
 import { parseClientFrame } from './frames.js';

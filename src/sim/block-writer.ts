@@ -12,6 +12,8 @@ import type { EventSink } from './event-sink.js';
 import { ENVELOPE_END, envelopeStart } from './node-json.js';
 import { hourlyPath } from './node-time.js';
 import type { Rng } from './rng.js';
+import { codedError } from '../errors.js';
+import { sleep as sleepFor } from '../util/abort.js';
 
 /** The three streams, by their directory prefix. */
 export const STREAMS = ['node_order_statuses', 'node_raw_book_diffs', 'node_fills'] as const;
@@ -75,7 +77,7 @@ export class BlockWriter {
 
   constructor(private readonly opts: BlockWriterOptions) {
     this.keepMs = (opts.keepMinutes ?? 60) * 60_000;
-    if (opts.partialWrites && !opts.rng) throw new TypeError('BlockWriter: partialWrites needs an rng');
+    if (opts.partialWrites && !opts.rng) throw codedError('USAGE', 'BlockWriter: partialWrites needs an rng');
   }
 
   async write(block: BlockToWrite): Promise<void> {
@@ -117,7 +119,7 @@ export class BlockWriter {
     const total = block.events.reduce((a, e) => a + e.count, 0);
     const slices = Math.max(1, Math.min(8, total));
     const pause = (this.opts.spreadMs ?? 0) / slices;
-    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const sleep = this.opts.sleep ?? ((ms: number) => sleepFor(ms));
     for (let k = 0; k < slices; k++) {
       await Promise.all(
         STREAMS.map((stream, i) => {

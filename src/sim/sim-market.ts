@@ -26,6 +26,7 @@ import type { BlockPlan } from './profiles.js';
 import { Rng } from './rng.js';
 import { EventSink } from './event-sink.js';
 import { MarketTape } from './market-tape.js';
+import { codedError } from '../errors.js';
 
 export interface SimMarketOptions {
   seed: number;
@@ -781,7 +782,7 @@ export class SimMarket {
    * flow, and keeps its own users' accounts (it writes their fill events).
    */
   attach(participant: MarketParticipant): ExternalMarket {
-    if (this.participant) throw new TypeError('a participant is already attached to this market');
+    if (this.participant) throw codedError('USAGE', 'a participant is already attached to this market');
     this.participant = participant;
     this.externalFrom = this.users.length;
     // eslint-disable-next-line @typescript-eslint/no-this-alias

@@ -21,6 +21,7 @@ import { Rng } from './rng.js';
 import { SimMarket } from './sim-market.js';
 import { writeSnapshotFile } from './snapshot-writer.js';
 import { PaperExchange } from './exchange/paper-exchange.js';
+import { sleep } from '../util/abort.js';
 
 export interface SimulatorOptions {
   /** The node's data directory to write (the equivalent of `~/hl/data`). Created if missing. */
@@ -168,19 +169,7 @@ export async function ensureWritableDir(dir: string, what: string): Promise<void
 
 const defaultNow = (): number => performance.timeOrigin + performance.now();
 
-export const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise<void>((res) => {
-    if (signal.aborted) return res();
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      res();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      res();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+export const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> => sleep(ms, signal);
 
 /** Validated options with defaults applied. */
 interface Config {

@@ -25,6 +25,8 @@ import {
   type Subscription,
   type SubscriptionResponseData,
 } from '../protocol.js';
+import { codedError } from '../../errors.js';
+import { raceDeadline, settleWithin } from '../../util/abort.js';
 
 export interface SubscriptionsOptions {
   /** Wait for an acknowledgement at most this long, ms. Default 10,000. */
@@ -209,7 +211,7 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
   ): Promise<ActiveSubscription<T>> {
     if (this.stopped) throw this.stopped;
     if (!isRecord(subscription) || typeof subscription.type !== 'string') {
-      throw new TypeError(`subscribe: a subscription is an object with a string "type"; got ${JSON.stringify(subscription)}`);
+      throw codedError('USAGE', `subscribe: a subscription is an object with a string "type"; got ${JSON.stringify(subscription)}`);
     }
     const key = subscriptionKey(subscription);
     let entry = this.entries.get(key);
@@ -272,24 +274,17 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
 
   private untilOpenOrTimeout(what: string, deadline: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.stopped) return Promise.reject(this.stopped);
-    return new Promise<void>((resolve, reject) => {
-      const remaining = Math.max(0, deadline - this.ctx.clock.now());
-      const timer = this.ctx.clock.setTimeout(() => settle(() => reject(new TimeoutError(what, timeoutMs))), remaining);
-      const poll = (): void => {
-        if (this.stopped) settle(() => reject(this.stopped));
-        else if (this.ctx.state === 'open') settle(resolve);
-      };
-      this.openWaiters.add(poll);
-      const onAbort = (): void => settle(() => reject(signal?.reason));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const settle = (fn: () => void): void => {
-        this.ctx.clock.clearTimeout(timer);
-        this.openWaiters.delete(poll);
-        signal?.removeEventListener('abort', onAbort);
-        fn();
-      };
-      if (signal?.aborted) onAbort();
-    });
+    return settleWithin<void>(
+      (resolve, reject) => {
+        const poll = (): void => {
+          if (this.stopped) reject(this.stopped);
+          else if (this.ctx.state === 'open') resolve();
+        };
+        this.openWaiters.add(poll);
+        return () => this.openWaiters.delete(poll);
+      },
+      { timeoutMs: Math.max(0, deadline - this.ctx.clock.now()), onTimeout: () => new TimeoutError(what, timeoutMs), signal, clock: this.ctx.clock },
+    );
   }
 
   /** Re-subscribes after a reconnect have no caller waiting: they get the module's timeout. */
@@ -474,19 +469,5 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
 
 /** Races `promise` against a deadline on the injected clock and an optional signal. */
 function withTimeout<T>(promise: Promise<T>, ctx: ModuleContext, what: string, remainingMs: number, timeoutMs: number, signal?: AbortSignal): Promise<T> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const timer = ctx.clock.setTimeout(() => settle(() => reject(new TimeoutError(what, timeoutMs))), remainingMs);
-    const onAbort = (): void => settle(() => reject(signal?.reason));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const settle = (fn: () => void): void => {
-      ctx.clock.clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      fn();
-    };
-    promise.then(
-      (v) => settle(() => resolve(v)),
-      (e: unknown) => settle(() => reject(e)),
-    );
-  });
+  return raceDeadline(promise, { timeoutMs: remainingMs, onTimeout: () => new TimeoutError(what, timeoutMs), signal, clock: ctx.clock });
 }
