@@ -13,6 +13,7 @@ import type { Publisher } from './publisher.js';
 import { InboundRateLimit } from './rate-limit.js';
 import { parseSubscription, viewKey, type Subscription } from './subscriptions.js';
 import type { ExchangeForwarder } from './user/exchange.js';
+import { serverErrorText } from '../client/protocol-errors.js';
 
 /** At most this many subscriptions per connection (protocol.md). */
 export const MAX_SUBSCRIPTIONS = 1000;
@@ -108,13 +109,13 @@ export class ClientSession {
   private subscribe(raw: Record<string, unknown>): void {
     const json = JSON.stringify(raw);
     const sub = parseSubscription(raw);
-    if (sub === null) return this.error(`Invalid subscription ${json}`);
+    if (sub === null) return this.error(serverErrorText.invalidSubscription(json));
     const key = viewKey(sub);
-    if (this.subs.has(key)) return this.error(`Already subscribed: ${json}`);
-    if (this.subs.size >= this.maxSubs) return this.error(`Too many subscriptions: ${json}`);
+    if (this.subs.has(key)) return this.error(serverErrorText.alreadySubscribed(json));
+    if (this.subs.size >= this.maxSubs) return this.error(serverErrorText.tooManySubscriptions(json));
     const { publisher } = this.deps;
     const checkable = publisher.booksAvailable;
-    if (checkable && !publisher.knows(sub)) return this.error(`Invalid subscription ${json}`);
+    if (checkable && !publisher.knows(sub)) return this.error(serverErrorText.invalidSubscription(json));
     this.subs.set(key, { sub, json, active: checkable });
     this.count(1);
     this.respond('subscribe', json);
@@ -124,10 +125,10 @@ export class ClientSession {
   private unsubscribe(raw: Record<string, unknown>): void {
     const json = JSON.stringify(raw);
     const sub = parseSubscription(raw);
-    if (sub === null) return this.error(`Invalid subscription ${json}`);
+    if (sub === null) return this.error(serverErrorText.invalidSubscription(json));
     const key = viewKey(sub);
     const held = this.subs.get(key);
-    if (held === undefined) return this.error(`Already unsubscribed: ${json}`);
+    if (held === undefined) return this.error(serverErrorText.alreadyUnsubscribed(json));
     this.subs.delete(key);
     this.count(-1);
     if (held.active) this.deps.publisher.unsubscribe(this.peer, held.sub);
@@ -143,7 +144,7 @@ export class ClientSession {
       if (!publisher.knows(held.sub)) {
         this.subs.delete(key);
         this.count(-1);
-        this.error(`Invalid subscription ${held.json}`);
+        this.error(serverErrorText.invalidSubscription(held.json));
         continue;
       }
       held.active = true;
@@ -154,9 +155,9 @@ export class ClientSession {
   private async post(id: number, request: { type: string; payload: unknown }): Promise<void> {
     if (request.type === 'action' && this.deps.exchange !== undefined) return this.postAction(id, request.payload, this.deps.exchange);
     if (request.type !== 'info') {
-      return this.postFailure(id, `Unsupported post request type ${JSON.stringify(request.type)}: this server answers "info"${this.deps.exchange !== undefined ? ' and "action"' : ''} requests only`);
+      return this.postFailure(id, serverErrorText.unsupportedPost(JSON.stringify(request.type), `this server answers "info"${this.deps.exchange !== undefined ? ' and "action"' : ''} requests only`));
     }
-    if (this.pendingPosts >= this.maxPendingPosts) return this.postFailure(id, `Too many pending post requests (at most ${this.maxPendingPosts})`);
+    if (this.pendingPosts >= this.maxPendingPosts) return this.postFailure(id, serverErrorText.tooManyPosts(this.maxPendingPosts));
     this.pendingPosts += 1;
     try {
       const answer = await this.deps.info.answer(request.payload);
@@ -174,7 +175,7 @@ export class ClientSession {
 
   /** An exchange action: forwarded unchanged, the exchange's JSON answer as the payload. */
   private async postAction(id: number, payload: unknown, exchange: ExchangeForwarder): Promise<void> {
-    if (this.pendingPosts >= this.maxPendingPosts) return this.postFailure(id, `Too many pending post requests (at most ${this.maxPendingPosts})`);
+    if (this.pendingPosts >= this.maxPendingPosts) return this.postFailure(id, serverErrorText.tooManyPosts(this.maxPendingPosts));
     this.pendingPosts += 1;
     try {
       const answer = await exchange.forward(JSON.stringify(payload) ?? 'null');

@@ -27,6 +27,7 @@ import {
 } from '../protocol.js';
 import { codedError } from '../../errors.js';
 import { raceDeadline, settleWithin } from '../../util/abort.js';
+import { SERVER_ERROR_PREFIX } from '../protocol-errors.js';
 
 export interface SubscriptionsOptions {
   /** Wait for an acknowledgement at most this long, ms. Default 10,000. */
@@ -404,10 +405,10 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
     }
     const entry = this.match(subscription, () => true);
     if (!entry) return;
-    if (text.startsWith('Already subscribed')) {
+    if (text.startsWith(SERVER_ERROR_PREFIX.alreadySubscribed)) {
       // The server holds it already: that is the state we wanted.
       this.acks.resolve(entry.key, undefined);
-    } else if (text.startsWith('Already unsubscribed')) {
+    } else if (text.startsWith(SERVER_ERROR_PREFIX.alreadyUnsubscribed)) {
       this.unsubAcks.resolve(entry.key, undefined);
     } else if (this.acks.has(entry.key)) {
       this.acks.reject(entry.key, new RejectedError(`subscribe ${JSON.stringify(entry.subscription)}`, text));
