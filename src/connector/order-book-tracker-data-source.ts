@@ -16,6 +16,7 @@ import type { Trade } from '../book/index.js';
 import { Post, Subscriptions, isRecord, type ActiveSubscription, type Client, type L2Level } from '../client/index.js';
 import { asError, codedError, ErrorCodes, HlobError } from '../errors.js';
 import type { BookDepth, DiffMessage, L2SnapshotMessage, L4SnapshotMessage, OrderBookMessage, SnapshotMessage } from './order-book-message.js';
+import { check, L4UpdatesSchema } from '../client/core/inbound.js';
 
 export interface OrderBookTrackerDataSource {
   readonly depth: BookDepth;
@@ -140,11 +141,11 @@ export class L4OrderBookDataSource extends SdkDataSource {
       if (data.Snapshot.coin !== pair) return undefined;
       return parseL4Snapshot(pair, data.Snapshot, 'stream');
     }
-    const u = data.Updates;
-    if (!isRecord(u) || typeof u.height !== 'number') throw badData('l4Book Updates', pair);
-    const diffs = (Array.isArray(u.book_diffs) ? u.book_diffs : []) as DiffMessage['diffs'];
-    const statuses = (Array.isArray(u.order_statuses) ? u.order_statuses : []) as DiffMessage['statuses'];
-    return { type: 'diff', pair, height: u.height, time: typeof u.time === 'number' ? u.time : 0, statuses, diffs };
+    const checked = check(L4UpdatesSchema, data.Updates, `l4Book Updates of ${pair}`);
+    if (!checked.ok) throw checked.error;
+    const u = checked.value;
+    // Diffs are checked whole; statuses for what the engine reads first (see L4UpdatesSchema).
+    return { type: 'diff', pair, height: u.height, time: u.time, statuses: u.order_statuses as unknown as DiffMessage['statuses'], diffs: u.book_diffs };
   }
 
   async fetchSnapshot(pair: string): Promise<L4SnapshotMessage> {

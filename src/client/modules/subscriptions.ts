@@ -23,11 +23,12 @@ import {
   objectInErrorText,
   subscriptionKey,
   type Subscription,
-  type SubscriptionResponseData,
 } from '../protocol.js';
 import { codedError } from '../../errors.js';
 import { raceDeadline, settleWithin } from '../../util/abort.js';
 import { SERVER_ERROR_PREFIX } from '../protocol-errors.js';
+import * as v from 'valibot';
+import { check, SubscriptionObject, SubscriptionResponseSchema } from '../core/inbound.js';
 
 export interface SubscriptionsOptions {
   /** Wait for an acknowledgement at most this long, ms. Default 10,000. */
@@ -375,8 +376,12 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
   }
 
   private onAck(data: unknown): void {
-    if (!isRecord(data) || !isRecord(data.subscription)) return;
-    const ack = data as unknown as SubscriptionResponseData;
+    const checked = check(SubscriptionResponseSchema, data, 'subscriptionResponse');
+    if (!checked.ok) {
+      this.ctx.logger.warn({ err: checked.error }, 'malformed subscriptionResponse frame; ignored');
+      return;
+    }
+    const ack = checked.value;
     const method = ack.method === 'unsubscribe' ? 'unsubscribe' : 'subscribe';
     const entry = this.match(ack.subscription, (e) => (method === 'subscribe' ? this.acks.has(e.key) : e.status === 'unsubscribing'));
     if (method === 'subscribe') {
@@ -438,8 +443,8 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
 
   /** The held entry whose subscription the server's object echoes (loosely: it may add fields). */
   private match(echoed: unknown, accept: (e: Entry) => boolean): Entry | undefined {
-    if (!isRecord(echoed) || typeof echoed.type !== 'string') return undefined;
-    const exact = this.entries.get(subscriptionKey(echoed as Subscription));
+    if (!v.is(SubscriptionObject, echoed)) return undefined;
+    const exact = this.entries.get(subscriptionKey(echoed));
     if (exact && accept(exact)) return exact;
     for (const entry of this.byType.get(echoed.type) ?? []) {
       if (accept(entry) && echoes(entry.subscription, echoed)) return entry;
