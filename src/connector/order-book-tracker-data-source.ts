@@ -15,7 +15,7 @@
 import type { Trade } from '../book/index.js';
 import { Post, Subscriptions, isRecord, type ActiveSubscription, type Client, type L2Level } from '../client/index.js';
 import { asError, codedError, ErrorCodes, HlobError } from '../errors.js';
-import type { BookDepth, DiffMessage, L2SnapshotMessage, L4SnapshotMessage, OrderBookMessage, SnapshotMessage } from './order-book-message.js';
+import type { BookDepth, L2SnapshotMessage, L4SnapshotMessage, OrderBookMessage, SnapshotMessage } from './order-book-message.js';
 import { check, L4UpdatesSchema } from '../client/core/inbound.js';
 
 export interface OrderBookTrackerDataSource {
@@ -144,8 +144,7 @@ export class L4OrderBookDataSource extends SdkDataSource {
     const checked = check(L4UpdatesSchema, data.Updates, `l4Book Updates of ${pair}`);
     if (!checked.ok) throw checked.error;
     const u = checked.value;
-    // Diffs are checked whole; statuses for what the engine reads first (see L4UpdatesSchema).
-    return { type: 'diff', pair, height: u.height, time: u.time, statuses: u.order_statuses as unknown as DiffMessage['statuses'], diffs: u.book_diffs };
+    return { type: 'diff', pair, height: u.height, time: u.time, statuses: u.order_statuses, diffs: u.book_diffs };
   }
 
   async fetchSnapshot(pair: string): Promise<L4SnapshotMessage> {

@@ -15,7 +15,7 @@
  * rest at that level is a divergence like any diff that does not apply.
  */
 import * as v from 'valibot';
-import { Books, OrderBook, type BlockChange, type BookDiffEvent, type L2Level, type L2Levels, type L2Params, type L4Order, type NodeOrder, type OrderStatusEvent } from '../../book/index.js';
+import { Books, OrderBook, type BlockChange, type L2Level, type L2Levels, type L2Params, type L4Order, type NodeOrder } from '../../book/index.js';
 import { ErrorCodes, HlobError } from '../../errors.js';
 import { AsyncQueue } from '../core/async-queue.js';
 import { asError } from '../core/errors.js';
@@ -263,8 +263,7 @@ export class L4BookTracker implements ApiModule<L4BookTrackerHandle> {
       throw new HlobError(ErrorCodes.BAD_SNAPSHOT, `l4Book snapshot of ${coin} does not have {coin, time, height, levels: [bids, asks]}: ${describeIssues(r0.issues)}`);
     }
     const snap = r0.output;
-    // The fields the replica reads are checked; the order's other fields pass through as the server sent them.
-    const toPair = ({ user, ...order }: (typeof snap.levels)[number][number]): [string, NodeOrder] => [user, order as unknown as NodeOrder];
+    const toPair = ({ user, ...order }: L4Order): [string, NodeOrder] => [user, order];
     const [bids, asks] = snap.levels;
     const books = new Books(snap.height);
     books.setBook(coin, OrderBook.fromL4(coin, bids.map(toPair), asks.map(toPair)));
@@ -292,10 +291,8 @@ export class L4BookTracker implements ApiModule<L4BookTrackerHandle> {
       this.ignored++;
       return;
     }
-    // Diffs are checked whole. Statuses are checked for what the engine reads first (status,
-    // coin, oid); their order is the node's, kept as the template of the order it opens.
-    const diffs: BookDiffEvent[] = u.book_diffs;
-    const statuses = u.order_statuses as unknown as OrderStatusEvent[];
+    const diffs = u.book_diffs;
+    const statuses = u.order_statuses;
     const change: BlockChange = r.books.applyBlock({ height: u.height, time: u.time, statuses, diffs, fills: [] }, { only: new Set([r.coin]) });
     const desync = change.desyncs.find((d) => d.coin === r.coin);
     if (desync) {

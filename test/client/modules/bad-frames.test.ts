@@ -51,7 +51,7 @@ describe('malformed inbound frames', () => {
     socket.receive({ channel: 'l4Book', data: { Updates: { time: 11, height: 101, order_statuses: [], book_diffs: [{ coin: 'ETH', oid: 'x', user: 7, raw_book_diff: 3 }] } } });
     const error = (await desynced) as HlobError;
     expect(error.code).toBe(ErrorCodes.CLIENT_BAD_FRAME);
-    expect(error.message).toMatch(/^l4Book Updates of ETH frame does not have the expected shape: book_diffs\.0\./);
+    expect(error.message).toMatch(/^l4Book Updates of ETH frame does not have the expected shape: book_diffs\.0: expected a diff/);
     expect(tracker.replica('ETH')?.synced).toBe(false);
     await sent(socket, { method: 'unsubscribe', subscription: SUB }, from);
     expect(client.moduleStopped(L4BookTracker)).toBeUndefined();
@@ -63,7 +63,7 @@ describe('malformed inbound frames', () => {
     socket.receive({ channel: 'l4Book', data: { Snapshot: { coin: 'ETH', time: 12, height: 102, levels: [[{ oid: 5 }], []] } } });
     const error = (await desynced) as HlobError;
     expect(error.code).toBe(ErrorCodes.BAD_SNAPSHOT);
-    expect(error.message).toContain('levels.0.0.user');
+    expect(error.message).toContain('levels.0.0: expected an order with user, oid, limitPx and sz');
     // The replica it had is not half replaced.
     expect(tracker.replica('ETH')?.height).toBe(100);
   });
