@@ -8,6 +8,7 @@
  */
 import { DesyncError, ErrorCodes, HlobError } from '../errors.js';
 import { formatUnits, parsePrice, parseUnits } from './decimal.js';
+import { nodeTimeMs } from './node-time.js';
 import type { Block, BookDiffEvent, L4SnapshotFile, NodeOrder, OrderStatusEvent } from './events.js';
 import { OrderBook, type RestingOrder } from './order-book.js';
 import { statusCoin } from './raw-status.js';
@@ -15,9 +16,7 @@ import { pairFills } from './trades.js';
 import type { ApplyOptions, BlockChange, CoinChange } from './types.js';
 
 /** `"2026-05-05T17:39:13.024084407"` (UTC, no zone) → ms since the epoch, or NaN. */
-export function nodeTimeMs(time: string): number {
-  return Date.parse(`${time.slice(0, 23)}Z`);
-}
+export { nodeTimeMs };
 
 /** The order a triggered status rests as (protocol.md, "L4 orders"). */
 function triggeredOrder(st: OrderStatusEvent, blockTime: number): NodeOrder {

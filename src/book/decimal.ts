@@ -6,6 +6,10 @@
  * always a number), so two equal values are always `===`.
  *
  * Prices are always numbers: a price past 2^53 - 1 units is refused, never rounded.
+ *
+ * Values at any other scale (the simulator's prices in ticks and sizes in lots of a coin,
+ * notionals and fees as bigint products) are integers with their own number of decimals:
+ * `formatScaled`, `parseScaled` and their bigint forms, signed. No float touches either kind.
  */
 import { DecimalError, ErrorCodes } from '../errors.js';
 
@@ -93,7 +97,7 @@ export function parsePrice(s: string): number {
 
 /** Units → the one number form of protocol.md: `"81307.0"`, `"0.20195"`, `"0.00001234"`. */
 export function formatUnits(u: Units): string {
-  if (typeof u === 'bigint') return formatBig(u, DECIMALS);
+  if (typeof u === 'bigint') return formatScaledBig(u, DECIMALS);
   let frac = u % UNIT;
   const int = (u - frac) / UNIT;
   if (frac === 0) return `${int}.0`;
@@ -106,21 +110,12 @@ export function formatUnits(u: Units): string {
   return `${int}.${ZEROS[d - fs.length]}${fs}`;
 }
 
-/** `v / 10^decimals` in the one number form, for any non-negative integer `v`. */
-function formatBig(v: bigint, decimals: number): string {
-  const neg = v < 0n;
-  const digits = (neg ? -v : v).toString().padStart(decimals + 1, '0');
-  const int = digits.slice(0, digits.length - decimals);
-  const frac = digits.slice(digits.length - decimals).replace(/0+$/, '');
-  return `${neg ? '-' : ''}${int}.${frac === '' ? '0' : frac}`;
-}
-
 /** Half of `u` units in the one number form (a mid may need a 9th decimal). */
 export function formatHalfUnits(u: Units): string {
   if (typeof u === 'number' && u % 2 === 0) return formatUnits(u / 2);
   const b = BigInt(u);
   if (b % 2n === 0n) return formatUnits(normalize(b / 2n));
-  return formatBig(b * 5n, DECIMALS + 1);
+  return formatScaledBig(b * 5n, DECIMALS + 1);
 }
 
 export function addUnits(a: Units, b: Units): Units {
@@ -160,4 +155,80 @@ export function unitDigits(px: number): number {
 /** 10^k as a number, for 0 <= k <= 16. */
 export function pow10(k: number): number {
   return POW10[k]!;
+}
+
+// ---- integers at any scale: `units × 10^-decimals`, signed ----
+
+function place(digits: string, decimals: number, negative: boolean): string {
+  let s = digits;
+  if (decimals === 0) return (negative ? '-' : '') + s + '.0';
+  if (s.length <= decimals) s = '0'.repeat(decimals - s.length + 1) + s;
+  const cut = s.length - decimals;
+  let end = s.length;
+  // Trim trailing zeros of the fraction but keep one digit after the point.
+  while (end > cut + 1 && s.charCodeAt(end - 1) === 48) end--;
+  return (negative ? '-' : '') + s.slice(0, cut) + '.' + s.slice(cut, end);
+}
+
+/** `units × 10^-decimals` in the one number form (`"-0.000804"`). `units` must be a safe integer. */
+export function formatScaled(units: number, decimals: number): string {
+  if (!Number.isSafeInteger(units)) {
+    throw new DecimalError(`cannot format ${units} exactly: not a safe integer`, ErrorCodes.DECIMAL_RANGE);
+  }
+  const negative = units < 0;
+  return place(String(negative ? -units : units), decimals, negative);
+}
+
+/** Same as {@link formatScaled} for bigint units (products of prices and sizes). */
+export function formatScaledBig(units: bigint, decimals: number): string {
+  const negative = units < 0n;
+  return place((negative ? -units : units).toString(), decimals, negative);
+}
+
+const SIGNED_DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/**
+ * Parse a decimal string into integer units of `10^-decimals`, exactly. Refuses a string with
+ * more significant decimals than `decimals`, or whose units are not a safe integer.
+ */
+export function parseScaled(text: string, decimals: number): number {
+  const big = parseScaledBig(text, decimals);
+  const n = Number(big);
+  if (!Number.isSafeInteger(n)) {
+    throw new DecimalError(`decimal ${JSON.stringify(text)} does not fit exactly in units of 1e-${decimals}`, ErrorCodes.DECIMAL_RANGE);
+  }
+  return n;
+}
+
+/** Parse a decimal string into bigint units of `10^-decimals`, exactly. */
+export function parseScaledBig(text: string, decimals: number): bigint {
+  const m = SIGNED_DECIMAL.exec(text);
+  if (!m) throw new DecimalError(`not a decimal number: ${JSON.stringify(text)}`);
+  const [, sign, int = '', fracRaw = ''] = m;
+  const frac = fracRaw.slice(0, significantEnd(fracRaw));
+  if (frac.length > decimals) {
+    throw new DecimalError(`decimal ${JSON.stringify(text)} has more than ${decimals} decimals`);
+  }
+  const units = BigInt(int + frac.padEnd(decimals, '0'));
+  return sign === '-' ? -units : units;
+}
+
+/** Length of `frac` without its trailing zeros. */
+function significantEnd(frac: string): number {
+  let end = frac.length;
+  while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
+  return end;
+}
+
+/** Number of decimals a decimal string really carries (trailing zeros ignored). */
+export function decimalPlaces(text: string): number {
+  const m = SIGNED_DECIMAL.exec(text);
+  if (!m) throw new DecimalError(`not a decimal number: ${JSON.stringify(text)}`);
+  return significantEnd(m[3] ?? '');
+}
+
+/** The one form of a decimal string (for comparing strings written by different programs). */
+export function canonicalDecimal(text: string): string {
+  const places = decimalPlaces(text);
+  return formatScaledBig(parseScaledBig(text, places), places);
 }

@@ -9,7 +9,8 @@ import { checkNodeData } from '../sim/check-data.js';
 import { DEFAULT_COINS } from '../sim/market.js';
 import { PROFILE_NAMES, type ProfileName } from '../sim/profiles.js';
 import { startReplay } from '../sim/replay.js';
-import { startSimulator, type RunningSim } from '../sim/simulator.js';
+import type { RunningSim } from '../sim/running-node.js';
+import { startSimulator } from '../sim/simulator.js';
 
 /** Exit code of bad use (flags, directories, ports). */
 const USAGE = 2;
@@ -70,7 +71,64 @@ async function supervise(name: string, sim: RunningSim, exitWhenDone: boolean): 
   process.stderr.write(`hl-orderbook ${name}: done, ${summary}; the info server still answers on ${sim.infoUrl} (Ctrl-C to stop)\n`);
 }
 
-export function registerSimulateCommands(program: Command): void {
+/** The `simulate` flags as commander parses them. */
+interface SimulateFlags {
+  dataDir: string;
+  infoPort: number;
+  seed: number;
+  profile: ProfileName;
+  eventsPerBlock?: number;
+  blocksPerSecond: number;
+  speed: 'realtime' | 'max';
+  coins: number;
+  restingOrders: number;
+  maxBlocks?: number;
+  startTime?: string;
+  keepMinutes: number;
+  streaming: boolean;
+  layout: string;
+  partialWrites: boolean;
+  faults?: string;
+  exitWhenDone: boolean;
+}
+
+/** Start a simulator (bad use: one line and the usage exit code), or rethrow what is not ours. */
+async function started(command: string, start: () => Promise<RunningSim>): Promise<RunningSim> {
+  try {
+    return await start();
+  } catch (err) {
+    if (err instanceof HlobError) fail(command, err.message);
+    throw err;
+  }
+}
+
+async function runSimulate(o: SimulateFlags): Promise<void> {
+  const sim = await started('simulate', () =>
+    startSimulator({
+      dataDir: o.dataDir,
+      infoPort: o.infoPort,
+      seed: o.seed,
+      profile: o.profile,
+      eventsPerBlock: o.eventsPerBlock,
+      blocksPerSecond: o.blocksPerSecond,
+      speed: o.speed,
+      coins: o.coins,
+      restingOrders: o.restingOrders,
+      maxBlocks: o.maxBlocks,
+      startTime: o.startTime,
+      keepMinutes: o.keepMinutes,
+      layout: o.streaming ? 'both' : (o.layout as 'by-block' | 'streaming' | 'both'),
+      partialWrites: o.partialWrites,
+      faults: o.faults,
+    }),
+  );
+  process.stderr.write(
+    `hl-orderbook simulate: writing ${sim.dataDir} (profile ${o.profile}, ${o.coins} coins, ${o.restingOrders} resting orders, seed ${o.seed}, speed ${o.speed}${o.faults === undefined ? '' : `, faults ${o.faults}`}); info server ${sim.infoUrl}\n`,
+  );
+  await supervise('simulate', sim, o.exitWhenDone);
+}
+
+function registerSimulate(program: Command): void {
   usageExits(
     program
       .command('simulate')
@@ -92,55 +150,11 @@ export function registerSimulateCommands(program: Command): void {
       .option('--partial-writes', 'write lines in pieces, like a node with output buffering', false)
       .option('--faults <spec>', 'inject node faults, e.g. rate=0.002,snapshot-rate=0.3 or skip@100,pause@300:10s,snapshot-late@2:20s (docs/simulator.md)')
       .option('--exit-when-done', 'exit after --max-blocks instead of keeping the info server up', false)
-      .action(async (o: {
-        dataDir: string;
-        infoPort: number;
-        seed: number;
-        profile: ProfileName;
-        eventsPerBlock?: number;
-        blocksPerSecond: number;
-        speed: 'realtime' | 'max';
-        coins: number;
-        restingOrders: number;
-        maxBlocks?: number;
-        startTime?: string;
-        keepMinutes: number;
-        streaming: boolean;
-        layout: string;
-        partialWrites: boolean;
-        faults?: string;
-        exitWhenDone: boolean;
-      }) => {
-        let sim: RunningSim;
-        try {
-          sim = await startSimulator({
-            dataDir: o.dataDir,
-            infoPort: o.infoPort,
-            seed: o.seed,
-            profile: o.profile,
-            eventsPerBlock: o.eventsPerBlock,
-            blocksPerSecond: o.blocksPerSecond,
-            speed: o.speed,
-            coins: o.coins,
-            restingOrders: o.restingOrders,
-            maxBlocks: o.maxBlocks,
-            startTime: o.startTime,
-            keepMinutes: o.keepMinutes,
-            layout: o.streaming ? 'both' : (o.layout as 'by-block' | 'streaming' | 'both'),
-            partialWrites: o.partialWrites,
-            faults: o.faults,
-          });
-        } catch (err) {
-          if (err instanceof HlobError) fail('simulate', err.message);
-          throw err;
-        }
-        process.stderr.write(
-          `hl-orderbook simulate: writing ${sim.dataDir} (profile ${o.profile}, ${o.coins} coins, ${o.restingOrders} resting orders, seed ${o.seed}, speed ${o.speed}${o.faults === undefined ? '' : `, faults ${o.faults}`}); info server ${sim.infoUrl}\n`,
-        );
-        await supervise('simulate', sim, o.exitWhenDone);
-      }),
+      .action(runSimulate),
   );
+}
 
+function registerReplay(program: Command): void {
   usageExits(
     program
       .command('replay')
@@ -152,18 +166,34 @@ export function registerSimulateCommands(program: Command): void {
       .addOption(new Option('--speed <speed>', '1x keeps the recorded spacing; max writes at once').choices(['1x', 'max']).default('1x'))
       .option('--exit-when-done', 'exit after the last block instead of keeping the info server up', false)
       .action(async (o: { from: string; snapshot: string; dataDir: string; infoPort: number; speed: '1x' | 'max'; exitWhenDone: boolean }) => {
-        let sim: RunningSim;
-        try {
-          sim = await startReplay({ from: o.from, snapshot: o.snapshot, dataDir: o.dataDir, infoPort: o.infoPort, speed: o.speed });
-        } catch (err) {
-          if (err instanceof HlobError) fail('replay', err.message);
-          throw err;
-        }
+        const sim = await started('replay', () => startReplay({ from: o.from, snapshot: o.snapshot, dataDir: o.dataDir, infoPort: o.infoPort, speed: o.speed }));
         process.stderr.write(`hl-orderbook replay: writing ${sim.dataDir} from ${o.from} (speed ${o.speed}); info server ${sim.infoUrl}\n`);
         await supervise('replay', sim, o.exitWhenDone);
       }),
   );
+}
 
+async function runCheckData(dir: string, o: { snapshot?: string; maxViolations: number }): Promise<void> {
+  let report;
+  try {
+    report = await checkNodeData(dir, { snapshot: o.snapshot, maxViolations: o.maxViolations });
+  } catch (err) {
+    if (err instanceof HlobError) fail('check-data', err.message);
+    throw err;
+  }
+  for (const v of report.violations) process.stdout.write(`${v.file}:${v.line}: ${v.height !== undefined ? `block ${v.height}: ` : ''}${v.message}\n`);
+  const span = report.firstHeight === null ? 'no blocks' : `${report.blocks} blocks (${report.firstHeight}..${report.lastHeight})`;
+  const counts = `${report.statuses} statuses, ${report.diffs} diffs, ${report.fills} fills, ${report.restingOrders} orders resting at the end`;
+  if (report.violationCount === 0) {
+    process.stdout.write(`check-data: ${report.dataDir}: ${span}, ${counts}: OK\n`);
+    return;
+  }
+  const shown = report.violations.length < report.violationCount ? ` (first ${report.violations.length} shown)` : '';
+  process.stdout.write(`check-data: ${report.dataDir}: ${span}, ${counts}: ${report.violationCount} violation(s)${shown}\n`);
+  process.exitCode = 1;
+}
+
+function registerCheckData(program: Command): void {
   usageExits(
     program
       .command('check-data')
@@ -171,24 +201,13 @@ export function registerSimulateCommands(program: Command): void {
       .argument('<data-dir>', 'the node data directory (or a directory holding hl/data)')
       .option('--snapshot <file>', 'the L4 snapshot the data starts from (.gz ok): every oid must then be known')
       .option('--max-violations <n>', 'violations to print', int('--max-violations', 1, 100_000), 20)
-      .action(async (dir: string, o: { snapshot?: string; maxViolations: number }) => {
-        let report;
-        try {
-          report = await checkNodeData(dir, { snapshot: o.snapshot, maxViolations: o.maxViolations });
-        } catch (err) {
-          if (err instanceof HlobError) fail('check-data', err.message);
-          throw err;
-        }
-        for (const v of report.violations) process.stdout.write(`${v.file}:${v.line}: ${v.height !== undefined ? `block ${v.height}: ` : ''}${v.message}\n`);
-        const span = report.firstHeight === null ? 'no blocks' : `${report.blocks} blocks (${report.firstHeight}..${report.lastHeight})`;
-        const counts = `${report.statuses} statuses, ${report.diffs} diffs, ${report.fills} fills, ${report.restingOrders} orders resting at the end`;
-        if (report.violationCount === 0) {
-          process.stdout.write(`check-data: ${report.dataDir}: ${span}, ${counts}: OK\n`);
-          return;
-        }
-        const shown = report.violations.length < report.violationCount ? ` (first ${report.violations.length} shown)` : '';
-        process.stdout.write(`check-data: ${report.dataDir}: ${span}, ${counts}: ${report.violationCount} violation(s)${shown}\n`);
-        process.exitCode = 1;
-      }),
+      .action(runCheckData),
   );
+}
+
+/** `simulate`, `replay` and `check-data`. */
+export function registerSimulateCommands(program: Command): void {
+  registerSimulate(program);
+  registerReplay(program);
+  registerCheckData(program);
 }

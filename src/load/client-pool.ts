@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { OPCODE } from './frame-reader.js';
 import { scanChannel, scanFrame } from './frame-scan.js';
 import { type HistogramData, LatencyHistogram } from './histogram.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '../util/rng.js';
 import { RawWebSocket } from './raw-ws.js';
 import { type Subscription, SubscriptionPlan } from './subscriptions.js';
 

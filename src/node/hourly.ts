@@ -1,9 +1,10 @@
 /**
- * The node's hourly file layout: `<streamDir>/hourly/{YYYYMMDD}/{H}`, the hour without
- * zero padding. Finding the newest file and the one after a given file, in time order.
+ * Finding a stream's hourly files (layout in `format.ts`): the newest, and the one after a
+ * given file, in time order.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DATE_DIR, HOUR_FILE } from './format.js';
 
 /** One hourly file: its path and a sortable key (`YYYYMMDD * 100 + H`). */
 export interface HourlyFile {
@@ -12,9 +13,6 @@ export interface HourlyFile {
   hour: number;
   key: number;
 }
-
-const DATE = /^\d{8}$/;
-const HOUR = /^(?:[0-9]|1[0-9]|2[0-3])$/;
 
 async function names(dir: string): Promise<string[]> {
   try {
@@ -26,12 +24,12 @@ async function names(dir: string): Promise<string[]> {
 }
 
 async function dates(hourlyDir: string): Promise<string[]> {
-  return (await names(hourlyDir)).filter((n) => DATE.test(n)).sort();
+  return (await names(hourlyDir)).filter((n) => DATE_DIR.test(n)).sort();
 }
 
 async function hours(hourlyDir: string, date: string): Promise<number[]> {
   return (await names(join(hourlyDir, date)))
-    .filter((n) => HOUR.test(n))
+    .filter((n) => HOUR_FILE.test(n))
     .map(Number)
     .sort((a, b) => a - b);
 }
@@ -63,11 +61,4 @@ export async function nextFile(hourlyDir: string, current: HourlyFile): Promise<
     if (hs[0] !== undefined) return file(hourlyDir, date, hs[0]);
   }
   return undefined;
-}
-
-/** The path of the file for a UTC time (for writers: the simulator and tests). */
-export function hourlyPath(streamDir: string, timeMs: number): string {
-  const d = new Date(timeMs);
-  const date = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
-  return join(streamDir, 'hourly', date, String(d.getUTCHours()));
 }

@@ -5,6 +5,7 @@
  */
 import { RawStatus } from '../book/raw-status.js';
 import { ErrorCodes, HlobError } from '../errors.js';
+import { nodeTimeMs as blockTimeMs } from './format.js';
 import { STREAMS } from './types.js';
 import type { BlockEnvelope, BookDiffEvent, FillEvent, OrderStatusEvent, StreamName } from './types.js';
 
@@ -246,39 +247,8 @@ function scanStatusesPieces(pieces: readonly string[]): BlockEnvelope<OrderStatu
   return env as BlockEnvelope<OrderStatusEvent>;
 }
 
-function digits(s: string, from: number, n: number): number {
-  let x = 0;
-  for (let i = from; i < from + n; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return NaN;
-    x = x * 10 + d;
-  }
-  return x;
-}
-
 /**
  * `"2026-05-05T17:39:13.024084407"` (UTC, nanoseconds, no zone) → ms since the epoch
- * (truncated), NaN when it is not such a time. Hand-rolled: `Date.parse` accepts many
- * forms and reads a zone-less time as local.
+ * (truncated), NaN when it is not such a time: the node format's exact parser.
  */
-export function blockTimeMs(s: string): number {
-  if (s.length < 19 || s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':') return NaN;
-  let end = s.length;
-  if (s[end - 1] === 'Z') end--;
-  let ms = 0;
-  if (end > 19) {
-    if (s[19] !== '.' || end === 20) return NaN;
-    const frac = digits(s, 20, end - 20);
-    if (Number.isNaN(frac)) return NaN;
-    const n = end - 20;
-    ms = n >= 3 ? Math.floor(frac / 10 ** (n - 3)) : frac * 10 ** (3 - n);
-  }
-  const y = digits(s, 0, 4);
-  const mo = digits(s, 5, 2);
-  const d = digits(s, 8, 2);
-  const hh = digits(s, 11, 2);
-  const mm = digits(s, 14, 2);
-  const ss = digits(s, 17, 2);
-  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && hh <= 23 && mm <= 59 && ss <= 60)) return NaN;
-  return Date.UTC(y, mo - 1, d, hh, mm, ss, ms);
-}
+export { blockTimeMs };

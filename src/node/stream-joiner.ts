@@ -19,6 +19,7 @@ import { EventEmitter } from 'node:events';
 import { ErrorCodes, HlobError } from '../errors.js';
 import type { BlockJoinerEventMap } from './joiner.js';
 import type { StreamEvents } from './parse.js';
+import { STREAMING_DIRS } from './format.js';
 import { blockTimeMs } from './parse.js';
 import type { Block, BlockEnvelope, StreamName } from './types.js';
 
@@ -39,12 +40,7 @@ export interface StreamJoinerOptions {
 
 const NAMES: readonly StreamName[] = ['statuses', 'diffs', 'fills'];
 
-/** The three streams' directories in the streaming layout. */
-export const STREAMING_DIRS: Record<StreamName, string> = {
-  statuses: 'node_order_statuses_streaming',
-  diffs: 'node_raw_book_diffs_streaming',
-  fills: 'node_fills_streaming',
-};
+export { STREAMING_DIRS } from './format.js';
 
 interface Building {
   block: Block;

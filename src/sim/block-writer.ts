@@ -8,24 +8,15 @@
  */
 import { mkdir, open, readdir, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DATE_DIR, HOUR_FILE, STREAM_PREFIXES, byBlockDir, hourOf, hourStartMs, streamingDir, type StreamPrefix } from '../node/format.js';
 import type { EventSink } from './event-sink.js';
 import { ENVELOPE_END, envelopeStart } from './node-json.js';
-import { hourlyPath } from './node-time.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/rng.js';
 import { codedError } from '../errors.js';
 import { sleep as sleepFor } from '../util/abort.js';
 
-/** The three streams, by their directory prefix. */
-export const STREAMS = ['node_order_statuses', 'node_raw_book_diffs', 'node_fills'] as const;
-export type StreamName = (typeof STREAMS)[number];
-
-export function byBlockDir(dataDir: string, stream: StreamName): string {
-  return join(dataDir, `${stream}_by_block`, 'hourly');
-}
-
-export function streamingDir(dataDir: string, stream: StreamName): string {
-  return join(dataDir, `${stream}_streaming`, 'hourly');
-}
+/** The stream prefixes under their former names here (`bench/` still imports them from this file). */
+export { STREAM_PREFIXES as STREAMS, type StreamPrefix as StreamName } from '../node/format.js';
 
 export interface BlockWriterOptions {
   /** The node's data directory (the equivalent of `~/hl/data`). */
@@ -57,11 +48,11 @@ export interface BlockToWrite {
   /** Epoch ms of the block time (decides the hourly file). */
   blockMs: number;
   /** `local_time` of each stream's line, asked just before writing it. */
-  localTime: (stream: StreamName) => string;
-  /** Events per stream, in `STREAMS` order. */
+  localTime: (stream: StreamPrefix) => string;
+  /** Events per stream, in `STREAM_PREFIXES` order. */
   events: readonly [EventSink, EventSink, EventSink];
   /** An injected fault (`--faults`, src/sim/faults.ts): lines left out, mangled or half-written. */
-  fault?: { omit: ReadonlySet<StreamName>; corrupt?: StreamName; half?: StreamName };
+  fault?: { omit: ReadonlySet<StreamPrefix>; corrupt?: StreamPrefix; half?: StreamPrefix };
 }
 
 interface OpenFile {
@@ -81,11 +72,11 @@ export class BlockWriter {
   }
 
   async write(block: BlockToWrite): Promise<void> {
-    const { date, hour } = hourlyPath(block.blockMs);
+    const { date, hour } = hourOf(block.blockMs);
     const spread = this.opts.streaming === true && (this.opts.spreadMs ?? 0) > 0;
     if (spread) await this.writeSpread(block, date, hour);
     await Promise.all(
-      STREAMS.map(async (stream, i) => {
+      STREAM_PREFIXES.map(async (stream, i) => {
         const events = block.events[i]!;
         if (this.opts.byBlock !== false) {
           const dir = byBlockDir(this.opts.dataDir, stream);
@@ -100,7 +91,7 @@ export class BlockWriter {
   }
 
   /** The streaming lines of events `from..to` of one stream, in one append. */
-  private async appendStreaming(block: BlockToWrite, stream: StreamName, i: number, from: number, to: number, date: string, hour: string): Promise<void> {
+  private async appendStreaming(block: BlockToWrite, stream: StreamPrefix, i: number, from: number, to: number, date: string, hour: string): Promise<void> {
     const events = block.events[i]!;
     const fault = streamingFault(block);
     // Skip and restart: the stream's lines of the block are lost (a restart with a gap loses every stream's).
@@ -122,7 +113,7 @@ export class BlockWriter {
     const sleep = this.opts.sleep ?? ((ms: number) => sleepFor(ms));
     for (let k = 0; k < slices; k++) {
       await Promise.all(
-        STREAMS.map((stream, i) => {
+        STREAM_PREFIXES.map((stream, i) => {
           const n = block.events[i]!.count;
           return this.appendStreaming(block, stream, i, Math.floor((n * k) / slices), Math.floor((n * (k + 1)) / slices), date, hour);
         }),
@@ -173,18 +164,17 @@ export class BlockWriter {
     if (!Number.isFinite(this.keepMs)) return [];
     const open = new Set([...this.files.values()].map((f) => f.path));
     const removed: string[] = [];
-    for (const stream of STREAMS) {
+    for (const stream of STREAM_PREFIXES) {
       for (const dir of [byBlockDir(this.opts.dataDir, stream), streamingDir(this.opts.dataDir, stream)]) {
         const dates = await readdir(dir).catch(() => [] as string[]);
         for (const date of dates) {
-          if (!/^\d{8}$/.test(date)) continue;
-          const dayMs = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(4, 6)) - 1, Number(date.slice(6, 8)));
+          if (!DATE_DIR.test(date)) continue;
           const hours = await readdir(join(dir, date)).catch(() => [] as string[]);
           let left = hours.length;
           for (const h of hours) {
-            if (!/^\d{1,2}$/.test(h)) continue;
+            if (!HOUR_FILE.test(h)) continue;
             const path = join(dir, date, h);
-            const endMs = dayMs + (Number(h) + 1) * 3_600_000;
+            const endMs = hourStartMs(date, Number(h) + 1);
             if (open.has(path) || endMs + this.keepMs > nowMs) continue;
             await unlink(path).catch(() => undefined);
             removed.push(path);
@@ -213,8 +203,8 @@ const END = Buffer.from(ENVELOPE_END);
 function streamingFault(block: BlockToWrite): BlockToWrite['fault'] {
   const f = block.fault;
   if (f === undefined || (f.corrupt === undefined && f.half === undefined)) return f;
-  const has = (s: StreamName | undefined): boolean => s !== undefined && block.events[STREAMS.indexOf(s)]!.count > 0;
-  const target = STREAMS.find((s) => block.events[STREAMS.indexOf(s)]!.count > 0);
+  const has = (s: StreamPrefix | undefined): boolean => s !== undefined && block.events[STREAM_PREFIXES.indexOf(s)]!.count > 0;
+  const target = STREAM_PREFIXES.find((s) => block.events[STREAM_PREFIXES.indexOf(s)]!.count > 0);
   const out: NonNullable<BlockToWrite['fault']> = { omit: f.omit };
   if (f.corrupt !== undefined) out.corrupt = has(f.corrupt) ? f.corrupt : target;
   if (f.half !== undefined) out.half = has(f.half) ? f.half : target;
@@ -222,7 +212,7 @@ function streamingFault(block: BlockToWrite): BlockToWrite['fault'] {
 }
 
 /** A line as a fault leaves it: mangled at its start (it no longer parses), or its first half alone. */
-function faulty(line: Buffer, stream: StreamName, fault: NonNullable<BlockToWrite['fault']>): Buffer {
+function faulty(line: Buffer, stream: StreamPrefix, fault: NonNullable<BlockToWrite['fault']>): Buffer {
   if (fault.corrupt === stream) {
     const out = Buffer.from(line);
     out.fill('#', 0, Math.min(24, out.length - 1));

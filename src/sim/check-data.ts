@@ -18,8 +18,8 @@
  */
 import { resolve } from 'node:path';
 import type { L4SnapshotFile } from '../book/events.js';
-import { STREAMS, type StreamName } from './block-writer.js';
-import { canonicalDecimal } from './decimal.js';
+import { STREAM_PREFIXES as STREAMS, type StreamPrefix as StreamName } from '../node/format.js';
+import { canonicalDecimal } from '../book/decimal.js';
 import { readSnapshotFile } from './snapshot-file.js';
 import { resolveDataDir, streamLines, type FileLine } from './node-files.js';
 

@@ -22,8 +22,8 @@
  * a caller holding it may change it (the soak turns faults off before its end).
  */
 import { ErrorCodes, HlobError } from '../errors.js';
-import { Rng } from './rng.js';
-import { STREAMS, type StreamName } from './block-writer.js';
+import { Rng } from '../util/rng.js';
+import { STREAM_PREFIXES, type StreamPrefix } from '../node/format.js';
 
 export const FAULT_KINDS = ['skip', 'pause', 'corrupt', 'half', 'restart', 'snapshot-fail', 'snapshot-late'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -59,11 +59,11 @@ export interface BlockFault {
   /** Wait this long before making and writing it. */
   pauseMs: number;
   /** Streams that do not get its line. */
-  omit: Set<StreamName>;
+  omit: Set<StreamPrefix>;
   /** A stream whose line is written mangled. */
-  corrupt?: StreamName;
+  corrupt?: StreamPrefix;
   /** A stream whose line is half-written, without its newline. */
-  half?: StreamName;
+  half?: StreamPrefix;
 }
 
 /** What happens to one snapshot request. */
@@ -169,7 +169,7 @@ export class FaultInjector {
   forBlock(n: number): BlockFault | undefined {
     if (this.lost > 0) {
       this.lost--;
-      return { pauseMs: 0, omit: new Set(STREAMS) };
+      return { pauseMs: 0, omit: new Set(STREAM_PREFIXES) };
     }
     let f = this.plan.blocks.get(n);
     if (f === undefined && this.plan.rate > 0 && this.blockKinds.length > 0 && this.rng.chance(this.plan.rate)) {
@@ -177,7 +177,7 @@ export class FaultInjector {
     }
     if (f === undefined) return undefined;
     this.counts[f.kind]++;
-    const stream = STREAMS[this.rng.int(STREAMS.length)]!;
+    const stream = STREAM_PREFIXES[this.rng.int(STREAM_PREFIXES.length)]!;
     switch (f.kind) {
       case 'skip':
         return { pauseMs: 0, omit: new Set([stream]) };
@@ -189,7 +189,7 @@ export class FaultInjector {
         return { pauseMs: 0, omit: new Set(), half: stream };
       case 'restart':
         this.lost = this.plan.restartBlocks - 1;
-        return { pauseMs: f.ms ?? this.plan.restartMs, omit: new Set(STREAMS) };
+        return { pauseMs: f.ms ?? this.plan.restartMs, omit: new Set(STREAM_PREFIXES) };
       default:
         return undefined;
     }

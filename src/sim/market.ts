@@ -5,7 +5,7 @@
  * 8 − szDecimals for spot, integers always allowed), and the `meta` / `spotMeta` answers of
  * the info server in the public API's shapes.
  */
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 import { codedError } from '../errors.js';
 
 export type CoinKind = 'perp' | 'spot' | 'hip3';

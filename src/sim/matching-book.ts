@@ -53,6 +53,34 @@ export interface RestingOrder {
   snapshotTail: string | null;
 }
 
+/** What a new order is made of: everything but its size history and its place in a book. */
+export type NewOrder = Pick<RestingOrder, 'oid' | 'user' | 'side' | 'px' | 'lots' | 'timestamp' | 'kind' | 'tif' | 'orderType' | 'reduceOnly' | 'isPositionTpsl' | 'cloid'>;
+
+/** A resting order not in a book yet, its original size its size. */
+export function newRestingOrder(o: NewOrder): RestingOrder {
+  // One literal, fields in one order: every order shares one object shape.
+  return {
+    oid: o.oid,
+    user: o.user,
+    side: o.side,
+    px: o.px,
+    lots: o.lots,
+    origLots: o.lots,
+    timestamp: o.timestamp,
+    kind: o.kind,
+    tif: o.tif,
+    orderType: o.orderType,
+    reduceOnly: o.reduceOnly,
+    isPositionTpsl: o.isPositionTpsl,
+    cloid: o.cloid,
+    prev: null,
+    next: null,
+    level: null,
+    slot: -1,
+    snapshotTail: null,
+  };
+}
+
 export class Level {
   head: RestingOrder | null = null;
   tail: RestingOrder | null = null;

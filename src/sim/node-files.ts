@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { ErrorCodes, HlobError } from '../errors.js';
-import { STREAMS, type StreamName } from './block-writer.js';
+import { DATE_DIR, STREAM_PREFIXES, type StreamPrefix } from '../node/format.js';
 
 async function isDir(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isDirectory(), () => false);
@@ -21,7 +21,7 @@ async function isDir(path: string): Promise<boolean> {
 export async function resolveDataDir(dir: string): Promise<string> {
   for (const candidate of [dir, join(dir, 'hl', 'data'), join(dir, 'data')]) {
     const entries = await readdir(candidate).catch(() => [] as string[]);
-    if (entries.some((e) => STREAMS.some((s) => e.startsWith(s)))) return candidate;
+    if (entries.some((e) => STREAM_PREFIXES.some((s) => e.startsWith(s)))) return candidate;
   }
   if (!(await isDir(dir))) throw new HlobError(ErrorCodes.MISSING_DIR, `no such directory: ${dir}`);
   throw new HlobError(ErrorCodes.MISSING_DIR, `no node data in ${dir}: expected node_order_statuses_by_block, node_raw_book_diffs_by_block and node_fills_by_block here or under hl/data`);
@@ -35,7 +35,7 @@ function hourOf(name: string): number | undefined {
 
 /** Hourly files of one stream directory (`…/hourly`), oldest first. Missing directory: none. */
 export async function hourlyFiles(hourlyDir: string): Promise<string[]> {
-  const dates = (await readdir(hourlyDir).catch(() => [] as string[])).filter((d) => /^\d{8}$/.test(d)).sort();
+  const dates = (await readdir(hourlyDir).catch(() => [] as string[])).filter((d) => DATE_DIR.test(d)).sort();
   const out: string[] = [];
   for (const date of dates) {
     const names = await readdir(join(hourlyDir, date)).catch(() => [] as string[]);
@@ -71,6 +71,6 @@ export async function* fileLines(file: string): AsyncGenerator<FileLine> {
 }
 
 /** Every line of a stream's files in order. `layout` picks `_by_block` or `_streaming`. */
-export async function* streamLines(dataDir: string, stream: StreamName, layout: 'by_block' | 'streaming' = 'by_block'): AsyncGenerator<FileLine> {
+export async function* streamLines(dataDir: string, stream: StreamPrefix, layout: 'by_block' | 'streaming' = 'by_block'): AsyncGenerator<FileLine> {
   for (const file of await hourlyFiles(join(dataDir, `${stream}_${layout}`, 'hourly'))) yield* fileLines(file);
 }

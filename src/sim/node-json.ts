@@ -4,7 +4,7 @@
  * Field order and optional fields follow the real lines in test/fixtures.
  */
 import type { CoinSpec } from './market.js';
-import { formatUnits } from './decimal.js';
+import { formatScaled } from '../book/decimal.js';
 import { RestKind, type RestingOrder } from './matching-book.js';
 
 export const SIDE = ['B', 'A'] as const;
@@ -67,7 +67,7 @@ export function orderJsonTail(
 
 /** A resting order as snapshots (and statuses about it) show it, with `lots` as its size. */
 export function restingOrderJson(coin: CoinSpec, o: RestingOrder, lots: number): string {
-  return orderJsonHead(coin.json, SIDE[o.side], formatUnits(o.px, coin.pxDecimals)) + formatUnits(lots, coin.szDecimals) + restingOrderTail(coin, o);
+  return orderJsonHead(coin.json, SIDE[o.side], formatScaled(o.px, coin.pxDecimals)) + formatScaled(lots, coin.szDecimals) + restingOrderTail(coin, o);
 }
 
 /**
@@ -77,7 +77,7 @@ export function restingOrderJson(coin: CoinSpec, o: RestingOrder, lots: number):
 export function restingOrderTail(coin: CoinSpec, o: RestingOrder): string {
   let t = o.snapshotTail;
   if (t !== null) return t;
-  const origSz = formatUnits(o.origLots, coin.szDecimals);
+  const origSz = formatScaled(o.origLots, coin.szDecimals);
   switch (o.kind) {
     case RestKind.Triggered:
       t = orderJsonTail(o.oid, o.timestamp, 'Triggered', false, '0.0', o.isPositionTpsl, o.reduceOnly, o.orderType, origSz, 'Gtc', o.cloid);

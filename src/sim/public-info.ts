@@ -19,7 +19,7 @@
  *   hour (`MarketTape`).
  * Every number is formatted from integer units: exact decimal strings, never through a float.
  */
-import { formatBigUnits, formatUnits } from './decimal.js';
+import { formatScaled, formatScaledBig } from '../book/decimal.js';
 import type { CoinSpec } from './market.js';
 import { metaResponse, spotMetaResponse } from './market.js';
 import type { MarketTape } from './market-tape.js';
@@ -107,7 +107,7 @@ export interface SpotAssetCtx {
 
 function midOf(c: CoinSpec, bb: number | undefined, ba: number | undefined): string | null {
   if (bb === undefined || ba === undefined) return null;
-  return formatBigUnits(BigInt(bb + ba) * 5n, c.pxDecimals + 1);
+  return formatScaledBig(BigInt(bb + ba) * 5n, c.pxDecimals + 1);
 }
 
 function markOf(bb: number | undefined, ba: number | undefined, last: number | undefined, fallback: number): number {
@@ -119,7 +119,7 @@ function markOf(bb: number | undefined, ba: number | undefined, last: number | u
 
 export function perpAssetCtx(m: MarketView, c: CoinSpec): PerpAssetCtx {
   const book = m.books[c.id]!;
-  const px = (ticks: number): string => formatUnits(ticks, c.pxDecimals);
+  const px = (ticks: number): string => formatScaled(ticks, c.pxDecimals);
   const bb = book.sides[BID].bestPx();
   const ba = book.sides[ASK].bestPx();
   const oracle = m.fair[c.id]!;
@@ -141,15 +141,15 @@ export function perpAssetCtx(m: MarketView, c: CoinSpec): PerpAssetCtx {
   funding = funding > FUNDING_CAP ? FUNDING_CAP : funding < -FUNDING_CAP ? -FUNDING_CAP : funding;
   return {
     prevDayPx: px(day.prevDayPx),
-    dayNtlVlm: formatBigUnits(day.ntl, c.pxDecimals + c.szDecimals),
+    dayNtlVlm: formatScaledBig(day.ntl, c.pxDecimals + c.szDecimals),
     markPx: px(markOf(bb, ba, m.tape.lastPx(c.id), oracle)),
     midPx: midOf(c, bb, ba),
-    funding: formatBigUnits(funding, 11),
-    openInterest: formatUnits(m.tape.openInterest(c.id), c.szDecimals),
-    premium: premium === null ? null : formatBigUnits(premium, 8),
+    funding: formatScaledBig(funding, 11),
+    openInterest: formatScaled(m.tape.openInterest(c.id), c.szDecimals),
+    premium: premium === null ? null : formatScaledBig(premium, 8),
     oraclePx: px(oracle),
     impactPxs: ib !== undefined && ia !== undefined ? [px(ib), px(ia)] : null,
-    dayBaseVlm: formatUnits(day.lots, c.szDecimals),
+    dayBaseVlm: formatScaled(day.lots, c.szDecimals),
   };
 }
 
@@ -159,25 +159,25 @@ const CIRCULATING_SUPPLY = 600_000_000;
 
 export function spotAssetCtx(m: MarketView, c: CoinSpec): SpotAssetCtx {
   const book = m.books[c.id]!;
-  const px = (ticks: number): string => formatUnits(ticks, c.pxDecimals);
+  const px = (ticks: number): string => formatScaled(ticks, c.pxDecimals);
   const bb = book.sides[BID].bestPx();
   const ba = book.sides[ASK].bestPx();
   const day = m.tape.day(c.id, m.time());
   return {
     prevDayPx: px(day.prevDayPx),
-    dayNtlVlm: formatBigUnits(day.ntl, c.pxDecimals + c.szDecimals),
+    dayNtlVlm: formatScaledBig(day.ntl, c.pxDecimals + c.szDecimals),
     markPx: px(markOf(bb, ba, m.tape.lastPx(c.id), m.fair[c.id]!)),
     midPx: midOf(c, bb, ba),
-    circulatingSupply: formatUnits(CIRCULATING_SUPPLY, 0),
+    circulatingSupply: formatScaled(CIRCULATING_SUPPLY, 0),
     coin: c.name,
-    totalSupply: formatUnits(TOTAL_SUPPLY, 0),
-    dayBaseVlm: formatUnits(day.lots, c.szDecimals),
+    totalSupply: formatScaled(TOTAL_SUPPLY, 0),
+    dayBaseVlm: formatScaled(day.lots, c.szDecimals),
   };
 }
 
 /** A listed pair this market does not trade (the dense universe's fillers): no book, no volume. */
 function idleSpotCtx(name: string): SpotAssetCtx {
-  return { prevDayPx: '1.0', dayNtlVlm: '0.0', markPx: '1.0', midPx: null, circulatingSupply: formatUnits(CIRCULATING_SUPPLY, 0), coin: name, totalSupply: formatUnits(TOTAL_SUPPLY, 0), dayBaseVlm: '0.0' };
+  return { prevDayPx: '1.0', dayNtlVlm: '0.0', markPx: '1.0', midPx: null, circulatingSupply: formatScaled(CIRCULATING_SUPPLY, 0), coin: name, totalSupply: formatScaled(TOTAL_SUPPLY, 0), dayBaseVlm: '0.0' };
 }
 
 /** The HIP-3 dexes in order of their first coin (the public `perpDexs` order after the main dex's `null`). */

@@ -6,7 +6,47 @@ import type { EventEmitter } from 'node:events';
 import type { L4SnapshotFile } from '../book/events.js';
 import type { InfoServer } from './info-server.js';
 import type { CoinSpec } from './market.js';
-import type { RunningSim, SimStats } from './simulator.js';
+import type { FaultKind } from './faults.js';
+
+export interface SimStats {
+  blocks: number;
+  statuses: number;
+  /** Statuses that are `…Rejected`. */
+  rejected: number;
+  diffs: number;
+  fills: number;
+  /** Bytes written to the data files. */
+  bytes: number;
+  /** Orders resting now. */
+  restingOrders: number;
+  /** Faults injected so far, by kind (only with `faults`). */
+  faults?: Record<FaultKind, number>;
+}
+
+export interface RunningSim {
+  /** `http://127.0.0.1:<port>/info`, the node's info server. */
+  readonly infoUrl: string;
+  /** Absolute data directory. */
+  readonly dataDir: string;
+  /** The coins traded (simulator only; empty for a replay). */
+  readonly coins: readonly CoinSpec[];
+  /** `http://127.0.0.1:<port>/exchange`, the paper exchange (simulator only; undefined for a replay). */
+  readonly exchangeUrl: string | undefined;
+  /** Last block written completely to all three streams. */
+  height(): number;
+  /** The simulator's truth now: every book as the node's snapshot file would hold it. */
+  snapshot(): L4SnapshotFile;
+  /** Counts since the start. */
+  stats(): SimStats;
+  /** After each block is written to all streams. */
+  on(event: 'block', listener: (height: number) => void): this;
+  off(event: 'block', listener: (height: number) => void): this;
+  once(event: 'block', listener: (height: number) => void): this;
+  /** Stop producing, close the files and the info server. */
+  stop(): Promise<void>;
+  /** Resolves when production ends (`maxBlocks` reached or stopped); rejects on a write error. */
+  readonly done: Promise<void>;
+}
 
 export interface RunningNodeParts {
   info: InfoServer;

@@ -11,9 +11,9 @@
  * the simulator starts), and the text before it once per price level.
  */
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { formatUnits } from './decimal.js';
+import { formatScaled } from '../book/decimal.js';
 import { orderJsonHead, restingOrderTail, SIDE } from './node-json.js';
-import type { CapturedBooks } from './sim-market.js';
+import type { CapturedBooks } from './book-capture.js';
 
 const CHUNK = 1 << 20;
 /** Room always kept for the few brackets written between two {@link ChunkedWriter.fits} checks. */
@@ -112,11 +112,11 @@ export async function writeSnapshotFile(cap: CapturedBooks, outPath: string, inc
           const n = sizes[i]!;
           if (o.px !== lastPx) {
             lastPx = o.px;
-            head = orderJsonHead(coin.json, side, formatUnits(o.px, coin.pxDecimals));
+            head = orderJsonHead(coin.json, side, formatScaled(o.px, coin.pxDecimals));
           }
           if (n !== lastLots) {
             lastLots = n;
-            sz = formatUnits(n, coin.szDecimals);
+            sz = formatScaled(n, coin.szDecimals);
           }
           const text = `${i > 0 ? ',' : ''}${userStart[o.user]!}${head}${sz}${o.snapshotTail ?? restingOrderTail(coin, o)}]`;
           if (!out.fits(text)) await out.flush();

@@ -4,6 +4,7 @@
  * waiter's own cleanup, whichever of the three came first. Timers come from an injected
  * clock, so tests drive them by hand.
  */
+import { codedError } from '../errors.js';
 import { systemClock, type Clock } from './clock.js';
 
 export type Timers = Pick<Clock, 'setTimeout' | 'clearTimeout'>;
@@ -45,7 +46,7 @@ export function settleWithin<T>(
     const onAbort = (): void => settle(() => reject(signal?.reason));
     const timer =
       timeoutMs !== undefined && timeoutMs !== null && Number.isFinite(timeoutMs)
-        ? clock.setTimeout(() => settle(() => reject(options.onTimeout ? options.onTimeout() : new Error('timed out'))), Math.max(0, timeoutMs))
+        ? clock.setTimeout(() => settle(() => reject(options.onTimeout ? options.onTimeout() : codedError('NO_ANSWER', timeoutMs))), Math.max(0, timeoutMs))
         : undefined;
     signal?.addEventListener('abort', onAbort, { once: true });
     cleanup = start(

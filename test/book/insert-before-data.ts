@@ -7,7 +7,7 @@
  * The targets are chosen on the naive model replaying the data as rewritten so far, so each
  * named order really rests at that level when the diff comes.
  */
-import { Rng } from '../../src/sim/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { nodeTimeMs, type Block, type BookDiffEvent, type L4SnapshotFile, type NodeOrder, type OrderStatusEvent } from '../../src/book/index.js';
 import { NaiveBook } from './naive-model.js';
 import { loadSnapshot, MAIN, streamLines, type Envelope } from './fixtures.js';

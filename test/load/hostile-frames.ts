@@ -3,7 +3,7 @@
  * huge numbers, deep nesting, unknown methods and mutations of valid frames. Each frame is
  * at most `maxBytes` long (the server's 64 KiB inbound bound is tested separately).
  */
-import { seededRandom } from '../../src/load/random.js';
+import { seededRandom } from '../../src/util/rng.js';
 
 export type Rng = () => number;
 

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hourlyPath, newestFile, nextFile } from '../../src/node/hourly.js';
+import { hourlyPath } from '../../src/node/format.js';
+import { newestFile, nextFile } from '../../src/node/hourly.js';
 import { tempDir } from './files.js';
 
 function touch(hourly: string, date: string, hour: string): void {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/errors.js';
-import { STREAMS, byBlockDir } from '../../src/sim/block-writer.js';
+import { STREAM_PREFIXES as STREAMS, byBlockDir } from '../../src/node/format.js';
 import { FaultInjector, parseFaults } from '../../src/sim/faults.js';
 import { startSimulator } from '../../src/sim/simulator.js';
 import { l4Request, postInfo, tempDir } from './helpers.js';

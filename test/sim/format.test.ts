@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STREAMS } from '../../src/sim/block-writer.js';
+import { STREAM_PREFIXES as STREAMS } from '../../src/node/format.js';
 import type { CoinSpec } from '../../src/sim/market.js';
 import { startSimulator } from '../../src/sim/simulator.js';
 import { EARLY_FIXTURE, MAIN_FIXTURE, envelopes, tempDir, type Envelope } from './helpers.js';

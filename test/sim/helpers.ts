@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll } from 'vitest';
 import { nodeTimeMs, type Block } from '../../src/book/index.js';
-import { STREAMS, type StreamName } from '../../src/sim/block-writer.js';
+import { STREAM_PREFIXES as STREAMS, type StreamPrefix as StreamName } from '../../src/node/format.js';
 import { streamLines } from '../../src/sim/node-files.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Books, type BookDiffEvent, type L4SnapshotFile } from '../../src/book/index.js';
 import { checkNodeData } from '../../src/sim/check-data.js';
 import { startSimulator } from '../../src/sim/simulator.js';
-import { ALO_PRIORITY_SHARE } from '../../src/sim/sim-market.js';
+import { ALO_PRIORITY_SHARE } from '../../src/sim/order-flow.js';
 import { rewriteWithInsertBefore } from '../book/insert-before-data.js';
 import { MAIN_SNAPSHOT, readBlocks, tempDir } from './helpers.js';
 

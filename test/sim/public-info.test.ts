@@ -11,7 +11,7 @@ import { HttpTransport, InfoClient } from '@nktkas/hyperliquid';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Books, type FillEvent } from '../../src/book/index.js';
-import { formatBigUnits, parseUnits } from '../../src/sim/decimal.js';
+import { formatScaledBig as formatBigUnits, parseScaled as parseUnits } from '../../src/book/decimal.js';
 import type { CoinSpec } from '../../src/sim/market.js';
 import { startSimulator, type RunningSim } from '../../src/sim/simulator.js';
 import { postInfo, readBlocks, tempDir } from './helpers.js';

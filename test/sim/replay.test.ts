@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Books, type L4SnapshotFile } from '../../src/book/index.js';
 import { checkNodeData } from '../../src/sim/check-data.js';
-import { parseNodeTime, nsBetween } from '../../src/sim/node-time.js';
+import { parseNodeTime, nsBetween } from '../../src/node/format.js';
 import { startReplay } from '../../src/sim/replay.js';
 import { FIXTURES, MAIN_FIXTURE, MAIN_SNAPSHOT, envelopes, filesUnder, gzLines, l4Request, postInfo, readBlocks, tempDir } from './helpers.js';
 

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STREAMS } from '../../src/sim/block-writer.js';
+import { STREAM_PREFIXES as STREAMS } from '../../src/node/format.js';
 import { checkNodeData } from '../../src/sim/check-data.js';
 import { startSimulator, type SimulatorOptions } from '../../src/sim/simulator.js';
 import { envelopes, filesUnder, tempDir } from './helpers.js';

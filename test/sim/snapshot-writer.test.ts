@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatUnits } from '../../src/sim/decimal.js';
+import { formatScaled as formatUnits } from '../../src/book/decimal.js';
 import { buildMarket } from '../../src/sim/market.js';
 import { RestKind } from '../../src/sim/matching-book.js';
 import { orderJson, SIDE } from '../../src/sim/node-json.js';

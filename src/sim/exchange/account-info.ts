@@ -3,7 +3,7 @@
  * `clearinghouseState`, `spotClearinghouseState`, `openOrders`, `frontendOpenOrders`,
  * `userFills` and `orderStatus`.
  */
-import { formatBigUnits, formatUnits } from '../decimal.js';
+import { formatScaledBig as formatBigUnits, formatScaled as formatUnits } from '../../book/decimal.js';
 import type { CoinSpec } from '../market.js';
 import { restingOrderJson } from '../node-json.js';
 import type { Account } from './account.js';

@@ -4,7 +4,7 @@
  * (statuses, diffs and fills land in the block being made, under the account's address), and
  * every fill booked exactly (positions, entry cost, realized PnL, fees, spot balances).
  */
-import { canonicalDecimal, decimalPlaces, formatBigUnits, formatUnits, parseUnits } from '../decimal.js';
+import { canonicalDecimal, decimalPlaces, formatScaledBig as formatBigUnits, formatScaled as formatUnits, parseScaled as parseUnits } from '../../book/decimal.js';
 import type { CoinSpec } from '../market.js';
 import { ASK, BID, RestKind, type SideIx } from '../matching-book.js';
 import { REMOVE_DIFF, SIDE, fillJson, newDiff, orderJson, restingOrderJson, updateDiff } from '../node-json.js';

@@ -2,7 +2,7 @@
  * Exact money for the paper exchange: USDC in micro units (6 decimals) as bigints, and the
  * conversions from a coin's price × size units (ticks × lots, 10^-(pxDecimals+szDecimals)).
  */
-import { formatBigUnits } from '../decimal.js';
+import { formatScaledBig as formatBigUnits } from '../../book/decimal.js';
 import type { CoinSpec } from '../market.js';
 
 export const USDC_DECIMALS = 6;

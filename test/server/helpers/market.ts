@@ -6,6 +6,7 @@
  * coin kinds protocol.md promises.
  */
 import type { Block, BookDiffEvent, FillEvent, L4SnapshotFile, NodeOrder, OrderStatusEvent, Side } from '../../../src/book/index.js';
+import { seededRandom } from '../../../src/util/rng.js';
 
 export const COINS = ['ETH', '@107', 'PURR/USDC', 'xyz:ABC', 'xyz:DEF'] as const;
 
@@ -27,17 +28,6 @@ const SPECS: Record<(typeof COINS)[number], CoinSpec> = {
 
 /** A HIP-2 style address whose `new` diffs come without status (node-data.md). */
 export const SPECIAL_SPOT_USER = '0xffffffffffffffffffffffffffffffffffffffff';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Integer units with `decimals` → the one number form ("12.0", "0.00123"). */
 export function fmt(units: number, decimals: number): string {
@@ -71,7 +61,7 @@ function nodeTime(ms: number): string {
 }
 
 export function makeMarket(opts: { seed?: number; blocks?: number; height?: number } = {}): Market {
-  const rand = mulberry32(opts.seed ?? 7);
+  const rand = seededRandom(opts.seed ?? 7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const height0 = opts.height ?? 1_000_000;
   let oid = 900_000_000_000;

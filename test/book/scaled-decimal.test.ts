@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatUnits as engineFormat } from '../../src/book/decimal.js';
-import { canonicalDecimal, decimalPlaces, formatBigUnits, formatUnits, parseBigUnits, parseUnits } from '../../src/sim/decimal.js';
+import {
+  canonicalDecimal,
+  decimalPlaces,
+  formatUnits as engineFormat,
+  formatScaledBig as formatBigUnits,
+  formatScaled as formatUnits,
+  parseScaledBig as parseBigUnits,
+  parseScaled as parseUnits,
+} from '../../src/book/decimal.js';
 
 describe('simulator decimals', () => {
   it('formats integer units in the node form: one digit after the point at least, no other trailing zeros', () => {

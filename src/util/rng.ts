@@ -1,7 +1,8 @@
 /**
- * The simulator's only source of randomness: a small seeded generator (sfc32, seeded through
- * splitmix32) so that the same seed gives the same market, byte for byte, on every run.
- * Floats from it choose between alternatives and never become prices or sizes directly.
+ * The project's one seeded generator (sfc32, seeded through splitmix32): the simulator's only
+ * source of randomness (same seed, same market, byte for byte), the load tool's churn, the
+ * tests' synthetic markets. Floats from it choose between alternatives and never become
+ * prices or sizes directly.
  */
 export class Rng {
   private a: number;
@@ -80,4 +81,10 @@ export class Rng {
     const whole = Math.floor(jittered);
     return Math.max(0, whole + (this.float() < jittered - whole ? 1 : 0));
   }
+}
+
+/** The generator as a `() => number` in [0, 1), for code that only needs floats. */
+export function seededRandom(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.float();
 }
