@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { ErrorCodes, HlobError } from './errors.js';
+import { codedError, ErrorCodes, HlobError } from './errors.js';
 import { parseFaults } from './sim/faults.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -119,7 +119,7 @@ function text(raw: string, from: string): string {
 function url(raw: string, from: string): string {
   try {
     const u = new URL(raw);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw codedError('CONFIG', 'not http');
   } catch {
     throw new HlobError(ErrorCodes.CONFIG, `${from}: expected an http(s) URL, got ${JSON.stringify(raw)}`);
   }

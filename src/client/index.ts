@@ -2,3 +2,4 @@
 export * from './core/index.js';
 export * from './modules/index.js';
 export * from './protocol.js';
+export * from './protocol-errors.js';

@@ -4,7 +4,8 @@
  * is the client SDK's `PendingReplies`, the one reply matcher of the project; this adds the
  * ids and the IPC side.
  */
-import type { Clock, TimerHandle } from '../client/core/clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { codedError } from '../errors.js';
 import { PendingReplies } from '../client/core/pending-replies.js';
 
 /** Host timers that do not keep the process alive (a call never holds a worker open). */
@@ -47,6 +48,6 @@ export class Calls<A extends { id: number }> {
 
   /** Reject everything still waiting. */
   failAll(message: string): void {
-    this.pending.rejectAll((what) => new Error(`${what}: ${message}`));
+    this.pending.rejectAll((what) => codedError('PEER', `${what}: ${message}`));
   }
 }

@@ -6,7 +6,7 @@
  * removed once every worker it was given to has loaded it (or died) and the reuse window
  * has passed.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { SnapshotFile } from '../node/snapshot.js';
 import type { SnapshotRef } from './messages.js';
 

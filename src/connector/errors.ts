@@ -4,6 +4,8 @@
  */
 import { ErrorCodes, HlobError } from '../errors.js';
 
+export { asError } from '../errors.js';
+
 /** An order (or cancel) refused: by the connector's checks, or by the exchange with its message. */
 export class OrderRefusedError extends HlobError {
   constructor(message: string) {
@@ -16,9 +18,4 @@ export class ExchangeUnavailableError extends HlobError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCodes.EXCHANGE_UNAVAILABLE, message, options);
   }
-}
-
-/** Anything thrown, as an Error (for logs and events). */
-export function asError(x: unknown): Error {
-  return x instanceof Error ? x : new Error(String(x));
 }

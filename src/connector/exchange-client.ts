@@ -8,6 +8,7 @@ import type { Clock } from '../client/index.js';
 import { ExchangeUnavailableError } from './errors.js';
 import type { ExchangeRequest } from './auth.js';
 import type { OrderAnswer } from './in-flight-order.js';
+import { abortAfter } from '../util/abort.js';
 
 export type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
 
@@ -70,7 +71,7 @@ export class ExchangeClient {
     const url = `${this.options.baseUrl}${path}`;
     const controller = new AbortController();
     const clock = this.options.clock;
-    const timer = clock.setTimeout(() => controller.abort(new ExchangeUnavailableError(`${url}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    const cancelDeadline = abortAfter(controller, timeoutMs, () => new ExchangeUnavailableError(`${url}: no answer within ${timeoutMs} ms`), clock);
     try {
       const res = await this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: controller.signal });
       const text = await res.text();
@@ -79,7 +80,7 @@ export class ExchangeClient {
       if (controller.signal.aborted) throw controller.signal.reason;
       throw new ExchangeUnavailableError(`${url}: ${(error as Error).message}`, { cause: error });
     } finally {
-      clock.clearTimeout(timer);
+      cancelDeadline();
     }
   }
 }

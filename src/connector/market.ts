@@ -30,6 +30,7 @@ import { UserStreamTrackerDataSource } from './user-stream-tracker-data-source.j
 import type { BasicOrder, WsFill, WsOrder } from './user-stream-message.js';
 import { formatPrice, formatSize, roundPrice } from './wire.js';
 import { formatAmount, toAmount } from './amount.js';
+import { sleep } from '../util/abort.js';
 
 export interface MarketOptions {
   /** Our server (or the public API): `/exchange`, `/info`, and WS on `/ws`. Default `http://127.0.0.1:8000`. */
@@ -455,7 +456,7 @@ export class HyperliquidMarket {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
+    return sleep(ms, undefined, this.clock);
   }
 
   // ── the user stream ───────────────────────────────────────────────────────

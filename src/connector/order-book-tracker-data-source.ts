@@ -14,8 +14,9 @@
  */
 import type { Trade } from '../book/index.js';
 import { Post, Subscriptions, isRecord, type ActiveSubscription, type Client, type L2Level } from '../client/index.js';
-import { ErrorCodes, HlobError } from '../errors.js';
-import type { BookDepth, DiffMessage, L2SnapshotMessage, L4SnapshotMessage, OrderBookMessage, SnapshotMessage } from './order-book-message.js';
+import { asError, codedError, ErrorCodes, HlobError } from '../errors.js';
+import type { BookDepth, L2SnapshotMessage, L4SnapshotMessage, OrderBookMessage, SnapshotMessage } from './order-book-message.js';
+import { check, L4UpdatesSchema } from '../client/core/inbound.js';
 
 export interface OrderBookTrackerDataSource {
   readonly depth: BookDepth;
@@ -79,7 +80,7 @@ abstract class SdkDataSource implements OrderBookTrackerDataSource {
   abstract fetchSnapshot(pair: string): Promise<SnapshotMessage>;
 
   async listen(pair: string, onMessage: (message: OrderBookMessage) => void, onInvalid: (error: Error) => void): Promise<void> {
-    if (this.held.has(pair)) throw new Error(`${pair} is already listened to; unlisten it first`);
+    if (this.held.has(pair)) throw codedError('USAGE', `${pair} is already listened to; unlisten it first`);
     const subs = this.client.getHandle(Subscriptions);
     const held: ActiveSubscription[] = [];
     this.held.set(pair, held);
@@ -90,7 +91,7 @@ abstract class SdkDataSource implements OrderBookTrackerDataSource {
       } catch (error) {
         // A malformed frame is the server's fault, not a bug here: skipping it would leave
         // the book a block behind, so the tracker is told and fetches a fresh snapshot.
-        onInvalid(error instanceof Error ? error : new Error(String(error)));
+        onInvalid(asError(error));
         return;
       }
       if (message) onMessage(message);
@@ -140,11 +141,10 @@ export class L4OrderBookDataSource extends SdkDataSource {
       if (data.Snapshot.coin !== pair) return undefined;
       return parseL4Snapshot(pair, data.Snapshot, 'stream');
     }
-    const u = data.Updates;
-    if (!isRecord(u) || typeof u.height !== 'number') throw badData('l4Book Updates', pair);
-    const diffs = (Array.isArray(u.book_diffs) ? u.book_diffs : []) as DiffMessage['diffs'];
-    const statuses = (Array.isArray(u.order_statuses) ? u.order_statuses : []) as DiffMessage['statuses'];
-    return { type: 'diff', pair, height: u.height, time: typeof u.time === 'number' ? u.time : 0, statuses, diffs };
+    const checked = check(L4UpdatesSchema, data.Updates, `l4Book Updates of ${pair}`);
+    if (!checked.ok) throw checked.error;
+    const u = checked.value;
+    return { type: 'diff', pair, height: u.height, time: u.time, statuses: u.order_statuses, diffs: u.book_diffs };
   }
 
   async fetchSnapshot(pair: string): Promise<L4SnapshotMessage> {

@@ -9,8 +9,9 @@
  * everything before it is in the answer.
  */
 import { Post, Subscriptions, isRecord, type ActiveSubscription, type Client, type Subscription } from '../client/index.js';
-import { asError } from './errors.js';
+import { asError, ExchangeUnavailableError } from './errors.js';
 import type { BasicOrder, UserStreamMessage, WsFill, WsOrder } from './user-stream-message.js';
+import { codedError } from '../errors.js';
 
 export interface UserStreamDataSourceOptions {
   /** Subscribes and info requests wait at most this long, ms. Default 10,000. */
@@ -51,7 +52,7 @@ export class UserStreamTrackerDataSource {
    * subscribed); `onError` hears of a failed `openOrders` request after a reconnect.
    */
   async start(onMessage: (m: UserStreamMessage) => void, onError: (e: Error) => void = () => {}): Promise<void> {
-    if (this.started) throw new Error(`user stream of ${this.user} already started`);
+    if (this.started) throw codedError('USAGE', `user stream of ${this.user} already started`);
     this.started = true;
     const subs = this.client.getHandle(Subscriptions);
     const user = this.user;
@@ -93,7 +94,7 @@ export class UserStreamTrackerDataSource {
   /** The address's resting orders (`openOrders`). */
   async openOrders(): Promise<BasicOrder[]> {
     const data = await this.client.getHandle(Post).info<unknown>({ type: 'openOrders', user: this.user }, { timeoutMs: this.timeoutMs });
-    if (!Array.isArray(data)) throw new Error(`openOrders of ${this.user}: the answer is not a list`);
+    if (!Array.isArray(data)) throw new ExchangeUnavailableError(`openOrders of ${this.user}: the answer is not a list`);
     return data.filter((o): o is BasicOrder => isRecord(o) && typeof o.oid === 'number' && typeof o.coin === 'string');
   }
 

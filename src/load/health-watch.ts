@@ -1,3 +1,4 @@
+import { sleep } from '../util/abort.js';
 /**
  * Back-to-back `GET /health` calls against a server, from its start: when it became
  * `ready`, which states it went through, and the slowest answer (a stalled event loop
@@ -48,7 +49,7 @@ export async function watchHealth(opts: HealthWatchOptions): Promise<HealthWatch
     } catch {
       if (opts.signal.aborted) break;
       r.failures++;
-      await new Promise((resolve) => setTimeout(resolve, opts.retryMs ?? 20));
+      await sleep(opts.retryMs ?? 20);
       continue;
     }
     const took = now() - t0;

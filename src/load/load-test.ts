@@ -10,6 +10,7 @@ import { parseLoopbackWsUrl } from './loopback.js';
 import { ForkedPool, InProcessPool, type PoolHandle } from './pool-handle.js';
 import { type ServerProbe, type ServerSample, metricsProbe, metricsUrlFor, procProbe } from './server-probe.js';
 import { SubscriptionPlan } from './subscriptions.js';
+import { sleep } from '../util/abort.js';
 
 /** The most clients one run opens (ephemeral ports on loopback run out near 28,000). */
 export const MAX_CLIENTS = 20_000;
@@ -178,18 +179,7 @@ function mergeStats(all: PoolStats[]): { sum: Omit<PoolStats, 'latency'>; latenc
   return { sum, latency };
 }
 
-function waitFor(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+const waitFor = (ms: number, signal?: AbortSignal): Promise<void> => sleep(ms, signal);
 
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 

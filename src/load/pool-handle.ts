@@ -5,7 +5,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ErrorCodes, HlobError } from '../errors.js';
+import { codedError, ErrorCodes, HlobError } from '../errors.js';
 import { ClientPool, type ClientPoolOptions, type PoolStats } from './client-pool.js';
 import type { ParentMessage, WorkerMessage } from './worker-protocol.js';
 
@@ -83,7 +83,7 @@ export class ForkedPool implements PoolHandle {
       const list = this.waiters.get(reply) ?? [];
       this.waiters.set(reply, list);
       list.push((got) => {
-        if (got.type === 'failed') reject(this.failure ?? new Error(got.message));
+        if (got.type === 'failed') reject(this.failure ?? codedError('PEER', got.message));
         else resolve(got as Extract<WorkerMessage, { type: T }>);
       });
       this.child.send(m);

@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { DEFAULT_PREFIX_BYTES, FrameReader, OPCODE, clientFrame } from './frame-reader.js';
+import { codedError } from '../errors.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 /**
@@ -119,7 +120,7 @@ export class RawWebSocket {
   private abort(code: number, reason: string): void {
     this.closeCode = code;
     this.closeReason = reason;
-    if (reason.startsWith('handshake') || reason.startsWith('protocol')) this.handlers.onError(new Error(reason));
+    if (reason.startsWith('handshake') || reason.startsWith('protocol')) this.handlers.onError(codedError('PEER', reason));
     this.socket.destroy();
   }
 

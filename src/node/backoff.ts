@@ -1,4 +1,6 @@
-/** Exponential backoff between retries: pure, so that tests check it without waiting. */
+import { backoffDelayMs } from '../util/backoff.js';
+
+/** Exponential backoff between retries, as options of the project's one backoff (`src/util/backoff.ts`). */
 export interface BackoffOptions {
   /** Delay before the first retry, ms. Default 1,000. */
   initialMs?: number;
@@ -15,10 +17,6 @@ export interface BackoffOptions {
  * is spread over ±jitter/2 of its value so that restarts do not hammer the node in step.
  */
 export function backoffMs(failures: number, opts: BackoffOptions = {}, random: () => number = Math.random): number {
-  const initial = opts.initialMs ?? 1_000;
-  const max = opts.maxMs ?? 30_000;
-  const factor = opts.factor ?? 2;
   const jitter = opts.jitter ?? 0.2;
-  const base = Math.min(max, initial * factor ** Math.max(0, failures - 1));
-  return Math.round(Math.min(max, base * (1 - jitter / 2 + jitter * random())));
+  return backoffDelayMs(failures, { initialMs: opts.initialMs ?? 1_000, maxMs: opts.maxMs ?? 30_000, factor: opts.factor ?? 2, spread: [1 - jitter / 2, 1 + jitter / 2] }, random);
 }

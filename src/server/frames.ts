@@ -4,6 +4,7 @@
  * finer (subscription parameters) is checked in `subscriptions.ts`.
  */
 import * as v from 'valibot';
+import { serverErrorText } from '../client/protocol-errors.js';
 
 /** Longest piece of a bad frame quoted back in the error text. */
 export const QUOTE_LIMIT = 1000;
@@ -54,7 +55,7 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
 }
 
 export function parseErrorText(text: string): string {
-  return `Error parsing JSON into valid websocket request: ${text.length > QUOTE_LIMIT ? text.slice(0, QUOTE_LIMIT) : text}`;
+  return serverErrorText.badRequest(text.length > QUOTE_LIMIT ? text.slice(0, QUOTE_LIMIT) : text);
 }
 
 export function parseClientFrame(text: string): ParsedFrame {

@@ -12,7 +12,7 @@
  * send one there.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import { metrics, registry } from '../metrics.js';
 import { loggableUrl, type TokenSet } from './access.js';
 import type { Health } from './health.js';

@@ -5,7 +5,7 @@
  * Unsent output is bounded per client and globally; beyond a bound the client is closed
  * with 1008 and a reason, never waited for.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import { metrics } from '../metrics.js';
 import { Turn } from './turn.js';
 import { textFrame } from './ws-frame.js';

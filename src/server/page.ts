@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { codedError } from '../errors.js';
 
 /** `'self'` covers `ws:`/`wss:` to the same host and port (CSP level 3). */
 export const PAGE_CSP = [
@@ -57,7 +58,7 @@ export function isPagePath(path: string): boolean {
 export async function servePage(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
   const method = req.method ?? 'GET';
   const entry = FILES[path];
-  if (entry === undefined) throw new Error(`servePage: not a page path: ${path}`);
+  if (entry === undefined) throw codedError('USAGE', `servePage: not a page path: ${path}`);
   if (method !== 'GET' && method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET', 'content-type': 'text/plain; charset=utf-8' });
     res.end('method not allowed');

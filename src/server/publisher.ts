@@ -6,7 +6,7 @@
  * subscribers. Event streams (`trades`, `l4Book` Updates) are serialized per block.
  * Ingest never waits: everything here is synchronous and bounded by the views touched.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import type { BooksView } from '../state/feed.js';
 import type { BlockChange } from '../book/types.js';
 import type { BookFeed, FeedStatus } from '../state/feed.js';
@@ -24,6 +24,7 @@ import { TradesView } from './views/trades.js';
 import type { UserStreams } from './user/user-streams.js';
 import { UserView } from './user/views.js';
 import { StateView, type Delivery, type View, type ViewContext } from './views/view.js';
+import { codedError } from '../errors.js';
 
 export interface PublisherOptions {
   feed: BookFeed;
@@ -241,7 +242,7 @@ export class Publisher {
       case 'orderUpdates':
       case 'userFills':
       case 'userEvents':
-        if (this.users === undefined) throw new Error('user streams are not configured');
+        if (this.users === undefined) throw codedError('CONFIG', 'user streams are not configured');
         return this.users.createView(key, sub);
     }
   }

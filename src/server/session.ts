@@ -3,7 +3,7 @@
  * its subscriptions, acknowledgements, errors, `ping` and `post`. Bad input gets an error
  * frame and the connection stays open.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../util/logger.js';
 import { metrics } from '../metrics.js';
 import type { RawData } from 'ws';
 import { parseClientFrame } from './frames.js';
@@ -13,6 +13,7 @@ import type { Publisher } from './publisher.js';
 import { InboundRateLimit } from './rate-limit.js';
 import { parseSubscription, viewKey, type Subscription } from './subscriptions.js';
 import type { ExchangeForwarder } from './user/exchange.js';
+import { serverErrorText } from '../client/protocol-errors.js';
 
 /** At most this many subscriptions per connection (protocol.md). */
 export const MAX_SUBSCRIPTIONS = 1000;
@@ -120,13 +121,13 @@ export class ClientSession {
   private subscribe(raw: Record<string, unknown>): void {
     const json = JSON.stringify(raw);
     const sub = parseSubscription(raw);
-    if (sub === null) return this.error(`Invalid subscription ${json}`);
+    if (sub === null) return this.error(serverErrorText.invalidSubscription(json));
     const key = viewKey(sub);
-    if (this.subs.has(key)) return this.error(`Already subscribed: ${json}`);
-    if (this.subs.size >= this.maxSubs) return this.error(`Too many subscriptions: ${json}`);
+    if (this.subs.has(key)) return this.error(serverErrorText.alreadySubscribed(json));
+    if (this.subs.size >= this.maxSubs) return this.error(serverErrorText.tooManySubscriptions(json));
     const { publisher } = this.deps;
     const checkable = publisher.booksAvailable;
-    if (checkable && !publisher.knows(sub)) return this.error(`Invalid subscription ${json}`);
+    if (checkable && !publisher.knows(sub)) return this.error(serverErrorText.invalidSubscription(json));
     this.subs.set(key, { sub, json, active: checkable });
     this.count(1);
     this.respond('subscribe', json);
@@ -136,10 +137,10 @@ export class ClientSession {
   private unsubscribe(raw: Record<string, unknown>): void {
     const json = JSON.stringify(raw);
     const sub = parseSubscription(raw);
-    if (sub === null) return this.error(`Invalid subscription ${json}`);
+    if (sub === null) return this.error(serverErrorText.invalidSubscription(json));
     const key = viewKey(sub);
     const held = this.subs.get(key);
-    if (held === undefined) return this.error(`Already unsubscribed: ${json}`);
+    if (held === undefined) return this.error(serverErrorText.alreadyUnsubscribed(json));
     this.subs.delete(key);
     this.count(-1);
     if (held.active) this.deps.publisher.unsubscribe(this.peer, held.sub);
@@ -155,7 +156,7 @@ export class ClientSession {
       if (!publisher.knows(held.sub)) {
         this.subs.delete(key);
         this.count(-1);
-        this.error(`Invalid subscription ${held.json}`);
+        this.error(serverErrorText.invalidSubscription(held.json));
         continue;
       }
       held.active = true;
@@ -166,9 +167,9 @@ export class ClientSession {
   private async post(id: number, request: { type: string; payload: unknown }): Promise<void> {
     if (request.type === 'action' && this.deps.exchange !== undefined) return this.postAction(id, request.payload, this.deps.exchange);
     if (request.type !== 'info') {
-      return this.postFailure(id, `Unsupported post request type ${JSON.stringify(request.type)}: this server answers "info"${this.deps.exchange !== undefined ? ' and "action"' : ''} requests only`);
+      return this.postFailure(id, serverErrorText.unsupportedPost(JSON.stringify(request.type), `this server answers "info"${this.deps.exchange !== undefined ? ' and "action"' : ''} requests only`));
     }
-    if (this.pendingPosts >= this.maxPendingPosts) return this.postFailure(id, `Too many pending post requests (at most ${this.maxPendingPosts})`);
+    if (this.pendingPosts >= this.maxPendingPosts) return this.postFailure(id, serverErrorText.tooManyPosts(this.maxPendingPosts));
     this.pendingPosts += 1;
     try {
       const answer = await this.deps.info.answer(request.payload);
@@ -186,7 +187,7 @@ export class ClientSession {
 
   /** An exchange action: forwarded unchanged, the exchange's JSON answer as the payload. */
   private async postAction(id: number, payload: unknown, exchange: ExchangeForwarder): Promise<void> {
-    if (this.pendingPosts >= this.maxPendingPosts) return this.postFailure(id, `Too many pending post requests (at most ${this.maxPendingPosts})`);
+    if (this.pendingPosts >= this.maxPendingPosts) return this.postFailure(id, serverErrorText.tooManyPosts(this.maxPendingPosts));
     this.pendingPosts += 1;
     try {
       const answer = await exchange.forward(JSON.stringify(payload) ?? 'null');

@@ -4,14 +4,15 @@
  * `{"coin":"BTC"}` and `{"coin":"BTC","nSigFigs":null}` count as a duplicate).
  */
 import * as v from 'valibot';
+import { DEFAULT_N_LEVELS, MAX_N_LEVELS } from '../book/l2.js';
 import { CANDLE_INTERVALS, type CandleInterval } from './candles/intervals.js';
 import { normalizeAddress } from './user/address.js';
 
 /** Levels per side of an `l2Book` without `nLevels` (protocol.md). */
-export const DEFAULT_L2_LEVELS = 20;
+export const DEFAULT_L2_LEVELS = DEFAULT_N_LEVELS;
 /** Levels per side of an `l2Book` with `fast: true` and no `nLevels`. */
 export const FAST_L2_LEVELS = 5;
-export const MAX_L2_LEVELS = 100;
+export const MAX_L2_LEVELS = MAX_N_LEVELS;
 
 export type Subscription =
   | { type: 'l2Book'; coin: string; nSigFigs: number | null; mantissa: number | null; nLevels: number }

@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { HlobError, ErrorCodes } from '../errors.js';
+import { codedError, HlobError, ErrorCodes } from '../errors.js';
 import { type Hex } from './hex.js';
 import { addressOfRecoverable, recoverableBytes, unrecoverable, type Signature } from './keys.js';
 
@@ -229,7 +229,7 @@ export class RecoveryPool {
 
   private settle(job: Job, answer: string): void {
     this.pending--;
-    if (answer.startsWith('!')) job.reject(unrecoverable(new Error(answer.slice(1))));
+    if (answer.startsWith('!')) job.reject(unrecoverable(codedError('SIGNATURE', answer.slice(1))));
     else job.resolve(answer as Hex);
   }
 }

@@ -12,6 +12,8 @@ import { DATE_DIR, HOUR_FILE, STREAM_PREFIXES, byBlockDir, hourOf, hourStartMs, 
 import type { EventSink } from './event-sink.js';
 import { ENVELOPE_END, envelopeStart } from './node-json.js';
 import type { Rng } from '../util/rng.js';
+import { codedError } from '../errors.js';
+import { sleep as sleepFor } from '../util/abort.js';
 
 /** The stream prefixes under their former names here (`bench/` still imports them from this file). */
 export { STREAM_PREFIXES as STREAMS, type StreamPrefix as StreamName } from '../node/format.js';
@@ -66,7 +68,7 @@ export class BlockWriter {
 
   constructor(private readonly opts: BlockWriterOptions) {
     this.keepMs = (opts.keepMinutes ?? 60) * 60_000;
-    if (opts.partialWrites && !opts.rng) throw new TypeError('BlockWriter: partialWrites needs an rng');
+    if (opts.partialWrites && !opts.rng) throw codedError('USAGE', 'BlockWriter: partialWrites needs an rng');
   }
 
   async write(block: BlockToWrite): Promise<void> {
@@ -108,7 +110,7 @@ export class BlockWriter {
     const total = block.events.reduce((a, e) => a + e.count, 0);
     const slices = Math.max(1, Math.min(8, total));
     const pause = (this.opts.spreadMs ?? 0) / slices;
-    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const sleep = this.opts.sleep ?? ((ms: number) => sleepFor(ms));
     for (let k = 0; k < slices; k++) {
       await Promise.all(
         STREAM_PREFIXES.map((stream, i) => {

@@ -6,6 +6,7 @@
  * the info server in the public API's shapes.
  */
 import { Rng } from '../util/rng.js';
+import { codedError } from '../errors.js';
 
 export type CoinKind = 'perp' | 'spot' | 'hip3';
 
@@ -111,7 +112,7 @@ function pow10(n: number): number {
 function finish(base: BaseCoin, id: number, tokenIndex: number): CoinSpec {
   const { refPx, pxDecimals, szDecimals } = base;
   // Events are written as one byte per character (EventSink): names must be plain ASCII.
-  if (!/^[\x20-\x7e]+$/.test(base.name) || base.name.includes('"') || base.name.includes('\\')) throw new TypeError(`coin name must be plain ASCII: ${base.name}`);
+  if (!/^[\x20-\x7e]+$/.test(base.name) || base.name.includes('"') || base.name.includes('\\')) throw codedError('USAGE', `coin name must be plain ASCII: ${base.name}`);
   // Prices with decimals need at most 5 significant figures: stay below 100,000 units.
   const maxPx = pxDecimals === 0 ? refPx * 2 : Math.min(refPx * 2, 99_999);
   const minPx = Math.max(1, Math.ceil(refPx / 2));

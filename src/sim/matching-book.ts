@@ -1,3 +1,4 @@
+import { codedError } from '../errors.js';
 /**
  * One coin's book inside the simulator: resting orders with price-time priority, in integer
  * units (prices in ticks, sizes in lots). Levels of a side sit in an array sorted so that the
@@ -216,7 +217,7 @@ export class MatchingBook {
   rest(order: RestingOrder, before: RestingOrder | null = null): void {
     if (before === null) this.sides[order.side].append(order);
     else {
-      if (before.level === null || before.side !== order.side || before.px !== order.px) throw new Error(`insertBefore ${before.oid}: not resting at the order's side and price`);
+      if (before.level === null || before.side !== order.side || before.px !== order.px) throw codedError('USAGE', `insertBefore ${before.oid}: not resting at the order's side and price`);
       this.sides[order.side].insertBefore(order, before);
     }
     const list = order.kind === RestKind.Statusless ? this.statusless : this.regular;

@@ -5,24 +5,13 @@
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { ErrorCodes, HlobError } from '../errors.js';
+import { sleep } from '../util/abort.js';
 
 /** Epoch ms now, fractional (the default time seam). */
 export const defaultNow = (): number => performance.timeOrigin + performance.now();
 
 /** Resolve after `ms`, or at once when `signal` aborts (the default sleep seam). */
-export const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise<void>((res) => {
-    if (signal.aborted) return res();
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      res();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      res();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+export const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> => sleep(ms, signal);
 
 /** Create `dir` if needed and make sure we can write in it; a coded error naming it otherwise. */
 export async function ensureWritableDir(dir: string, what: string): Promise<void> {

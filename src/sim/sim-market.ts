@@ -24,6 +24,7 @@ import { PriceWalk } from './price-walk.js';
 import type { BlockPlan } from './profiles.js';
 import { Rng } from '../util/rng.js';
 import { Triggers } from './triggers.js';
+import { codedError } from '../errors.js';
 
 export type { CapturedBooks } from './book-capture.js';
 
@@ -199,7 +200,7 @@ export class SimMarket {
    * flow, and keeps its own users' accounts (it writes their fill events).
    */
   attach(participant: MarketParticipant): ExternalMarket {
-    if (this.participant) throw new TypeError('a participant is already attached to this market');
+    if (this.participant) throw codedError('USAGE', 'a participant is already attached to this market');
     this.participant = participant;
     const s = this.state;
     s.external = { from: s.users.size, fill: (f) => participant.fill(f) };

@@ -28,6 +28,7 @@ import { TradesView } from './trades-view.js';
 import { endpoints, type Endpoints } from './urls.js';
 import { formatHash, isAddress, parseHash, type ViewState } from './view-state.js';
 import { formatClock, formatCount, groupDigits } from './format.js';
+import { codedError } from '../errors.js';
 
 /** Rows per side of the ladder. */
 const ROWS = 15;
@@ -342,7 +343,7 @@ export class App {
   private async refreshCoins(): Promise<void> {
     const info = async (payload: object): Promise<unknown> => {
       const res = await fetch(this.urls.info, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
-      if (!res.ok) throw new Error(`${res.status}`);
+      if (!res.ok) throw codedError('INFO_SERVER', `${res.status}`);
       return res.json();
     };
     try {

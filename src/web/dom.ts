@@ -1,8 +1,9 @@
 /** Small DOM helpers: the page builds every element itself (no HTML strings, so no injection). */
+import { codedError } from '../errors.js';
 
 export function $(id: string): HTMLElement {
   const el = document.getElementById(id);
-  if (el === null) throw new Error(`page element #${id} is missing`);
+  if (el === null) throw codedError('PAGE', `page element #${id} is missing`);
   return el;
 }
 

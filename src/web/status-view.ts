@@ -2,6 +2,7 @@
 import type { ServerStatusData } from '../client/protocol.js';
 import { setText } from './dom.js';
 import { formatCount, formatLag } from './format.js';
+import { codedError } from '../errors.js';
 
 export class StatusView {
   constructor(
@@ -12,7 +13,7 @@ export class StatusView {
 
   private field(name: string): HTMLElement {
     const e = this.root.querySelector<HTMLElement>(`[data-field="${name}"]`);
-    if (e === null) throw new Error(`status field ${name} is missing`);
+    if (e === null) throw codedError('PAGE', `status field ${name} is missing`);
     return e;
   }
 

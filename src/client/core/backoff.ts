@@ -1,8 +1,12 @@
 /**
  * The reconnect policy and the delay before each attempt: exponential from `baseMs`,
  * capped at `maxMs`, shortened by a random share of up to `jitter` so that many clients
- * dropped at once do not come back in step.
+ * dropped at once do not come back in step. The delay itself is the project's one backoff
+ * (`src/util/backoff.ts`).
  */
+import { codedError } from '../../errors.js';
+import { backoffDelayMs } from '../../util/backoff.js';
+
 export interface ReconnectPolicy {
   /** Delay before the first retry, ms. Default 500. */
   baseMs: number;
@@ -28,7 +32,7 @@ export const defaultReconnectPolicy: ReconnectPolicy = {
 export function reconnectPolicy(partial: Partial<ReconnectPolicy> = {}): ReconnectPolicy {
   const p = { ...defaultReconnectPolicy, ...partial };
   const bad = (what: string): never => {
-    throw new RangeError(`reconnect policy: ${what} (got ${JSON.stringify(partial)})`);
+    throw codedError('USAGE', `reconnect policy: ${what} (got ${JSON.stringify(partial)})`);
   };
   if (!(p.baseMs >= 0)) bad('baseMs must be >= 0');
   if (!(p.maxMs >= p.baseMs)) bad('maxMs must be >= baseMs');
@@ -43,8 +47,5 @@ export function reconnectPolicy(partial: Partial<ReconnectPolicy> = {}): Reconne
  * [0, 1): injected so that tests are deterministic.
  */
 export function backoffDelay(failures: number, policy: ReconnectPolicy, random: () => number): number {
-  const exponent = Math.max(0, failures - 1);
-  // 2^exponent overflows to Infinity for large counts; the cap makes that harmless.
-  const capped = Math.min(policy.maxMs, policy.baseMs * 2 ** exponent);
-  return Math.round(capped * (1 - policy.jitter * random()));
+  return backoffDelayMs(failures, { initialMs: policy.baseMs, maxMs: policy.maxMs, factor: 2, spread: [1, 1 - policy.jitter] }, random);
 }

@@ -14,6 +14,7 @@ import type { ReconnectPolicy } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
 import { Client, type ConnectCallback } from './client.js';
 import { WebSocketConnector, type Connector } from './connector.js';
+import { ModuleError } from './errors.js';
 import { consoleLogger, type ClientLogger } from './logger.js';
 import { MiddlewareStack, type Middleware } from './middleware.js';
 import type { ApiModuleClass, LightweightModule, ModuleClass, OptionsOf } from './module.js';
@@ -47,7 +48,7 @@ export class ClientBuilder {
   /** Registers an API module (its handle: `client.getHandle(Module)`). Once per class. */
   withModule<C extends ApiModuleClass<unknown, never>>(module: C, options?: OptionsOf<C>): this {
     if (this.api.some((r) => r.moduleClass === module)) {
-      throw new Error(`module ${module.moduleName} is registered twice`);
+      throw new ModuleError(module.moduleName, 'registered twice');
     }
     this.api.push({ moduleClass: module, options });
     return this;
@@ -56,7 +57,7 @@ export class ClientBuilder {
   /** Registers a lightweight module (a rule and a loop, no handle). */
   withLightweightModule<C extends ModuleClass<LightweightModule, never>>(module: C, options?: OptionsOf<C>): this {
     if (this.lightweight.some((r) => r.moduleClass === module)) {
-      throw new Error(`module ${module.moduleName} is registered twice`);
+      throw new ModuleError(module.moduleName, 'registered twice');
     }
     this.lightweight.push({ moduleClass: module, options });
     return this;
@@ -159,7 +160,7 @@ export class ClientBuilder {
     const seen = new Set<unknown>();
     const visit = (module: ApiModuleClass<unknown, never>, options: unknown, path: string[]): void => {
       if (seen.has(module)) return;
-      if (path.includes(module.moduleName)) throw new Error(`modules require each other: ${[...path, module.moduleName].join(' → ')}`);
+      if (path.includes(module.moduleName)) throw new ModuleError(module.moduleName, `modules require each other: ${[...path, module.moduleName].join(' → ')}`);
       for (const dep of module.requires ?? []) {
         const registered = this.api.find((r) => r.moduleClass === dep);
         visit(dep, registered?.options, [...path, module.moduleName]);

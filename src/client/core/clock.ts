@@ -1,19 +1,2 @@
-/**
- * The time seam: everything in the client that waits (backoff, timeouts, keep-alive) asks
- * a `Clock`, so that tests drive time by hand instead of sleeping.
- */
-export type TimerHandle = { readonly __timer: true } | object;
-
-export interface Clock {
-  /** Milliseconds since the epoch (or any fixed origin). */
-  now(): number;
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-  clearTimeout(handle: TimerHandle): void;
-}
-
-/** The real clock: `Date.now` and the host's timers. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
-  clearTimeout: (handle) => clearTimeout(handle as unknown as ReturnType<typeof setTimeout>),
-};
+// The client's time seam is the project's one (src/util/clock.ts); re-exported under its old path.
+export { systemClock, type Clock, type TimerHandle } from '../../util/clock.js';

@@ -3,6 +3,8 @@
  * bound), the host's global `WebSocket` elsewhere, or any constructor the caller passes.
  * The runner only sees a `Transport`: text in, text out, one close.
  */
+import { codedError } from '../../errors.js';
+
 export interface TransportEvents {
   /** A text frame (binary frames are decoded as UTF-8). */
   onMessage(text: string): void;
@@ -61,7 +63,7 @@ function defaultFactory(maxPayload: number): WebSocketFactory {
     };
   }
   const Global = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
-  if (!Global) throw new Error('no WebSocket implementation: pass createSocket to the connector');
+  if (!Global) throw codedError('USAGE', 'no WebSocket implementation: pass createSocket to the connector');
   return (url) => new Global(url);
 }
 
@@ -132,7 +134,7 @@ export class WebSocketConnector implements Connector {
         signal.removeEventListener('abort', onAbort);
         for (const w of closedWaiters.splice(0)) w();
         if (!opened) {
-          reject(new Error(`cannot connect to ${url}: ${lastError || `closed with ${event.code ?? 1006}`}`));
+          reject(codedError('CLIENT_DISCONNECTED', `cannot connect to ${url}`, lastError || `closed with ${event.code ?? 1006}`));
           return;
         }
         events.onClose({ code: event.code ?? 1006, reason: event.reason || lastError });

@@ -2,13 +2,15 @@
  * The client's typed errors. A command fails with exactly one of these, so callers can
  * tell "no answer in time" from "the connection went away" from "the server said no".
  */
-import { ErrorCodes, HlobError } from '../../errors.js';
+import { ErrorCodes, ErrorTemplates, formatTemplate, HlobError } from '../../errors.js';
+
+export { asError } from '../../errors.js';
 
 /** A command got no reply within its timeout. */
 export class TimeoutError extends HlobError {
   readonly timeoutMs: number;
   constructor(what: string, timeoutMs: number) {
-    super(ErrorCodes.CLIENT_TIMEOUT, `${what}: no reply within ${timeoutMs} ms`);
+    super(ErrorCodes.CLIENT_TIMEOUT, formatTemplate(ErrorTemplates.CLIENT_TIMEOUT, [what, timeoutMs]));
     this.timeoutMs = timeoutMs;
   }
 }
@@ -16,7 +18,7 @@ export class TimeoutError extends HlobError {
 /** The connection is not open, or was lost before the reply came. */
 export class DisconnectedError extends HlobError {
   constructor(what: string, reason = 'the connection is not open') {
-    super(ErrorCodes.CLIENT_DISCONNECTED, `${what}: ${reason}`);
+    super(ErrorCodes.CLIENT_DISCONNECTED, formatTemplate(ErrorTemplates.CLIENT_DISCONNECTED, [what, reason]));
   }
 }
 
@@ -25,7 +27,7 @@ export class RejectedError extends HlobError {
   /** The server's text, unchanged. */
   readonly serverText: string;
   constructor(what: string, serverText: string) {
-    super(ErrorCodes.CLIENT_REJECTED, `${what}: rejected by the server: ${serverText}`);
+    super(ErrorCodes.CLIENT_REJECTED, formatTemplate(ErrorTemplates.CLIENT_REJECTED, [what, serverText]));
     this.serverText = serverText;
   }
 }
@@ -33,7 +35,7 @@ export class RejectedError extends HlobError {
 /** The client is closed for good. */
 export class ClientClosedError extends HlobError {
   constructor(reason: string) {
-    super(ErrorCodes.CLIENT_CLOSED, `client closed: ${reason}`);
+    super(ErrorCodes.CLIENT_CLOSED, formatTemplate(ErrorTemplates.CLIENT_CLOSED, [reason]));
   }
 }
 
@@ -41,7 +43,7 @@ export class ClientClosedError extends HlobError {
 export class ModuleError extends HlobError {
   readonly module: string;
   constructor(module: string, message: string, options?: { cause?: unknown }) {
-    super(ErrorCodes.CLIENT_MODULE, `module ${module}: ${message}`, options);
+    super(ErrorCodes.CLIENT_MODULE, formatTemplate(ErrorTemplates.CLIENT_MODULE, [module, message]), options);
     this.module = module;
   }
 }
@@ -51,9 +53,4 @@ export class BufferFullError extends HlobError {
   constructor(what: string, bound: number) {
     super(ErrorCodes.BUFFER_FULL, `${what}: more than ${bound} items waiting; the consumer is too slow`);
   }
-}
-
-/** Turns anything thrown into an Error (for logs and rejections). */
-export function asError(x: unknown): Error {
-  return x instanceof Error ? x : new Error(String(x));
 }

@@ -2,7 +2,8 @@
  * One inbound message as the router hands it on: parsed once, shared by every handler
  * and module that wants it.
  */
-import { isRecord } from '../protocol.js';
+import * as v from 'valibot';
+import { EnvelopeSchema } from './inbound.js';
 
 export interface InboundFrame {
   /** `channel` of a `{channel, data}` message; `''` when the text is not such a message. */
@@ -24,8 +25,6 @@ export function parseFrame(text: string): InboundFrame {
   } catch {
     return { channel: '', data: undefined, text };
   }
-  if (isRecord(parsed) && typeof parsed.channel === 'string') {
-    return { channel: parsed.channel, data: parsed.data, text };
-  }
+  if (v.is(EnvelopeSchema, parsed)) return { channel: parsed.channel, data: parsed.data, text };
   return { channel: '', data: parsed, text };
 }

@@ -5,6 +5,7 @@
  */
 import type { Clock, TimerHandle } from './clock.js';
 import { TimeoutError } from './errors.js';
+import { codedError } from '../../errors.js';
 
 interface Waiter<T> {
   what: string;
@@ -44,7 +45,7 @@ export class PendingReplies<K, T> {
    */
   wait(key: K, what: string, options: WaitOptions = {}): Promise<T> {
     if (this.waiters.has(key)) {
-      return Promise.reject(new Error(`${what}: a command with the same key is already waiting`));
+      return Promise.reject(codedError('USAGE', `${what}: a command with the same key is already waiting`));
     }
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);

@@ -18,6 +18,8 @@ import type { Connector, Transport } from './connector.js';
 import { asError, ClientClosedError, DisconnectedError, TimeoutError } from './errors.js';
 import { Emitter } from './listeners.js';
 import { silentLogger, type ClientLogger } from './logger.js';
+import { codedError } from '../../errors.js';
+import { abortAfter } from '../../util/abort.js';
 
 export type RunnerState = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed';
 
@@ -155,7 +157,7 @@ export class Runner {
     const conn = this.connection;
     this.connection = undefined;
     if (conn) void this.endConnection(conn, 4000, reason, new DisconnectedError('reconnect', reason));
-    this.failed(new Error(`reconnecting: ${reason}`));
+    this.failed(codedError('CLIENT_DISCONNECTED', 'reconnecting', reason));
   }
 
   /** Closes the connection and stays idle until `connect()`. */
@@ -207,10 +209,7 @@ export class Runner {
     this.connection = conn;
     this.setState('connecting');
     const signal = conn.controller.signal;
-    const timer = this.clock.setTimeout(
-      () => conn.controller.abort(new TimeoutError(`connect to ${this.url}`, this.connectTimeoutMs)),
-      this.connectTimeoutMs,
-    );
+    const cancelDeadline = abortAfter(conn.controller, this.connectTimeoutMs, () => new TimeoutError(`connect to ${this.url}`, this.connectTimeoutMs), this.clock);
     let opening: Promise<Transport>;
     try {
       opening = this.connector.connect(
@@ -230,7 +229,7 @@ export class Runner {
     }
     opening.then(
       (transport) => {
-        this.clock.clearTimeout(timer);
+        cancelDeadline();
         if (this.connection !== conn || signal.aborted) {
           void transport.close(1000, 'superseded');
           return;
@@ -242,7 +241,7 @@ export class Runner {
         this.events.emit('open', { opens: this.opens, reconnect: this.opens > 1 });
       },
       (error: unknown) => {
-        this.clock.clearTimeout(timer);
+        cancelDeadline();
         if (this.connection !== conn) return;
         this.connection = undefined;
         const err = signal.aborted ? asError(signal.reason) : asError(error);
@@ -256,7 +255,7 @@ export class Runner {
     conn.controller.abort(new DisconnectedError('connection', `lost (${code} ${reason})`));
     this.checkStable(conn);
     this.events.emit('connectionClosed', { code, reason, byClient: false });
-    this.failed(new Error(`connection lost: code ${code}${reason ? ` (${reason})` : ''}`));
+    this.failed(codedError('CLIENT_DISCONNECTED', 'connection lost', `code ${code}${reason ? ` (${reason})` : ''}`));
   }
 
   private failed(error: Error): void {

@@ -12,6 +12,7 @@ import { Emitter } from '../core/listeners.js';
 import type { ApiModule, ModuleContext } from '../core/module.js';
 import { coinOfData, isRecord, type Subscription } from '../protocol.js';
 import { Subscriptions, type ActiveSubscription, type SubscribeOptions } from './subscriptions.js';
+import { codedError } from '../../errors.js';
 
 export interface TrackedView {
   coin: string;
@@ -118,7 +119,7 @@ export abstract class CoinViewTracker<V extends TrackedView, P> implements ApiMo
     if (existing) {
       if (JSON.stringify(existing.params) !== JSON.stringify(params)) {
         // The data frames do not carry the parameters: two views of one coin could not be told apart.
-        throw new Error(`${this.ctx.moduleName}: ${coin} is already tracked with ${JSON.stringify(existing.params)}; untrack it first`);
+        throw codedError('USAGE', `${this.ctx.moduleName}: ${coin} is already tracked with ${JSON.stringify(existing.params)}; untrack it first`);
       }
       await existing.subscription;
       return;

@@ -8,6 +8,7 @@
 import type { TimerHandle } from '../core/clock.js';
 import type { InboundFrame } from '../core/frame.js';
 import type { LightweightModule, ModuleContext } from '../core/module.js';
+import { codedError } from '../../errors.js';
 
 export interface KeepAliveOptions {
   /** Ping period, ms. Default 30,000. */
@@ -31,7 +32,7 @@ export class KeepAlive implements LightweightModule {
     this.intervalMs = options.intervalMs ?? 30_000;
     this.pongTimeoutMs = options.pongTimeoutMs ?? 10_000;
     if (!(this.intervalMs > 0) || !(this.pongTimeoutMs > 0)) {
-      throw new RangeError(`KeepAlive: intervalMs and pongTimeoutMs must be > 0 (got ${this.intervalMs}, ${this.pongTimeoutMs})`);
+      throw codedError('USAGE', `KeepAlive: intervalMs and pongTimeoutMs must be > 0 (got ${this.intervalMs}, ${this.pongTimeoutMs})`);
     }
   }
 

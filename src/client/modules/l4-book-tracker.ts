@@ -14,14 +14,16 @@
  * as on the server, so queue positions in the replica are the node's; a name that does not
  * rest at that level is a divergence like any diff that does not apply.
  */
-import { Books, type BlockChange, type L2Level, type L2Levels, type L2Params, type L4Order, type L4SnapshotFile, type NodeOrder, type OrderBook } from '../../book/index.js';
+import * as v from 'valibot';
+import { Books, OrderBook, type BlockChange, type L2Level, type L2Levels, type L2Params, type L4Order, type NodeOrder } from '../../book/index.js';
 import { ErrorCodes, HlobError } from '../../errors.js';
 import { AsyncQueue } from '../core/async-queue.js';
 import { asError } from '../core/errors.js';
 import type { InboundFrame } from '../core/frame.js';
 import { Emitter } from '../core/listeners.js';
 import type { ApiModule, ModuleContext } from '../core/module.js';
-import { coinOfData, isRecord, type L4Snapshot, type L4Updates } from '../protocol.js';
+import { check, describeIssues, L4SnapshotSchema, L4UpdatesSchema } from '../core/inbound.js';
+import { coinOfData, isRecord } from '../protocol.js';
 import { L4BookView } from './l4-book-view.js';
 import { Subscriptions, type ActiveSubscription, type SubscribeOptions } from './subscriptions.js';
 
@@ -172,8 +174,8 @@ export class L4BookTracker implements ApiModule<L4BookTrackerHandle> {
     const t = this.tracked.get(coin);
     if (!t) return;
     try {
-      if (isRecord(data.Snapshot)) this.applySnapshot(t, data.Snapshot as unknown as L4Snapshot);
-      else if (isRecord(data.Updates)) this.applyUpdates(t, data.Updates as unknown as L4Updates);
+      if (isRecord(data.Snapshot)) this.applySnapshot(t, data.Snapshot);
+      else if (isRecord(data.Updates)) this.applyUpdates(t, data.Updates);
     } catch (error) {
       // Bad data from the server is not a bug of this module: resync that coin, keep the others.
       if (!(error instanceof HlobError)) throw error;
@@ -253,40 +255,45 @@ export class L4BookTracker implements ApiModule<L4BookTrackerHandle> {
     }
   }
 
-  private applySnapshot(t: Tracked, snap: L4Snapshot): void {
+  /** Builds the coin's book straight from the snapshot's sides (best level first, time priority inside a level). */
+  private applySnapshot(t: Tracked, data: unknown): void {
     const coin = t.replica.coin;
-    if (typeof snap.height !== 'number' || !Array.isArray(snap.levels) || snap.levels.length !== 2) {
-      throw new HlobError(ErrorCodes.BAD_SNAPSHOT, `l4Book snapshot of ${coin} does not have {coin, time, height, levels: [bids, asks]}`);
+    const r0 = v.safeParse(L4SnapshotSchema, data);
+    if (!r0.success) {
+      throw new HlobError(ErrorCodes.BAD_SNAPSHOT, `l4Book snapshot of ${coin} does not have {coin, time, height, levels: [bids, asks]}: ${describeIssues(r0.issues)}`);
     }
-    const toPair = (o: L4Order): [string, NodeOrder] => {
-      const { user, ...order } = o;
-      return [user, order];
-    };
+    const snap = r0.output;
+    const toPair = ({ user, ...order }: L4Order): [string, NodeOrder] => [user, order];
     const [bids, asks] = snap.levels;
-    const file: L4SnapshotFile = [snap.height, [[coin, [bids.map(toPair), asks.map(toPair)]]]];
-    const books = Books.fromSnapshot(file);
+    const books = new Books(snap.height);
+    books.setBook(coin, OrderBook.fromL4(coin, bids.map(toPair), asks.map(toPair)));
     const r = t.replica;
     r.books = books;
     r.height = snap.height;
-    r.time = typeof snap.time === 'number' ? snap.time : 0;
+    r.time = snap.time ?? 0;
     r.byUser.clear();
     for (const side of snap.levels) for (const o of side) r.indexUser(o.user, o.oid, true);
     r.synced = true;
     this.emitChange({ coin, height: r.height, time: r.time, kind: 'snapshot', bboChanged: true, changedBids: [], changedAsks: [] });
   }
 
-  private applyUpdates(t: Tracked, u: L4Updates): void {
+  private applyUpdates(t: Tracked, data: unknown): void {
     const r = t.replica;
-    if (!r.synced || !r.books || typeof u.height !== 'number' || u.height <= r.height) {
+    if (!r.synced || !r.books) {
       this.ignored++;
       return;
     }
-    const diffs = Array.isArray(u.book_diffs) ? u.book_diffs : [];
-    const statuses = Array.isArray(u.order_statuses) ? u.order_statuses : [];
-    const change: BlockChange = r.books.applyBlock(
-      { height: u.height, time: u.time, statuses, diffs, fills: [] },
-      { only: new Set([r.coin]) },
-    );
+    const checked = check(L4UpdatesSchema, data, `l4Book Updates of ${r.coin}`);
+    // A malformed block cannot be applied nor skipped safely: the replica resyncs.
+    if (!checked.ok) return this.diverged(t, checked.error);
+    const u = checked.value;
+    if (u.height <= r.height) {
+      this.ignored++;
+      return;
+    }
+    const diffs = u.book_diffs;
+    const statuses = u.order_statuses;
+    const change: BlockChange = r.books.applyBlock({ height: u.height, time: u.time, statuses, diffs, fills: [] }, { only: new Set([r.coin]) });
     const desync = change.desyncs.find((d) => d.coin === r.coin);
     if (desync) {
       this.diverged(t, desync);

@@ -8,7 +8,8 @@ import { DisconnectedError, RejectedError } from '../core/errors.js';
 import type { InboundFrame } from '../core/frame.js';
 import type { ApiModule, ModuleContext } from '../core/module.js';
 import { PendingReplies } from '../core/pending-replies.js';
-import { isRecord, objectInErrorText, type PostRequest, type PostResponseData } from '../protocol.js';
+import { isRecord, objectInErrorText, type PostRequest } from '../protocol.js';
+import { check, PostResponseSchema } from '../core/inbound.js';
 
 export interface PostOptions {
   /** Wait for an answer at most this long, ms. Default 10,000. */
@@ -88,8 +89,13 @@ export class Post implements ApiModule<PostHandle> {
   }
 
   private onPost(data: unknown): void {
-    if (!isRecord(data) || typeof data.id !== 'number' || !isRecord(data.response)) return;
-    const { id, response } = data as unknown as PostResponseData;
+    const checked = check(PostResponseSchema, data, 'post');
+    if (!checked.ok) {
+      // Without a well-formed id the answer cannot be matched: its command times out.
+      this.ctx.logger.warn({ err: checked.error }, 'malformed post frame; ignored');
+      return;
+    }
+    const { id, response } = checked.value;
     if (response.type === 'error') {
       this.replies.reject(id, new RejectedError(`post ${id}`, String(response.payload)));
     } else if (response.type === 'info') {

@@ -9,6 +9,7 @@ import { Emitter } from '../core/listeners.js';
 import type { ApiModule, ModuleContext } from '../core/module.js';
 import { isRecord, type ServerStatusData } from '../protocol.js';
 import { Subscriptions, type ActiveSubscription, type SubscribeOptions } from './subscriptions.js';
+import { checkFrame, ServerStatusSchema } from '../core/inbound.js';
 
 export interface ServerStatusHandle {
   /** Subscribes (once); resolves when acknowledged. */
@@ -72,12 +73,13 @@ export class ServerStatus implements ApiModule<ServerStatusHandle> {
   }
 
   onFrame(frame: InboundFrame): void {
-    const data = frame.data;
-    if (!isRecord(data) || typeof data.state !== 'string') {
-      this.ctx.logger.warn({ data }, 'serverStatus frame without a state; ignored');
+    const checked = checkFrame(ServerStatusSchema, frame);
+    if (!checked.ok) {
+      const stateless = !isRecord(frame.data) || typeof frame.data.state !== 'string';
+      this.ctx.logger.warn({ data: frame.data, err: checked.error }, stateless ? 'serverStatus frame without a state; ignored' : 'malformed serverStatus frame; ignored');
       return;
     }
-    this.latest = data as unknown as ServerStatusData;
+    this.latest = checked.value;
     this.events.emit('change', this.latest);
   }
 }

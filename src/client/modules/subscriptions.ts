@@ -23,8 +23,12 @@ import {
   objectInErrorText,
   subscriptionKey,
   type Subscription,
-  type SubscriptionResponseData,
 } from '../protocol.js';
+import { codedError } from '../../errors.js';
+import { raceDeadline, settleWithin } from '../../util/abort.js';
+import { SERVER_ERROR_PREFIX } from '../protocol-errors.js';
+import * as v from 'valibot';
+import { check, SubscriptionObject, SubscriptionResponseSchema } from '../core/inbound.js';
 
 export interface SubscriptionsOptions {
   /** Wait for an acknowledgement at most this long, ms. Default 10,000. */
@@ -209,7 +213,7 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
   ): Promise<ActiveSubscription<T>> {
     if (this.stopped) throw this.stopped;
     if (!isRecord(subscription) || typeof subscription.type !== 'string') {
-      throw new TypeError(`subscribe: a subscription is an object with a string "type"; got ${JSON.stringify(subscription)}`);
+      throw codedError('USAGE', `subscribe: a subscription is an object with a string "type"; got ${JSON.stringify(subscription)}`);
     }
     const key = subscriptionKey(subscription);
     let entry = this.entries.get(key);
@@ -272,24 +276,17 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
 
   private untilOpenOrTimeout(what: string, deadline: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.stopped) return Promise.reject(this.stopped);
-    return new Promise<void>((resolve, reject) => {
-      const remaining = Math.max(0, deadline - this.ctx.clock.now());
-      const timer = this.ctx.clock.setTimeout(() => settle(() => reject(new TimeoutError(what, timeoutMs))), remaining);
-      const poll = (): void => {
-        if (this.stopped) settle(() => reject(this.stopped));
-        else if (this.ctx.state === 'open') settle(resolve);
-      };
-      this.openWaiters.add(poll);
-      const onAbort = (): void => settle(() => reject(signal?.reason));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const settle = (fn: () => void): void => {
-        this.ctx.clock.clearTimeout(timer);
-        this.openWaiters.delete(poll);
-        signal?.removeEventListener('abort', onAbort);
-        fn();
-      };
-      if (signal?.aborted) onAbort();
-    });
+    return settleWithin<void>(
+      (resolve, reject) => {
+        const poll = (): void => {
+          if (this.stopped) reject(this.stopped);
+          else if (this.ctx.state === 'open') resolve();
+        };
+        this.openWaiters.add(poll);
+        return () => this.openWaiters.delete(poll);
+      },
+      { timeoutMs: Math.max(0, deadline - this.ctx.clock.now()), onTimeout: () => new TimeoutError(what, timeoutMs), signal, clock: this.ctx.clock },
+    );
   }
 
   /** Re-subscribes after a reconnect have no caller waiting: they get the module's timeout. */
@@ -379,8 +376,12 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
   }
 
   private onAck(data: unknown): void {
-    if (!isRecord(data) || !isRecord(data.subscription)) return;
-    const ack = data as unknown as SubscriptionResponseData;
+    const checked = check(SubscriptionResponseSchema, data, 'subscriptionResponse');
+    if (!checked.ok) {
+      this.ctx.logger.warn({ err: checked.error }, 'malformed subscriptionResponse frame; ignored');
+      return;
+    }
+    const ack = checked.value;
     const method = ack.method === 'unsubscribe' ? 'unsubscribe' : 'subscribe';
     const entry = this.match(ack.subscription, (e) => (method === 'subscribe' ? this.acks.has(e.key) : e.status === 'unsubscribing'));
     if (method === 'subscribe') {
@@ -409,10 +410,10 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
     }
     const entry = this.match(subscription, () => true);
     if (!entry) return;
-    if (text.startsWith('Already subscribed')) {
+    if (text.startsWith(SERVER_ERROR_PREFIX.alreadySubscribed)) {
       // The server holds it already: that is the state we wanted.
       this.acks.resolve(entry.key, undefined);
-    } else if (text.startsWith('Already unsubscribed')) {
+    } else if (text.startsWith(SERVER_ERROR_PREFIX.alreadyUnsubscribed)) {
       this.unsubAcks.resolve(entry.key, undefined);
     } else if (this.acks.has(entry.key)) {
       this.acks.reject(entry.key, new RejectedError(`subscribe ${JSON.stringify(entry.subscription)}`, text));
@@ -442,8 +443,8 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
 
   /** The held entry whose subscription the server's object echoes (loosely: it may add fields). */
   private match(echoed: unknown, accept: (e: Entry) => boolean): Entry | undefined {
-    if (!isRecord(echoed) || typeof echoed.type !== 'string') return undefined;
-    const exact = this.entries.get(subscriptionKey(echoed as Subscription));
+    if (!v.is(SubscriptionObject, echoed)) return undefined;
+    const exact = this.entries.get(subscriptionKey(echoed));
     if (exact && accept(exact)) return exact;
     for (const entry of this.byType.get(echoed.type) ?? []) {
       if (accept(entry) && echoes(entry.subscription, echoed)) return entry;
@@ -474,19 +475,5 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
 
 /** Races `promise` against a deadline on the injected clock and an optional signal. */
 function withTimeout<T>(promise: Promise<T>, ctx: ModuleContext, what: string, remainingMs: number, timeoutMs: number, signal?: AbortSignal): Promise<T> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const timer = ctx.clock.setTimeout(() => settle(() => reject(new TimeoutError(what, timeoutMs))), remainingMs);
-    const onAbort = (): void => settle(() => reject(signal?.reason));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const settle = (fn: () => void): void => {
-      ctx.clock.clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      fn();
-    };
-    promise.then(
-      (v) => settle(() => resolve(v)),
-      (e: unknown) => settle(() => reject(e)),
-    );
-  });
+  return raceDeadline(promise, { timeoutMs: remainingMs, onTimeout: () => new TimeoutError(what, timeoutMs), signal, clock: ctx.clock });
 }

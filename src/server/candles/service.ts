@@ -11,7 +11,7 @@
  * - `candleSnapshot` answers from the store plus what is in memory (candles being written,
  *   the open one).
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../../util/logger.js';
 import type { BlockChange, Trade } from '../../book/types.js';
 import { parsePrice } from '../../book/decimal.js';
 import type { Delivery } from '../views/view.js';

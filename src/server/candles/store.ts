@@ -13,7 +13,7 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, accessSync, constants } from 'node:fs';
 import { appendFile, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { Logger } from 'pino';
+import type { Logger } from '../../util/logger.js';
 import { ErrorCodes, HlobError } from '../../errors.js';
 import { asCandle, candleJson, type Candle } from './candle.js';
 import { intervalFileName, type CandleInterval } from './intervals.js';

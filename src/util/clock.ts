@@ -1,0 +1,19 @@
+/**
+ * The time seam: everything that waits (backoff, timeouts, keep-alive) asks a `Clock`, so
+ * that tests drive time by hand instead of sleeping. (The client SDK exports it as its own.)
+ */
+export type TimerHandle = { readonly __timer: true } | object;
+
+export interface Clock {
+  /** Milliseconds since the epoch (or any fixed origin). */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** The real clock: `Date.now` and the host's timers. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
+  clearTimeout: (handle) => clearTimeout(handle as unknown as ReturnType<typeof setTimeout>),
+};
