@@ -9,7 +9,8 @@
 import { DesyncError, ErrorCodes, HlobError } from '../errors.js';
 import { formatUnits, parsePrice, parseUnits } from './decimal.js';
 import type { Block, BookDiffEvent, L4SnapshotFile, NodeOrder, OrderStatusEvent } from './events.js';
-import { OrderBook, type RestingOrder } from './order-book.js';
+import { OrderBook } from './order-book.js';
+import type { RestingOrderView } from './resting-order.js';
 import { statusCoin } from './raw-status.js';
 import { pairFills } from './trades.js';
 import type { ApplyOptions, BlockChange, CoinChange } from './types.js';
@@ -58,7 +59,7 @@ function newCoinChange(coin: string): CoinChange {
 }
 
 /** The resting order a diff names, checked against the diff's side and price. */
-function restingFor(book: OrderBook, d: BookDiffEvent, what: string): RestingOrder {
+function restingFor(book: OrderBook, d: BookDiffEvent, what: string): RestingOrderView {
   const o = book.resting(d.oid);
   if (o === undefined) reject(`${what} of an order that does not rest`);
   if (o.isBid !== (d.side === 'B')) reject(`${what} on side ${d.side} of an order resting on the other side`);
@@ -72,7 +73,7 @@ function restingFor(book: OrderBook, d: BookDiffEvent, what: string): RestingOrd
  * book no longer matches the node's (node-data.md), so the diff is rejected like any other
  * that cannot apply.
  */
-function insertBeforeOf(book: OrderBook, d: BookDiffEvent, ib: unknown, px: number): RestingOrder | null {
+function insertBeforeOf(book: OrderBook, d: BookDiffEvent, ib: unknown, px: number): RestingOrderView | null {
   if (ib === undefined || ib === null) return null;
   if (typeof ib !== 'number' || !Number.isSafeInteger(ib)) reject(`new with insertBefore ${JSON.stringify(ib)}, not an oid`);
   const o = book.resting(ib);

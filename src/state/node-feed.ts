@@ -38,7 +38,6 @@ import { BlockCache, compactBlock } from './block-cache.js';
 import type { BookFeed, FeedEventMap, FeedState, FeedStatus } from './feed.js';
 import { loadBooks, type LoadedBooks } from './load-books.js';
 import { EventRate } from './rate.js';
-import { compareBooks } from './compare.js';
 
 export interface NodeFeedOptions {
   /** The node's data dir (holding `node_order_statuses_by_block` etc.), e.g. `~/hl/data`. */
@@ -615,7 +614,7 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
     for (const coin of coins) {
       if (this.validation !== v) return;
       if (this.repairs.has(coin)) continue;
-      const diff = compareBooks(this.books.book(coin) ?? new OrderBook(coin), staging.book(coin) ?? new OrderBook(coin));
+      const diff = (this.books.book(coin) ?? new OrderBook(coin)).compareBook(staging.book(coin) ?? new OrderBook(coin));
       if (diff !== null) {
         this.logger.error({ coin, height: this.books.height, diff }, `validation: ${coin} differs from a fresh snapshot: ${diff}`);
         mismatched.push(coin);
