@@ -147,6 +147,27 @@ describe('OrderBook against the naive model', () => {
       { seed: 7, numRuns: 100 },
     );
   });
+
+  it('compares a book with another book in the same words as with that book as snapshot sides', () => {
+    // Few prices, users and sizes: the two books often differ only in queue order or in one field.
+    const order = fc.tuple(fc.constantFrom<Side>('B', 'A'), fc.constantFrom('100.0', '100.5', '99.0', '101.0'), fc.constantFrom('1.0', '2.0'), fc.constantFrom(...USERS), fc.integer({ min: 1, max: 12 }));
+    const build = (orders: [Side, string, string, string, number][]): OrderBook => {
+      const book = new OrderBook('BTC');
+      for (const [side, px, sz, user, oid] of orders) if (!book.has(oid)) restL4(book, l4(user, { oid, side, limitPx: px, sz }));
+      return book;
+    };
+    fc.assert(
+      fc.property(fc.array(order, { maxLength: 12 }), fc.array(order, { maxLength: 12 }), (xs, ys) => {
+        const live = build(xs);
+        const fresh = build(ys);
+        const [bids, asks] = fresh.l4();
+        const entries = (orders: typeof bids) => orders.map((o) => [o.user, o] as [string, typeof o]);
+        expect(live.compareBook(fresh)).toBe(live.compareL4(entries(bids), entries(asks)));
+        expect(live.compareBook(live)).toBeNull();
+      }),
+      { seed: 13, numRuns: 300 },
+    );
+  });
 });
 
 type DiffOp =
