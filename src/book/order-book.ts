@@ -98,24 +98,20 @@ export class OrderBook {
     return o;
   }
 
-  /** The engine's own object for a view handed out by `resting`; throws `HlobError` (`DESYNC`) when it does not rest here. */
-  private own(o: RestingOrderView, what: string): RestingOrder {
-    const r = this.orders.get(o.oid);
-    if (r !== o || r === undefined) throw desync(`${what} of oid ${o.oid}, which does not rest on ${this.coin}`);
-    return r;
-  }
-
-  /** Set the size of an order resting here (found with `resting`). */
+  /**
+   * Set the size of an order resting here, as `resting` handed it out (the diff path looks
+   * each order up once: no second lookup here, so the order must still rest in this book).
+   */
   setRestingSize(order: RestingOrderView, sz: Units): void {
-    const o = this.own(order, 'update');
+    const o = order as RestingOrder;
     const old = o.sz;
     (o.isBid ? this.bids : this.asks).resize(o, sz);
     this.log?.resized(o, old);
   }
 
-  /** Take off an order resting here (found with `resting`). */
+  /** Take off an order resting here, as `resting` handed it out (as for `setRestingSize`, it must still rest in this book). */
   removeResting(order: RestingOrderView): void {
-    const o = this.own(order, 'remove');
+    const o = order as RestingOrder;
     const prev = o.prev;
     (o.isBid ? this.bids : this.asks).unlink(o);
     this.orders.delete(o.oid);
