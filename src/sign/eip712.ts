@@ -47,6 +47,11 @@ export function typedDataDigest(
   return keccak_256(out);
 }
 
+/** hashStruct(EIP712Domain, domain): the constant half of every digest in that domain. */
+export function domainSeparator(domain: TypedDataDomain): Uint8Array {
+  return hashStruct({ EIP712Domain: DOMAIN_TYPE }, 'EIP712Domain', domain as unknown as Record<string, unknown>);
+}
+
 function hashStruct(types: TypedDataTypes, name: string, value: Record<string, unknown>): Uint8Array {
   const fields = types[name];
   if (fields === undefined) throw new HlobError(ErrorCodes.SIGNATURE, `EIP-712: unknown type ${name}`);

@@ -61,9 +61,17 @@ export function signDigest(digest: Uint8Array, privateKey: string): Signature {
 /**
  * The address that signed `digest`, or an error naming what is wrong with the signature.
  * `v` may be 27/28 or the bare recovery bit 0/1 (some wallets send it so); `r`/`s` may drop
- * leading zeros (the Python SDK writes them so).
+ * leading zeros (the Python SDK writes them so). A high `s` is accepted, as the exchange does.
  */
 export function recoverDigestSigner(digest: Uint8Array, signature: Signature): Hex {
+  return addressOfRecoverable(recoverableBytes(signature), digest);
+}
+
+/**
+ * The 65-byte recoverable form (recovery bit ‖ r ‖ s) of a signature, after the checks that
+ * need no curve arithmetic: what a recovery worker is given (see recovery-pool.ts).
+ */
+export function recoverableBytes(signature: Signature): Uint8Array {
   const r = scalar(signature.r, 'r');
   const s = scalar(signature.s, 's');
   const v = signature.v;
@@ -73,15 +81,26 @@ export function recoverDigestSigner(digest: Uint8Array, signature: Signature): H
   bytes[0] = recovery;
   bytes.set(hexBytes(toHex32(r), 'r', 32), 1);
   bytes.set(hexBytes(toHex32(s), 's', 32), 33);
+  return bytes;
+}
+
+/** The signer's address from the recoverable bytes; the curve arithmetic of a recovery. */
+export function addressOfRecoverable(bytes: Uint8Array, digest: Uint8Array): Hex {
   let publicKey: Uint8Array;
   try {
     // The point itself, uncompressed: the top-level helper compresses it, and decompressing
-    // again for the address costs a square root per recovery.
+    // again for the address costs a square root per recovery. recovery-pool.ts's worker
+    // makes this same call.
     publicKey = secp256k1.Signature.fromBytes(bytes, 'recovered').recoverPublicKey(digest).toBytes(false);
   } catch (cause) {
-    throw new HlobError(ErrorCodes.SIGNATURE, 'signature does not recover to a public key', { cause });
+    throw unrecoverable(cause);
   }
   return addressFromPublicKey(publicKey);
+}
+
+/** The refusal of a signature whose curve arithmetic fails (r not on the curve, Q at infinity…). */
+export function unrecoverable(cause: unknown): HlobError {
+  return new HlobError(ErrorCodes.SIGNATURE, 'signature does not recover to a public key', { cause });
 }
 
 function scalar(hex: unknown, what: string): bigint {

@@ -6,7 +6,7 @@
 import { encode } from '@msgpack/msgpack';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { HlobError, ErrorCodes } from '../errors.js';
-import { typedDataDigest, type TypedDataDomain } from './eip712.js';
+import { domainSeparator, typedDataDigest, type TypedDataDomain } from './eip712.js';
 import { hexBytes, toHex, uint64Bytes, type Hex } from './hex.js';
 import { recoverDigestSigner, signDigest, type Signature } from './keys.js';
 
@@ -68,9 +68,30 @@ export function actionHash(input: L1ActionInput): Hex {
   return toHex(keccak_256(out));
 }
 
+/**
+ * The digest's constant parts, hashed once: every L1 action signs (or is checked) over
+ * keccak(0x1901 ‖ domain ‖ keccak(typeHash ‖ keccak(source) ‖ connectionId)), so two keccaks
+ * per action instead of the generic walk's seven (a measurable share of the exchange's work).
+ */
+const AGENT_PREFIX = new Uint8Array(66);
+AGENT_PREFIX[0] = 0x19;
+AGENT_PREFIX[1] = 0x01;
+AGENT_PREFIX.set(domainSeparator(L1_DOMAIN), 2);
+const AGENT_TYPE_HASH = keccak_256(new TextEncoder().encode('Agent(string source,bytes32 connectionId)'));
+const SOURCE_HASH: Record<L1Source, Uint8Array> = { a: keccak_256(new Uint8Array([0x61])), b: keccak_256(new Uint8Array([0x62])) };
+
 /** The EIP-712 digest of the phantom agent `{source, connectionId}`. */
 export function phantomAgentDigest(connectionId: Hex, source: L1Source): Uint8Array {
-  return typedDataDigest(L1_DOMAIN, AGENT_TYPES, 'Agent', { source, connectionId });
+  const sourceHash = SOURCE_HASH[source];
+  // Any other source string (typed away, but callers are JS too) takes the generic walk.
+  if (sourceHash === undefined) return typedDataDigest(L1_DOMAIN, AGENT_TYPES, 'Agent', { source, connectionId });
+  const struct = new Uint8Array(96);
+  struct.set(AGENT_TYPE_HASH, 0);
+  struct.set(sourceHash, 32);
+  struct.set(hexBytes(connectionId, 'Agent.connectionId', 32), 64);
+  const out = AGENT_PREFIX.slice();
+  out.set(keccak_256(struct), 34);
+  return keccak_256(out);
 }
 
 /** Signs an L1 action as a wallet does for `/exchange`. */

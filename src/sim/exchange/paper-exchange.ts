@@ -1,8 +1,11 @@
 /**
  * The simulated node's paper exchange (`POST /exchange` on its info port). A request is parsed
- * and its signature recovered when it arrives; it is applied at the start of the next block
- * (nonce rules at that block's time, actions one after the other as transactions), and answered
- * once that block is in the node's files, so a client that reads its answer finds the action's
+ * and queued when it arrives, its signature recovered meanwhile on worker threads (src/sign's
+ * RecoveryPool: the recovery costs more than all the rest, and this thread runs the market); it
+ * is applied at the start of the first block after its recovery (nonce rules at that block's
+ * time, actions one after the other as transactions, always in arrival order: a block takes the
+ * queue's recovered prefix, never a later request before an earlier one), and answered once
+ * that block is in the node's files, so a client that reads its answer finds the action's
  * statuses, diffs and fills already written.
  *
  * Accounts: an address becomes a paper account with the starting balances the first time it is
@@ -11,7 +14,7 @@
  * public exchange refuses it ("User or API Wallet 0x… does not exist."), so a signing bug shows
  * up here as it would on mainnet instead of trading for some random address.
  */
-import { actionHash, phantomAgentDigest, recoverDigestSigner, recoverUserSignedActionSigner, type Hex, type UserSignedAction } from '../../sign/index.js';
+import { actionHash, phantomAgentDigest, RecoveryPool, userSignedActionDigest, type Hex, type UserSignedAction } from '../../sign/index.js';
 import type { SimMarket, ExternalFill, ExternalMarket, MarketParticipant } from '../sim-market.js';
 import type { Account } from './account.js';
 import { ACCOUNT_INFO_TYPES, accountInfo } from './account-info.js';
@@ -31,6 +34,10 @@ interface Pending {
   hash: Hex;
   /** Recovered signer for source "a" (mainnet), then "b" (testnet); one for user-signed actions. */
   signers: string[];
+  /** Signers known: the request can be applied. */
+  recovered: boolean;
+  /** Answered (refused before the queue, or by stop()): skipped by the block. */
+  done: boolean;
   resolve: (r: ExchangeReply) => void;
 }
 
@@ -41,6 +48,8 @@ export interface PaperExchangeOptions {
   maxAccounts?: number;
   /** Requests waiting for the next block at most; more are answered 503. Default 20,000. */
   maxQueued?: number;
+  /** Signature recovery threads (RecoveryPool's `workers`; 0: on this thread). Default: one per core beyond the first, at most 2. */
+  recoveryWorkers?: number;
 }
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -71,10 +80,14 @@ export class PaperExchange implements MarketParticipant {
   private readonly counts = { actions: 0, refused: 0 };
   private readonly maxAccounts: number;
   private readonly maxQueued: number;
+  private readonly recoveryWorkers: number | undefined;
+  /** Started with the first request: an exchange nobody uses runs no threads. */
+  private pool: RecoveryPool | undefined;
 
   constructor(sim: SimMarket, options: PaperExchangeOptions = {}) {
     this.maxAccounts = options.maxAccounts ?? 10_000;
     this.maxQueued = options.maxQueued ?? 20_000;
+    this.recoveryWorkers = options.recoveryWorkers;
     this.simUsers = new Set(sim.userAddresses);
     const assets = assetTable(sim.coins);
     this.market = sim.attach(this);
@@ -93,23 +106,46 @@ export class PaperExchange implements MarketParticipant {
     if (this.stopped) return Promise.resolve(err('the simulated node has stopped producing blocks', 503));
     if (this.queue.length >= this.maxQueued) return Promise.resolve(err(`the paper exchange has ${this.maxQueued} actions waiting for the next block: try again`, 503));
     let hash: Hex;
-    let signers: string[];
+    let digest: Uint8Array;
     try {
       hash = actionHash({ action: req.rawAction, nonce: req.nonce, vaultAddress: req.vaultAddress, expiresAfter: req.expiresAfter });
       if (req.action.type === 'approveAgent') {
         if (req.action.nonce !== req.nonce) return Promise.resolve(err(`Invalid nonce: the action's nonce ${req.action.nonce} differs from the request's ${req.nonce}`));
-        signers = [recoverUserSignedActionSigner({ action: req.rawAction as UserSignedAction, signature: req.signature })];
+        digest = userSignedActionDigest(req.rawAction as UserSignedAction);
       } else {
-        // Recovery is the costliest step: the testnet source is tried only when the mainnet one
-        // names no account or agent (the block re-checks both against the accounts then).
-        const a = recoverDigestSigner(phantomAgentDigest(hash, 'a'), req.signature);
-        signers = this.known(a) ? [a] : [a, recoverDigestSigner(phantomAgentDigest(hash, 'b'), req.signature)];
+        digest = phantomAgentDigest(hash, 'a');
       }
     } catch (e) {
-      this.counts.refused++;
-      return Promise.resolve(err(`Invalid signature: ${(e as Error).message}`));
+      return Promise.resolve(this.badSignature(e));
     }
-    return new Promise((resolve) => this.queue.push({ req, hash, signers, resolve }));
+    return new Promise((resolve) => {
+      const p: Pending = { req, hash, signers: [], recovered: false, done: false, resolve };
+      // In the queue now, so that its place is its arrival, however long its recovery takes.
+      this.queue.push(p);
+      this.pool ??= new RecoveryPool({ workers: this.recoveryWorkers });
+      const refuse = (e: unknown): void => {
+        if (p.done) return;
+        p.done = true;
+        resolve(this.badSignature(e));
+      };
+      this.pool.recover(digest, req.signature).then((a) => {
+        p.signers.push(a);
+        // The testnet source costs a second recovery: tried only when the mainnet one names no
+        // account or agent (the block re-checks both against the accounts then).
+        if (req.action.type === 'approveAgent' || this.known(a)) p.recovered = true;
+        else {
+          this.pool!.recover(phantomAgentDigest(hash, 'b'), req.signature).then((b) => {
+            p.signers.push(b);
+            p.recovered = true;
+          }, refuse);
+        }
+      }, refuse);
+    });
+  }
+
+  private badSignature(e: unknown): ExchangeReply {
+    this.counts.refused++;
+    return err(`Invalid signature: ${(e as Error).message}`);
   }
 
   /**
@@ -142,18 +178,29 @@ export class PaperExchange implements MarketParticipant {
   stop(): void {
     this.stopped = true;
     for (const { replies } of this.answered.splice(0)) for (const [p, reply] of replies) p.resolve(reply);
-    for (const p of this.queue.splice(0)) p.resolve(err('the simulated node has stopped producing blocks', 503));
+    for (const p of this.queue.splice(0)) {
+      if (p.done) continue;
+      p.done = true;
+      p.resolve(err('the simulated node has stopped producing blocks', 503));
+    }
+    // Everything queued was just answered: recoveries still running are of no use.
+    void this.pool?.close('drop');
   }
 
   // ---- MarketParticipant ----
 
   beginBlock(m: ExternalMarket): void {
     this.lastMs = m.ms;
-    if (this.queue.length > 0) {
-      const queue = this.queue;
-      this.queue = [];
+    // The recovered prefix: a request still recovering waits for the next block, and so does
+    // everything that arrived after it (nonces and order placement keep arrival order).
+    let ready = 0;
+    while (ready < this.queue.length && (this.queue[ready]!.recovered || this.queue[ready]!.done)) ready++;
+    if (ready > 0) {
+      const queue = this.queue.splice(0, ready);
       const replies: [Pending, ExchangeReply][] = [];
       for (const p of queue) {
+        if (p.done) continue;
+        p.done = true;
         const reply = this.apply(p, m.ms);
         if ((reply.body as { status: string }).status === 'err') this.counts.refused++;
         else this.counts.actions++;
