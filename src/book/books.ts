@@ -10,7 +10,8 @@ import { DesyncError, ErrorCodes, HlobError } from '../errors.js';
 import { formatUnits, parsePrice, parseUnits } from './decimal.js';
 import { nodeTimeMs } from './node-time.js';
 import type { Block, BookDiffEvent, L4SnapshotFile, NodeOrder, OrderStatusEvent } from './events.js';
-import { OrderBook, type RestingOrder } from './order-book.js';
+import { OrderBook } from './order-book.js';
+import type { RestingOrderView } from './resting-order.js';
 import { statusCoin } from './raw-status.js';
 import { pairFills } from './trades.js';
 import type { ApplyOptions, BlockChange, CoinChange } from './types.js';
@@ -57,7 +58,7 @@ function newCoinChange(coin: string): CoinChange {
 }
 
 /** The resting order a diff names, checked against the diff's side and price. */
-function restingFor(book: OrderBook, d: BookDiffEvent, what: string): RestingOrder {
+function restingFor(book: OrderBook, d: BookDiffEvent, what: string): RestingOrderView {
   const o = book.resting(d.oid);
   if (o === undefined) reject(`${what} of an order that does not rest`);
   if (o.isBid !== (d.side === 'B')) reject(`${what} on side ${d.side} of an order resting on the other side`);
@@ -71,7 +72,7 @@ function restingFor(book: OrderBook, d: BookDiffEvent, what: string): RestingOrd
  * book no longer matches the node's (node-data.md), so the diff is rejected like any other
  * that cannot apply.
  */
-function insertBeforeOf(book: OrderBook, d: BookDiffEvent, ib: unknown, px: number): RestingOrder | null {
+function insertBeforeOf(book: OrderBook, d: BookDiffEvent, ib: unknown, px: number): RestingOrderView | null {
   if (ib === undefined || ib === null) return null;
   if (typeof ib !== 'number' || !Number.isSafeInteger(ib)) reject(`new with insertBefore ${JSON.stringify(ib)}, not an oid`);
   const o = book.resting(ib);
@@ -79,6 +80,32 @@ function insertBeforeOf(book: OrderBook, d: BookDiffEvent, ib: unknown, px: numb
   if (o.isBid !== (d.side === 'B')) reject(`new on side ${d.side} before oid ${ib}, which rests on the other side`);
   if (o.level.px !== px) reject(`new at ${d.px} before oid ${ib}, which rests at ${o.level.pxStr}`);
   return o;
+}
+
+/** The change record of a coin in this block, created on first use; undefined for a coin the block leaves alone. */
+type CoinChanges = (coin: string) => CoinChange | undefined;
+
+/**
+ * File the block's statuses under their coins. Only those that can open a resting order
+ * (`open`, `triggered`) are indexed by oid, for the `new` diff that needs one: the last
+ * wins, so a trigger placed and triggered in one block rests as triggered.
+ */
+function fileStatuses(statuses: readonly OrderStatusEvent[], coinChange: CoinChanges): Map<number, OrderStatusEvent> {
+  const opened = new Map<number, OrderStatusEvent>();
+  let sCoin: string | null = null;
+  let sCc: CoinChange | undefined;
+  for (const st of statuses) {
+    const coin = statusCoin(st);
+    if (coin !== sCoin) {
+      sCoin = coin;
+      sCc = coinChange(coin);
+    }
+    if (sCc === undefined) continue;
+    sCc.statuses.push(st);
+    const s = st.status;
+    if (s === 'open' || s === 'triggered') opened.set(st.order.oid, st);
+  }
+  return opened;
 }
 
 export class Books {
@@ -148,35 +175,37 @@ export class Books {
     }
     const included = only !== undefined ? (c: string) => only.has(c) : skip !== undefined && skip.size > 0 ? (c: string) => !skip.has(c) : null;
     const coins = new Map<string, CoinChange>();
-    const coinChange = (coin: string): CoinChange | undefined => {
+    const coinChange: CoinChanges = (coin) => {
       let cc = coins.get(coin);
       if (cc === undefined && (included === null || included(coin))) coins.set(coin, (cc = newCoinChange(coin)));
       return cc;
     };
-
-    // Statuses: filed per coin; only those that can open a resting order are indexed.
-    const opened = new Map<number, OrderStatusEvent>();
-    let sCoin: string | null = null;
-    let sCc: CoinChange | undefined;
-    for (const st of block.statuses) {
-      const coin = statusCoin(st);
-      if (coin !== sCoin) {
-        sCoin = coin;
-        sCc = coinChange(coin);
-      }
-      if (sCc === undefined) continue;
-      sCc.statuses.push(st);
-      const s = st.status;
-      // The last of `open`/`triggered` wins: a trigger placed and triggered in one block rests as triggered.
-      if (s === 'open' || s === 'triggered') opened.set(st.order.oid, st);
-    }
-
+    const opened = fileStatuses(block.statuses, coinChange);
     // Fills before diffs: pairing cannot fail half way through a book change.
     const paired = pairFills(block.fills, only !== undefined ? (c) => only.has(c) : undefined);
     for (const [, fill] of block.fills) {
       if (included === null || included(fill.coin)) coinChange(fill.coin);
     }
+    const { begun, desyncs } = this.applyDiffs(block, coinChange, opened);
+    for (const b of begun) {
+      if (!b.changing) continue; // rolled back
+      const ch = b.commitChanges();
+      const cc = coins.get(b.coin)!;
+      cc.changedBids = ch.changedBids;
+      cc.changedAsks = ch.changedAsks;
+      cc.bboChanged = ch.bboChanged;
+    }
+    if (only === undefined) this.height = height;
+    return { height, time: block.time, coins, trades: paired.trades, desyncs, unmatchedFills: paired.unmatched, statuses: block.statuses, fills: block.fills };
+  }
 
+  /**
+   * Apply the block's diffs, each coin's inside a change record of its book (a coin is
+   * created on its first diff); a coin whose diff cannot apply is rolled back and skipped
+   * for the rest of the block. Returns the books whose changes began (to commit) and one
+   * desync per coin that failed.
+   */
+  private applyDiffs(block: Block, coinChange: CoinChanges, opened: Map<number, OrderStatusEvent>): { begun: OrderBook[]; desyncs: DesyncError[] } {
     const desyncs: DesyncError[] = [];
     const begun: OrderBook[] = [];
     const created = new Set<string>();
@@ -212,23 +241,12 @@ export class Books {
         failed.add(coin);
         dCc.bookStatuses.length = 0;
         const reason = err instanceof Error ? err.message : String(err);
-        desyncs.push(new DesyncError(coin, d.oid, height, reason));
+        desyncs.push(new DesyncError(coin, d.oid, block.height, reason));
         if (created.has(coin) && book.size === 0) this.books.delete(coin);
         book = null;
       }
     }
-
-    for (const b of begun) {
-      if (!b.changing) continue; // rolled back
-      const ch = b.commitChanges();
-      const cc = coins.get(b.coin)!;
-      cc.changedBids = ch.changedBids;
-      cc.changedAsks = ch.changedAsks;
-      cc.bboChanged = ch.bboChanged;
-    }
-
-    if (only === undefined) this.height = height;
-    return { height, time: block.time, coins, trades: paired.trades, desyncs, unmatchedFills: paired.unmatched, statuses: block.statuses, fills: block.fills };
+    return { begun, desyncs };
   }
 
   private applyDiff(book: OrderBook, d: BookDiffEvent, cc: CoinChange, opened: Map<number, OrderStatusEvent>, blockTime: number): void {

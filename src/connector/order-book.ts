@@ -111,9 +111,8 @@ export class L4PairBook extends L4BookView implements PairBook {
       ordersAhead++;
       sizeAhead += BigInt(p.sz);
     }
-    const side = o.isBid ? book.bids : book.asks;
     // Levels are sorted best last: those after this one's index are better.
-    const levels = side.levels;
+    const levels = book.levels(o.isBid ? 'B' : 'A');
     let levelsAhead = 0;
     for (let i = levels.length - 1; i >= 0 && levels[i] !== o.level; i--) levelsAhead++;
     return {

@@ -102,7 +102,6 @@ class Scanner {
     let depth = this.depth;
     let inStr = this.inStr;
     let esc = this.esc;
-    const idx = this.idx;
     let stop: Stop | 'error' = 'none';
     let i = from;
     for (; i < to; i++) {
@@ -139,92 +138,16 @@ class Scanner {
         }
         continue;
       }
-      if (this.done) {
-        if (!isSpace(c)) {
-          this.problem = `data after the end of the snapshot`;
-          stop = 'error';
-          break;
-        }
-        continue;
-      }
-      if (c === QUOTE) {
-        // Above the orders, the only strings are coin names.
-        if (depth !== 3 || idx[3] !== 0) {
-          this.problem = `unexpected string at depth ${depth}`;
-          stop = 'error';
-          break;
-        }
-        inStr = true;
-        this.nameStart = i;
-      } else if (c === LBRACKET || c === LBRACE) {
-        depth++;
-        if (c !== LBRACKET) {
-          this.problem = `an object where an array belongs (depth ${depth})`;
-          stop = 'error';
-          break;
-        }
-        if (depth === ORDER) {
-          if (this.want) {
-            if (this.fastFrom >= 0 && i >= this.fastFrom) {
-              depth--;
-              stop = 'orderStart';
-              break;
-            }
-            this.orderStart = i;
-            if (this.batchStart < 0) this.batchStart = i;
-          }
-          continue;
-        }
-        idx[depth] = 0;
-        if (depth === 1) this.heightStart = i + 1;
-        else if (depth === 2 && idx[1] !== 1) {
-          this.problem = idx[1] === 0 ? 'no height before the coin list (was includeHeightInOutput set?)' : 'the coin list is not the second element';
-          stop = 'error';
-          break;
-        } else if (depth === 4 && idx[3] !== 1) {
-          this.problem = 'a coin entry is not [coin, [bids, asks]]';
-          stop = 'error';
-          break;
-        } else if (depth === 5) {
-          const s = idx[4]!;
-          if (s > 1) {
-            this.problem = 'more than two sides';
-            stop = 'error';
-            break;
-          }
-          this.side = s as 0 | 1;
-        }
-      } else if (c === RBRACKET || c === RBRACE) {
-        depth--;
-        if (depth === 4 && this.batchCount > 0) {
-          // A side ended: hand over its last run before the next side begins.
-          stop = 'batch';
-          i++;
-          break;
-        }
-        if (depth === 2) {
-          stop = 'coinEnd';
-          i++;
-          break;
-        }
-        if (depth === 0) {
-          this.done = true;
-          stop = 'end';
-          i++;
-          break;
-        }
-      } else if (c === COMMA) {
-        if (depth === 1 && idx[1] === 0) {
-          this.heightEnd = i;
-          idx[1] = 1;
-          stop = 'height';
-          i++;
-          break;
-        }
-        idx[depth]!++;
-      } else if (!isSpace(c) && depth !== 1) {
-        this.problem = `unexpected ${JSON.stringify(String.fromCharCode(c))} at depth ${depth}`;
-        stop = 'error';
+      // The structure above the orders: a few bytes per order, read with the state in fields.
+      this.depth = depth;
+      this.inStr = false;
+      const s = this.structure(c, i);
+      depth = this.depth;
+      inStr = this.inStr;
+      if (s !== null) {
+        stop = s;
+        // An error or an order start is looked at again by the caller; any other stop is past its byte.
+        if (s !== 'error' && s !== 'orderStart') i++;
         break;
       }
     }
@@ -233,6 +156,80 @@ class Scanner {
     this.esc = esc;
     this.pos = i;
     return stop;
+  }
+
+  /** One byte of the structure above the orders, outside strings: a stop, or null to go on. */
+  private structure(c: number, i: number): Stop | 'error' | null {
+    if (this.done) return isSpace(c) ? null : this.fail('data after the end of the snapshot');
+    if (c === QUOTE) return this.nameOpens(i);
+    if (c === LBRACKET || c === LBRACE) return this.opens(c, i);
+    if (c === RBRACKET || c === RBRACE) return this.closes();
+    if (c === COMMA) return this.comma(i);
+    if (!isSpace(c) && this.depth !== 1) return this.fail(`unexpected ${JSON.stringify(String.fromCharCode(c))} at depth ${this.depth}`);
+    return null;
+  }
+
+  private fail(problem: string): 'error' {
+    this.problem = problem;
+    return 'error';
+  }
+
+  /** Above the orders, the only strings are coin names. */
+  private nameOpens(i: number): 'error' | null {
+    if (this.depth !== 3 || this.idx[3] !== 0) return this.fail(`unexpected string at depth ${this.depth}`);
+    this.inStr = true;
+    this.nameStart = i;
+    return null;
+  }
+
+  private opens(c: number, i: number): Stop | 'error' | null {
+    const depth = ++this.depth;
+    if (c !== LBRACKET) return this.fail(`an object where an array belongs (depth ${depth})`);
+    if (depth === ORDER) {
+      if (!this.want) return null;
+      if (this.fastFrom >= 0 && i >= this.fastFrom) {
+        this.depth--;
+        return 'orderStart';
+      }
+      this.orderStart = i;
+      if (this.batchStart < 0) this.batchStart = i;
+      return null;
+    }
+    const idx = this.idx;
+    idx[depth] = 0;
+    if (depth === 1) this.heightStart = i + 1;
+    else if (depth === 2 && idx[1] !== 1) {
+      return this.fail(idx[1] === 0 ? 'no height before the coin list (was includeHeightInOutput set?)' : 'the coin list is not the second element');
+    } else if (depth === 4 && idx[3] !== 1) return this.fail('a coin entry is not [coin, [bids, asks]]');
+    else if (depth === 5) {
+      const s = idx[4]!;
+      if (s > 1) return this.fail('more than two sides');
+      this.side = s as 0 | 1;
+    }
+    return null;
+  }
+
+  private closes(): Stop | null {
+    const depth = --this.depth;
+    // A side ended: hand over its last run before the next side begins.
+    if (depth === 4 && this.batchCount > 0) return 'batch';
+    if (depth === 2) return 'coinEnd';
+    if (depth === 0) {
+      this.done = true;
+      return 'end';
+    }
+    return null;
+  }
+
+  private comma(i: number): Stop | null {
+    const idx = this.idx;
+    if (this.depth === 1 && idx[1] === 0) {
+      this.heightEnd = i;
+      idx[1] = 1;
+      return 'height';
+    }
+    idx[this.depth]!++;
+    return null;
   }
 
   /** First byte still needed after this buffer (-1: none). */
@@ -289,149 +286,210 @@ function checkOrders(path: string, coin: string, parsed: unknown[], users: Map<s
  * Read the snapshot at `path` into `sink`. Rejects with a `BAD_SNAPSHOT` error naming the
  * file and byte offset when it is not the node's shape or ends early (a truncated file).
  */
-export async function readSnapshotFile(path: string, sink: SnapshotSink, opts: SnapshotReadOptions = {}): Promise<SnapshotSummary> {
-  const chunkBytes = opts.chunkBytes ?? 1024 * 1024;
-  const batchMax = opts.batchOrders ?? 1000;
-  const batchBytes = opts.batchBytes ?? 256 * 1024;
-  const fastCut = opts.fastCut ?? true;
-  const sliceMs = opts.sliceMs ?? 4;
-  const wanted = opts.coins;
-  const fh = await open(path, 'r').catch((err: unknown) => {
-    throw badSnapshot(path, (err as Error).message, err);
-  });
-  const sc = new Scanner();
-  if (!fastCut) sc.fastFrom = -1;
-  let height: number | undefined;
-  let coin = '';
-  let coins = 0;
-  let orders = 0;
-  const users = new Map<string, string>();
-  let filePos = 0;
-  let carry = Buffer.alloc(0);
-  let t0 = performance.now();
-  const readChunk = async (at: number): Promise<{ chunk: Buffer; bytesRead: number }> => {
-    const chunk = Buffer.allocUnsafe(chunkBytes);
-    const { bytesRead } = await fh.read(chunk, 0, chunkBytes, at);
-    return { chunk, bytesRead };
-  };
-  let next: Promise<{ chunk: Buffer; bytesRead: number }> | null = null;
-  try {
-    // The next chunk is read while this one is parsed.
-    next = readChunk(filePos);
-    while (true) {
-      const { chunk, bytesRead } = await next;
-      next = null;
-      const base = filePos - carry.length;
-      filePos += bytesRead;
-      if (bytesRead === 0) break;
+export function readSnapshotFile(path: string, sink: SnapshotSink, opts: SnapshotReadOptions = {}): Promise<SnapshotSummary> {
+  return new SnapshotFileReader(path, sink, opts).read();
+}
+
+interface Chunk {
+  chunk: Buffer;
+  bytesRead: number;
+}
+
+/** One read of one snapshot file: chunks in, runs of orders out to the sink. */
+class SnapshotFileReader {
+  private readonly sc = new Scanner();
+  private readonly chunkBytes: number;
+  private readonly batchMax: number;
+  private readonly batchBytes: number;
+  private readonly sliceMs: number;
+  private height: number | undefined;
+  /** The coin whose orders are being read. */
+  private coin = '';
+  private coins = 0;
+  private orders = 0;
+  private readonly users = new Map<string, string>();
+  /** When the current slice of work started (see `sliceMs`). */
+  private t0 = performance.now();
+
+  constructor(
+    private readonly path: string,
+    private readonly sink: SnapshotSink,
+    private readonly opts: SnapshotReadOptions,
+  ) {
+    this.chunkBytes = opts.chunkBytes ?? 1024 * 1024;
+    this.batchMax = opts.batchOrders ?? 1000;
+    this.batchBytes = opts.batchBytes ?? 256 * 1024;
+    this.sliceMs = opts.sliceMs ?? 4;
+    if (!(opts.fastCut ?? true)) this.sc.fastFrom = -1;
+  }
+
+  async read(): Promise<SnapshotSummary> {
+    const path = this.path;
+    const fh = await open(path, 'r').catch((err: unknown) => {
+      throw badSnapshot(path, (err as Error).message, err);
+    });
+    const readChunk = async (at: number): Promise<Chunk> => {
+      const chunk = Buffer.allocUnsafe(this.chunkBytes);
+      const { bytesRead } = await fh.read(chunk, 0, this.chunkBytes, at);
+      return { chunk, bytesRead };
+    };
+    let filePos = 0;
+    let carry: Buffer = Buffer.alloc(0);
+    let next: Promise<Chunk> | null = null;
+    try {
+      // The next chunk is read while this one is parsed.
       next = readChunk(filePos);
-      const buf = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
-      const n = buf.length;
-      const flush = (): void => {
-        if (sc.batchCount === 0) return;
-        let parsed: unknown[];
-        try {
-          parsed = JSON.parse(`[${buf.toString('utf8', sc.batchStart, sc.batchEnd)}]`) as unknown[];
-        } catch (err) {
-          throw badSnapshot(path, `orders of ${coin} at offset ${base + sc.batchStart} are not JSON: ${(err as Error).message}`, err);
-        }
-        orders += parsed.length;
-        sink.orders(coin, sc.side, checkOrders(path, coin, parsed, users));
-        sc.batchStart = sc.orderStart >= 0 ? sc.orderStart : -1;
-        sc.batchEnd = -1;
-        sc.batchCount = 0;
-      };
-      /** A run of whole orders from `start` cut with indexOf; false when none is found or it does not parse. */
-      const fastRun = (start: number): boolean => {
-        const target = start + batchBytes;
-        let limit = n;
-        if (target < n) {
-          const c = buf.indexOf(NEXT_ORDER, target);
-          if (c >= 0 && c + NEXT_ORDER.length <= n) limit = c + 2;
-        }
-        let end = -1;
-        const se = buf.subarray(start, limit).indexOf(SIDE_END);
-        if (se >= 0) end = start + se + 2;
-        else if (limit < n) end = limit;
-        else {
-          const c = buf.lastIndexOf(NEXT_ORDER, n - NEXT_ORDER.length);
-          if (c >= start) end = c + 2;
-        }
-        if (end < 0) return false;
-        let parsed: unknown[];
-        try {
-          parsed = JSON.parse(`[${buf.toString('utf8', start, end)}]`) as unknown[];
-        } catch {
-          // A cut inside a string (or a deeper structure): scan this stretch byte by byte.
-          sc.fastFrom = end;
-          return false;
-        }
-        orders += parsed.length;
-        sink.orders(coin, sc.side, checkOrders(path, coin, parsed, users));
-        sc.pos = end;
-        return true;
-      };
-      let i = carry.length;
-      while (i < n) {
-        const stop = sc.scan(buf, i, n, batchMax);
-        i = sc.pos;
-        switch (stop) {
-          case 'error':
-            throw badSnapshot(path, `${sc.problem} at offset ${base + i}`);
-          case 'height': {
-            const text = buf.toString('utf8', sc.heightStart, sc.heightEnd).trim();
-            const h = Number(text);
-            if (!/^\d+$/.test(text) || !Number.isSafeInteger(h)) throw badSnapshot(path, `height ${JSON.stringify(text.slice(0, 40))} is not a block number (was includeHeightInOutput set?)`);
-            height = h;
-            sink.height(h);
-            break;
-          }
-          case 'coin': {
-            coin = JSON.parse(buf.toString('utf8', sc.nameStart, sc.nameEnd)) as string;
-            sc.nameStart = sc.nameEnd = -1;
-            sc.want = wanted === undefined || wanted.has(coin);
-            coins++;
-            sink.coin(coin, sc.want);
-            break;
-          }
-          case 'batch':
-            flush();
-            break;
-          case 'orderStart':
-            // Orders the byte scan found before this one go first.
-            flush();
-            sc.batchStart = -1;
-            if (!fastRun(i)) {
-              if (sc.fastFrom <= i) sc.fastFrom = n;
-            }
-            i = sc.pos;
-            break;
-          case 'coinEnd':
-          case 'end':
-          case 'none':
-            break;
-        }
-        if (performance.now() - t0 >= sliceMs) {
-          await yieldToLoop();
-          opts.signal?.throwIfAborted();
-          t0 = performance.now();
-        }
+      while (true) {
+        const { chunk, bytesRead } = await next;
+        next = null;
+        const base = filePos - carry.length;
+        filePos += bytesRead;
+        if (bytesRead === 0) break;
+        next = readChunk(filePos);
+        const buf = carry.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+        // What was carried over is scanned already.
+        await this.scanBuffer(buf, base, carry.length);
+        carry = this.carryOver(buf, base);
       }
-      // Orders complete in this buffer go now; only an unfinished piece is carried over.
-      flush();
-      sc.batchStart = -1;
-      const keep = sc.keepFrom();
-      carry = keep < 0 ? Buffer.alloc(0) : Buffer.from(buf.subarray(keep, n));
-      sc.shift(keep < 0 ? n : keep);
-      if (sc.fastFrom >= 0) sc.fastFrom = 0;
-      if (sc.depth >= ORDER && sc.want) sc.batchStart = sc.orderStart;
+    } finally {
+      await next?.catch(() => undefined);
+      await fh.close();
     }
-  } finally {
-    await next?.catch(() => undefined);
-    await fh.close();
+    const sc = this.sc;
+    if (!sc.done || this.height === undefined) {
+      throw badSnapshot(path, `ends early after ${filePos} bytes (depth ${sc.depth}${sc.inStr ? ', inside a string' : ''}): not a complete file`);
+    }
+    return { height: this.height, coins: this.coins, orders: this.orders, bytes: filePos };
   }
-  if (!sc.done || height === undefined) {
-    throw badSnapshot(path, `ends early after ${filePos} bytes (depth ${sc.depth}${sc.inStr ? ', inside a string' : ''}): not a complete file`);
+
+  /** Scan `buf` (which starts at file offset `base`) from `from`, handing over what is found, yielding to the loop every slice. */
+  private async scanBuffer(buf: Buffer, base: number, from: number): Promise<void> {
+    const sc = this.sc;
+    let i = from;
+    while (i < buf.length) {
+      const stop = sc.scan(buf, i, buf.length, this.batchMax);
+      i = this.onStop(stop, buf, base, sc.pos);
+      if (performance.now() - this.t0 >= this.sliceMs) {
+        await yieldToLoop();
+        this.opts.signal?.throwIfAborted();
+        this.t0 = performance.now();
+      }
+    }
   }
-  return { height, coins, orders, bytes: filePos };
+
+  /** Act on what the scan stopped for at `i`; returns where to scan on. */
+  private onStop(stop: Stop | 'error', buf: Buffer, base: number, i: number): number {
+    const sc = this.sc;
+    switch (stop) {
+      case 'error':
+        throw badSnapshot(this.path, `${sc.problem} at offset ${base + i}`);
+      case 'height':
+        this.onHeight(buf.toString('utf8', sc.heightStart, sc.heightEnd).trim());
+        break;
+      case 'coin':
+        this.onCoin(JSON.parse(buf.toString('utf8', sc.nameStart, sc.nameEnd)) as string);
+        break;
+      case 'batch':
+        this.flush(buf, base);
+        break;
+      case 'orderStart':
+        // Orders the byte scan found before this one go first.
+        this.flush(buf, base);
+        sc.batchStart = -1;
+        if (!this.fastRun(buf, i) && sc.fastFrom <= i) sc.fastFrom = buf.length;
+        return sc.pos;
+      case 'coinEnd':
+      case 'end':
+      case 'none':
+        break;
+    }
+    return i;
+  }
+
+  private onHeight(text: string): void {
+    const h = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(h)) throw badSnapshot(this.path, `height ${JSON.stringify(text.slice(0, 40))} is not a block number (was includeHeightInOutput set?)`);
+    this.height = h;
+    this.sink.height(h);
+  }
+
+  private onCoin(coin: string): void {
+    const sc = this.sc;
+    this.coin = coin;
+    sc.nameStart = sc.nameEnd = -1;
+    sc.want = this.opts.coins === undefined || this.opts.coins.has(coin);
+    this.coins++;
+    this.sink.coin(coin, sc.want);
+  }
+
+  /** Hand over the run of orders the byte scan collected. */
+  private flush(buf: Buffer, base: number): void {
+    const sc = this.sc;
+    if (sc.batchCount === 0) return;
+    let parsed: unknown[];
+    try {
+      parsed = JSON.parse(`[${buf.toString('utf8', sc.batchStart, sc.batchEnd)}]`) as unknown[];
+    } catch (err) {
+      throw badSnapshot(this.path, `orders of ${this.coin} at offset ${base + sc.batchStart} are not JSON: ${(err as Error).message}`, err);
+    }
+    this.deliver(parsed);
+    sc.batchStart = sc.orderStart >= 0 ? sc.orderStart : -1;
+    sc.batchEnd = -1;
+    sc.batchCount = 0;
+  }
+
+  /** A run of whole orders from `start` cut with indexOf; false when none is found or it does not parse. */
+  private fastRun(buf: Buffer, start: number): boolean {
+    const end = fastCutEnd(buf, start, this.batchBytes);
+    if (end < 0) return false;
+    let parsed: unknown[];
+    try {
+      parsed = JSON.parse(`[${buf.toString('utf8', start, end)}]`) as unknown[];
+    } catch {
+      // A cut inside a string (or a deeper structure): scan this stretch byte by byte.
+      this.sc.fastFrom = end;
+      return false;
+    }
+    this.deliver(parsed);
+    this.sc.pos = end;
+    return true;
+  }
+
+  private deliver(parsed: unknown[]): void {
+    this.orders += parsed.length;
+    this.sink.orders(this.coin, this.sc.side, checkOrders(this.path, this.coin, parsed, this.users));
+  }
+
+  /** Orders complete in `buf` go now; returns the unfinished piece to carry over to the next chunk. */
+  private carryOver(buf: Buffer, base: number): Buffer {
+    const sc = this.sc;
+    this.flush(buf, base);
+    sc.batchStart = -1;
+    const keep = sc.keepFrom();
+    const carry = keep < 0 ? Buffer.alloc(0) : Buffer.from(buf.subarray(keep));
+    sc.shift(keep < 0 ? buf.length : keep);
+    if (sc.fastFrom >= 0) sc.fastFrom = 0;
+    if (sc.depth >= ORDER && sc.want) sc.batchStart = sc.orderStart;
+    return carry;
+  }
+}
+
+/**
+ * Where a fast cut of orders starting at `start` ends (just after an order's `}]`): about
+ * `batchBytes` on, at the side's end if that comes first, else at the last whole order in
+ * the buffer; -1 when the buffer holds no order's end.
+ */
+function fastCutEnd(buf: Buffer, start: number, batchBytes: number): number {
+  const n = buf.length;
+  const target = start + batchBytes;
+  let limit = n;
+  if (target < n) {
+    const c = buf.indexOf(NEXT_ORDER, target);
+    if (c >= 0 && c + NEXT_ORDER.length <= n) limit = c + 2;
+  }
+  const se = buf.subarray(start, limit).indexOf(SIDE_END);
+  if (se >= 0) return start + se + 2;
+  if (limit < n) return limit;
+  const c = buf.lastIndexOf(NEXT_ORDER, n - NEXT_ORDER.length);
+  return c >= start ? c + 2 : -1;
 }

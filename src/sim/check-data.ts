@@ -139,18 +139,21 @@ export class DataChecker {
 
   /** Check one block given its three parts (statuses, diffs, fills). */
   checkBlock(height: number, statuses: BlockPart, diffs: BlockPart, fills: BlockPart): void {
-    const sv = (msg: string): void => this.report(statuses.file, statuses.line, height, msg);
+    const block = this.blockStatuses(statuses, (msg) => this.report(statuses.file, statuses.line, height, msg));
     const dv = (msg: string): void => this.report(diffs.file, diffs.line, height, msg);
-    const fv = (msg: string): void => this.report(fills.file, fills.line, height, msg);
+    for (let i = 0; i < diffs.events.length; i++) this.checkDiff(diffs.events[i], i, block, dv);
+    checkFills(fills, (msg) => this.report(fills.file, fills.line, height, msg));
+  }
 
-    // Statuses of this block by oid.
+  /** The block's statuses by oid, and the oids a `…Rejected` status names. */
+  private blockStatuses(statuses: BlockPart, v: (m: string) => void): BlockStatuses {
     const byOid = new Map<number, Rec[]>();
     const rejected = new Map<number, string>();
     for (let i = 0; i < statuses.events.length; i++) {
       const e = statuses.events[i];
       const order = isRec(e) ? e.order : undefined;
       if (!isRec(e) || typeof e.status !== 'string' || !isRec(order) || !Number.isSafeInteger(order.oid) || typeof order.coin !== 'string') {
-        sv(`status event ${i} is not {status, order:{oid, coin, …}}: ${JSON.stringify(e).slice(0, 200)}`);
+        v(`status event ${i} is not {status, order:{oid, coin, …}}: ${JSON.stringify(e).slice(0, 200)}`);
         continue;
       }
       const oid = order.oid as number;
@@ -159,115 +162,91 @@ export class DataChecker {
       list.push(e);
       if (e.status.endsWith('Rejected')) rejected.set(oid, e.status);
     }
+    return { byOid, rejected };
+  }
 
-    for (let i = 0; i < diffs.events.length; i++) {
-      const e = diffs.events[i];
-      if (!isRec(e) || !Number.isSafeInteger(e.oid) || typeof e.coin !== 'string' || typeof e.side !== 'string' || typeof e.px !== 'string') {
-        dv(`diff event ${i} is not {user, oid, coin, side, px, raw_book_diff}: ${JSON.stringify(e).slice(0, 200)}`);
-        continue;
-      }
-      const oid = e.oid as number;
-      const coin = e.coin;
-      const side = e.side;
-      let px: string;
-      try {
-        px = canonicalDecimal(e.px);
-      } catch {
-        dv(`diff for oid ${oid}: px ${JSON.stringify(e.px)} is not a decimal`);
-        continue;
-      }
-      const raw = e.raw_book_diff;
-      const rej = rejected.get(oid);
-      if (rej !== undefined) dv(`diff for oid ${oid} (${coin}) but its status in this block is ${rej}: rejected orders produce no diffs`);
-      const current = this.resting.get(oid);
-      if (isRec(raw) && isRec(raw.new)) {
-        const sz = raw.new.sz;
-        if (typeof sz !== 'string') {
-          dv(`new diff for oid ${oid}: sz is not a string`);
-          continue;
-        }
-        const list = byOid.get(oid);
-        if (list === undefined) {
-          if (!SPOT.test(coin)) dv(`new diff for oid ${oid} (${coin}) has no open or triggered status in its block (statusless new diffs exist only for spot coins)`);
-        } else {
-          const placing = list.find((s) => s.status === 'open' || s.status === 'triggered');
-          if (!placing) dv(`new diff for oid ${oid} (${coin}) but its statuses in this block are ${list.map((s) => s.status).join(', ')}: an order rests only after open or triggered`);
-          else {
-            const o = placing.order as Rec;
-            if (o.coin !== coin || o.side !== side) dv(`new diff for oid ${oid} is ${coin} ${side} but its ${placing.status} status says ${String(o.coin)} ${String(o.side)}`);
-            if (placing.status === 'open' && !list.some((s) => s.status === 'triggered')) {
-              if (o.isTrigger === true) dv(`new diff for oid ${oid} (${coin}): an untriggered trigger order (open, isTrigger:true) cannot rest`);
-              else if (o.tif === 'Ioc') dv(`new diff for oid ${oid} (${coin}): an Ioc order cannot rest`);
-            }
-          }
-        }
-        if (current) dv(`new diff for oid ${oid} (${coin}) but that order already rests`);
-        this.checkInsertBefore(dv, oid, raw.new.insertBefore, coin, side, px);
-        let szc: string;
-        try {
-          szc = canonicalDecimal(sz);
-        } catch {
-          dv(`new diff for oid ${oid}: sz ${JSON.stringify(sz)} is not a decimal`);
-          continue;
-        }
-        this.resting.set(oid, { coin, side, px, sz: szc });
-        this.gone.delete(oid);
-      } else if (isRec(raw) && isRec(raw.update)) {
-        const { origSz, newSz } = raw.update;
-        if (typeof origSz !== 'string' || typeof newSz !== 'string') {
-          dv(`update diff for oid ${oid}: origSz and newSz must be strings`);
-          continue;
-        }
-        let from: string;
-        let to: string;
-        try {
-          from = canonicalDecimal(origSz);
-          to = canonicalDecimal(newSz);
-        } catch {
-          dv(`update diff for oid ${oid}: sizes ${JSON.stringify(origSz)} → ${JSON.stringify(newSz)} are not decimals`);
-          continue;
-        }
-        if (!current) {
-          if (this.known || this.gone.has(oid)) dv(`update diff for oid ${oid} (${coin}) names no resting order`);
-          this.resting.set(oid, { coin, side, px, sz: to });
-          continue;
-        }
-        this.checkSame(dv, 'update', oid, current, coin, side, px);
-        if (current.sz !== from) dv(`update diff for oid ${oid} (${coin}): origSz ${origSz} but the order rests with ${current.sz}`);
-        current.sz = to;
-      } else if (raw === 'remove') {
-        if (!current) {
-          if (this.known || this.gone.has(oid)) dv(`remove diff for oid ${oid} (${coin}) names no resting order`);
-        } else this.checkSame(dv, 'remove', oid, current, coin, side, px);
-        this.forget(oid);
-      } else {
-        dv(`diff for oid ${oid}: raw_book_diff ${JSON.stringify(raw).slice(0, 100)} is none of new, update, remove`);
-      }
+  private checkDiff(e: unknown, i: number, block: BlockStatuses, v: (m: string) => void): void {
+    if (!isRec(e) || !Number.isSafeInteger(e.oid) || typeof e.coin !== 'string' || typeof e.side !== 'string' || typeof e.px !== 'string') {
+      v(`diff event ${i} is not {user, oid, coin, side, px, raw_book_diff}: ${JSON.stringify(e).slice(0, 200)}`);
+      return;
     }
+    const oid = e.oid as number;
+    let px: string;
+    try {
+      px = canonicalDecimal(e.px);
+    } catch {
+      v(`diff for oid ${oid}: px ${JSON.stringify(e.px)} is not a decimal`);
+      return;
+    }
+    const d: Diff = { oid, coin: e.coin, side: e.side, px };
+    const raw = e.raw_book_diff;
+    const rej = block.rejected.get(oid);
+    if (rej !== undefined) v(`diff for oid ${oid} (${d.coin}) but its status in this block is ${rej}: rejected orders produce no diffs`);
+    if (isRec(raw) && isRec(raw.new)) this.checkNew(d, raw.new, block.byOid.get(oid), v);
+    else if (isRec(raw) && isRec(raw.update)) this.checkUpdate(d, raw.update, v);
+    else if (raw === 'remove') this.checkRemove(d, v);
+    else v(`diff for oid ${oid}: raw_book_diff ${JSON.stringify(raw).slice(0, 100)} is none of new, update, remove`);
+  }
 
-    // Fills pair by tid.
-    const byTid = new Map<number, Rec[]>();
-    for (let i = 0; i < fills.events.length; i++) {
-      const e = fills.events[i];
-      const f = Array.isArray(e) ? e[1] : undefined;
-      if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string' || !isRec(f) || !Number.isSafeInteger(f.tid)) {
-        fv(`fill event ${i} is not [user, {…, tid}]: ${JSON.stringify(e).slice(0, 200)}`);
-        continue;
-      }
-      let list = byTid.get(f.tid as number);
-      if (!list) byTid.set(f.tid as number, (list = []));
-      list.push(f);
+  /** A `new` diff: placed by an `open` or `triggered` status of its block (or statusless on spot), not resting yet. */
+  private checkNew(d: Diff, n: Rec, statuses: Rec[] | undefined, v: (m: string) => void): void {
+    const { oid, coin, side, px } = d;
+    const sz = n.sz;
+    if (typeof sz !== 'string') {
+      v(`new diff for oid ${oid}: sz is not a string`);
+      return;
     }
-    for (const [tid, list] of byTid) {
-      if (list.length !== 2) {
-        fv(`tid ${tid} has ${list.length} fill(s) in this block: a trade has exactly two`);
-        continue;
-      }
-      const [a, b] = list as [Rec, Rec];
-      if (a.coin !== b.coin || a.px !== b.px || a.sz !== b.sz) fv(`fills of tid ${tid} differ: ${String(a.coin)} ${String(a.sz)}@${String(a.px)} vs ${String(b.coin)} ${String(b.sz)}@${String(b.px)}`);
-      if (!((a.side === 'B' && b.side === 'A') || (a.side === 'A' && b.side === 'B'))) fv(`fills of tid ${tid} are not one buyer and one seller (${String(a.side)}, ${String(b.side)})`);
-      if ((a.crossed === true ? 1 : 0) + (b.crossed === true ? 1 : 0) !== 1) fv(`fills of tid ${tid}: exactly one must be the taker (crossed:true)`);
+    if (statuses === undefined) {
+      if (!SPOT.test(coin)) v(`new diff for oid ${oid} (${coin}) has no open or triggered status in its block (statusless new diffs exist only for spot coins)`);
+    } else checkPlacing(d, statuses, v);
+    if (this.resting.has(oid)) v(`new diff for oid ${oid} (${coin}) but that order already rests`);
+    this.checkInsertBefore(v, oid, n.insertBefore, coin, side, px);
+    let szc: string;
+    try {
+      szc = canonicalDecimal(sz);
+    } catch {
+      v(`new diff for oid ${oid}: sz ${JSON.stringify(sz)} is not a decimal`);
+      return;
     }
+    this.resting.set(oid, { coin, side, px, sz: szc });
+    this.gone.delete(oid);
+  }
+
+  /** An `update` diff: its `origSz` is the order's current size. */
+  private checkUpdate(d: Diff, u: Rec, v: (m: string) => void): void {
+    const { oid, coin, side, px } = d;
+    const { origSz, newSz } = u;
+    if (typeof origSz !== 'string' || typeof newSz !== 'string') {
+      v(`update diff for oid ${oid}: origSz and newSz must be strings`);
+      return;
+    }
+    let from: string;
+    let to: string;
+    try {
+      from = canonicalDecimal(origSz);
+      to = canonicalDecimal(newSz);
+    } catch {
+      v(`update diff for oid ${oid}: sizes ${JSON.stringify(origSz)} → ${JSON.stringify(newSz)} are not decimals`);
+      return;
+    }
+    const current = this.resting.get(oid);
+    if (!current) {
+      if (this.known || this.gone.has(oid)) v(`update diff for oid ${oid} (${coin}) names no resting order`);
+      this.resting.set(oid, { coin, side, px, sz: to });
+      return;
+    }
+    this.checkSame(v, 'update', oid, current, coin, side, px);
+    if (current.sz !== from) v(`update diff for oid ${oid} (${coin}): origSz ${origSz} but the order rests with ${current.sz}`);
+    current.sz = to;
+  }
+
+  private checkRemove(d: Diff, v: (m: string) => void): void {
+    const { oid, coin, side, px } = d;
+    const current = this.resting.get(oid);
+    if (!current) {
+      if (this.known || this.gone.has(oid)) v(`remove diff for oid ${oid} (${coin}) names no resting order`);
+    } else this.checkSame(v, 'remove', oid, current, coin, side, px);
+    this.forget(oid);
   }
 
   /** `insertBefore` absent or null (the back), or an oid resting at the new order's level. */
@@ -294,6 +273,63 @@ export class DataChecker {
 
   private checkSame(v: (m: string) => void, kind: string, oid: number, o: TrackedOrder, coin: string, side: string, px: string): void {
     if (o.coin !== coin || o.side !== side || o.px !== px) v(`${kind} diff for oid ${oid} says ${coin} ${side} ${px} but the order rests as ${o.coin} ${o.side} ${o.px}`);
+  }
+}
+
+/** A block's statuses as the diff checks read them. */
+interface BlockStatuses {
+  byOid: Map<number, Rec[]>;
+  /** oid → the `…Rejected` status it got in this block. */
+  rejected: Map<number, string>;
+}
+
+/** The fields of a diff every kind names (`px` canonical). */
+interface Diff {
+  oid: number;
+  coin: string;
+  side: string;
+  px: string;
+}
+
+/** A `new` diff's statuses in its block: one of them places it (`open` or `triggered`), on its coin and side, and it can rest. */
+function checkPlacing(d: Diff, statuses: Rec[], v: (m: string) => void): void {
+  const { oid, coin, side } = d;
+  const placing = statuses.find((s) => s.status === 'open' || s.status === 'triggered');
+  if (!placing) {
+    v(`new diff for oid ${oid} (${coin}) but its statuses in this block are ${statuses.map((s) => s.status).join(', ')}: an order rests only after open or triggered`);
+    return;
+  }
+  const o = placing.order as Rec;
+  if (o.coin !== coin || o.side !== side) v(`new diff for oid ${oid} is ${coin} ${side} but its ${placing.status} status says ${String(o.coin)} ${String(o.side)}`);
+  if (placing.status === 'open' && !statuses.some((s) => s.status === 'triggered')) {
+    if (o.isTrigger === true) v(`new diff for oid ${oid} (${coin}): an untriggered trigger order (open, isTrigger:true) cannot rest`);
+    else if (o.tif === 'Ioc') v(`new diff for oid ${oid} (${coin}): an Ioc order cannot rest`);
+  }
+}
+
+/** Fills pair by tid: two per trade, same coin, price and size, one buyer and one seller, exactly one taker. */
+function checkFills(fills: BlockPart, v: (m: string) => void): void {
+  const byTid = new Map<number, Rec[]>();
+  for (let i = 0; i < fills.events.length; i++) {
+    const e = fills.events[i];
+    const f = Array.isArray(e) ? e[1] : undefined;
+    if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string' || !isRec(f) || !Number.isSafeInteger(f.tid)) {
+      v(`fill event ${i} is not [user, {…, tid}]: ${JSON.stringify(e).slice(0, 200)}`);
+      continue;
+    }
+    let list = byTid.get(f.tid as number);
+    if (!list) byTid.set(f.tid as number, (list = []));
+    list.push(f);
+  }
+  for (const [tid, list] of byTid) {
+    if (list.length !== 2) {
+      v(`tid ${tid} has ${list.length} fill(s) in this block: a trade has exactly two`);
+      continue;
+    }
+    const [a, b] = list as [Rec, Rec];
+    if (a.coin !== b.coin || a.px !== b.px || a.sz !== b.sz) v(`fills of tid ${tid} differ: ${String(a.coin)} ${String(a.sz)}@${String(a.px)} vs ${String(b.coin)} ${String(b.sz)}@${String(b.px)}`);
+    if (!((a.side === 'B' && b.side === 'A') || (a.side === 'A' && b.side === 'B'))) v(`fills of tid ${tid} are not one buyer and one seller (${String(a.side)}, ${String(b.side)})`);
+    if ((a.crossed === true ? 1 : 0) + (b.crossed === true ? 1 : 0) !== 1) v(`fills of tid ${tid}: exactly one must be the taker (crossed:true)`);
   }
 }
 

@@ -12,7 +12,6 @@ import type { JoinedBlock } from '../node/joiner.js';
 import type { SnapshotFile } from '../node/snapshot.js';
 import { BlockCache, compactBlock } from './block-cache.js';
 import { loadSnapshot, replayCache, yieldToLoop, type CatchUpContext } from './catch-up.js';
-import { compareBooks } from './compare.js';
 import type { LoadedBooks } from './load-books.js';
 
 /** A fresh snapshot kept in step with the live books until every coin has been compared. */
@@ -135,7 +134,7 @@ export class Validator {
     for (const coin of coins) {
       if (this.validation !== v) return undefined;
       if (this.host.repairing(coin)) continue;
-      const diff = compareBooks(live.book(coin) ?? new OrderBook(coin), staging.book(coin) ?? new OrderBook(coin));
+      const diff = (live.book(coin) ?? new OrderBook(coin)).compareBook(staging.book(coin) ?? new OrderBook(coin));
       if (diff !== null) {
         this.ctx.logger.error({ coin, height: live.height, diff }, `validation: ${coin} differs from a fresh snapshot: ${diff}`);
         mismatched.push(coin);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Books, OrderBook } from '../../src/book/index.js';
 import { DesyncError, ErrorCodes, HlobError } from '../../src/errors.js';
-import { block, fill, l4, newDiff, nodeOrder, removeDiff, status, updateDiff } from './helpers.js';
+import { block, fill, l4, newDiff, nodeOrder, removeDiff, restL4, status, updateDiff } from './helpers.js';
 
 const U1 = '0x1111';
 const U2 = '0x2222';
@@ -11,7 +11,7 @@ function booksWith(...orders: ReturnType<typeof l4>[]): Books {
   for (const o of orders) {
     let b = books.book(o.coin);
     if (!b) books.setBook(o.coin, (b = new OrderBook(o.coin)));
-    b.add(o);
+    restL4(b, o);
   }
   return books;
 }

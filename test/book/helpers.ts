@@ -1,5 +1,5 @@
 /** Hand-built node events for tests. */
-import type { Block, BookDiffEvent, FillEvent, L4Order, NodeOrder, OrderStatusEvent, Side } from '../../src/book/index.js';
+import { parsePrice, parseUnits, type Block, type BookDiffEvent, type FillEvent, type L4Order, type NodeOrder, type OrderBook, type OrderStatusEvent, type Side } from '../../src/book/index.js';
 
 export function nodeOrder(o: Partial<NodeOrder> & { oid: number; side: Side; limitPx: string; sz: string }, coin = 'BTC'): NodeOrder {
   return {
@@ -68,4 +68,26 @@ export function fill(user: string, f: { coin?: string; px: string; sz: string; s
 
 export function block(height: number, parts: Partial<Omit<Block, 'height'>> = {}): Block {
   return { height, time: parts.time ?? 1_778_002_753_024, statuses: parts.statuses ?? [], diffs: parts.diffs ?? [], fills: parts.fills ?? [] };
+}
+
+/**
+ * Change one book through the engine's own calls, the ones `Books.applyBlock` makes for a
+ * `new` (with its `insertBefore`), an `update` and a `remove` diff.
+ */
+export function restL4(book: OrderBook, order: L4Order, insertBefore?: number): void {
+  const before = insertBefore === undefined ? null : book.resting(insertBefore);
+  if (before === undefined) throw new Error(`insertBefore ${insertBefore} does not rest on ${book.coin}`);
+  book.rest(order.user, order, parsePrice(order.limitPx), parseUnits(order.sz), order.side === 'B', before);
+}
+
+export function resizeOid(book: OrderBook, oid: number, sz: string): void {
+  const o = book.resting(oid);
+  if (o === undefined) throw new Error(`oid ${oid} does not rest on ${book.coin}`);
+  book.setRestingSize(o, parseUnits(sz));
+}
+
+export function removeOid(book: OrderBook, oid: number): void {
+  const o = book.resting(oid);
+  if (o === undefined) throw new Error(`oid ${oid} does not rest on ${book.coin}`);
+  book.removeResting(o);
 }

@@ -5,8 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Books, OrderBook, type BookDiffEvent } from '../../src/book/index.js';
-import { compareBooks } from '../../src/state/compare.js';
-import { block, l4, newDiff, newDiffBefore, nodeOrder, removeDiff, status, updateDiff } from './helpers.js';
+import { block, l4, newDiff, newDiffBefore, nodeOrder, removeDiff, removeOid, restL4, status, updateDiff } from './helpers.js';
 
 /** Oids per level of one side, best first. */
 function queues(book: OrderBook, side: 'B' | 'A'): Record<string, number[]> {
@@ -116,12 +115,12 @@ describe('insertBefore', () => {
     const books = seeded();
     const btc = books.book('BTC')!;
     btc.beginChanges();
-    const before = btc.restingAt(2, true, 100_0000_0000);
+    const before = btc.resting(2)!;
     btc.rest('0xe', nodeOrder({ oid: 50, side: 'B', limitPx: '100.0', sz: '1.0' }), 100_0000_0000, 1_0000_0000, true, before);
-    btc.removeOrder(1);
-    btc.removeOrder(2);
-    btc.rest('0xe', nodeOrder({ oid: 51, side: 'B', limitPx: '100.0', sz: '1.0' }), 100_0000_0000, 1_0000_0000, true, btc.restingAt(50, true, 100_0000_0000));
-    btc.removeOrder(3);
+    removeOid(btc, 1);
+    removeOid(btc, 2);
+    btc.rest('0xe', nodeOrder({ oid: 51, side: 'B', limitPx: '100.0', sz: '1.0' }), 100_0000_0000, 1_0000_0000, true, btc.resting(50)!);
+    removeOid(btc, 3);
     expect(queues(btc, 'B')['100.0']).toEqual([51, 50]);
     btc.rollbackChanges();
     expect(queues(btc, 'B')).toEqual({ '100.0': [1, 2, 3], '99.0': [4] });
@@ -132,7 +131,7 @@ describe('insertBefore', () => {
     // A `before` that is not at that price is refused before anything changes.
     expect(() => btc.rest('0xe', nodeOrder({ oid: 52, side: 'B', limitPx: '99.0', sz: '1.0' }), 99_0000_0000, 1_0000_0000, true, btc.resting(1)!)).toThrow(/insertBefore 1 on BTC/);
     expect(btc.has(52)).toBe(false);
-    expect(() => btc.add(l4('0xe', { oid: 53, side: 'A', limitPx: '100.0', sz: '1.0' }), 1)).toThrow(/insertBefore 1 on BTC: it rests on the other side/);
+    expect(() => restL4(btc, l4('0xe', { oid: 53, side: 'A', limitPx: '100.0', sz: '1.0' }), 1)).toThrow(/insertBefore 1 on BTC: it rests on the other side/);
   });
 
   it('survives a snapshot round trip, and a comparison sees a queue-order-only difference', () => {
@@ -147,7 +146,7 @@ describe('insertBefore', () => {
     backOnly.applyBlock(block(2, { diffs: [newDiff('0xb', 10, 'B', '100.0', '0.5')] }));
     expect(backOnly.book('BTC')!.l2({ nLevels: 100 })).toEqual(books.book('BTC')!.l2({ nLevels: 100 }));
     expect(books.compare(backOnly.toSnapshot())).toBe('BTC bid #1: expected oid 2 of 0xa at 100.0 x 2.0, book has oid 10 of 0xb at 100.0 x 0.5 (queue order within level 100.0: oid 2 is 1 place(s) further back in the book)');
-    expect(compareBooks(books.book('BTC')!, backOnly.book('BTC')!)).toMatch(/^BTC bid #1: expected oid 2 .* \(queue order within level 100\.0/);
-    expect(compareBooks(books.book('BTC')!, again.book('BTC')!)).toBeNull();
+    expect(books.book('BTC')!.compareBook(backOnly.book('BTC')!)).toMatch(/^BTC bid #1: expected oid 2 .* \(queue order within level 100\.0/);
+    expect(books.book('BTC')!.compareBook(again.book('BTC')!)).toBeNull();
   });
 });

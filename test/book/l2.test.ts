@@ -2,11 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { OrderBook, type L2Params, type Side } from '../../src/book/index.js';
 import { ErrorCodes } from '../../src/errors.js';
-import { l4 } from './helpers.js';
+import { l4, removeOid, resizeOid, restL4 } from './helpers.js';
 
 function bookOf(side: Side, levels: [px: string, sz: string][]): OrderBook {
   const b = new OrderBook('X');
-  levels.forEach(([px, sz], i) => b.add(l4('0xu', { oid: i + 1, side, limitPx: px, sz })));
+  levels.forEach(([px, sz], i) => restL4(b, l4('0xu', { oid: i + 1, side, limitPx: px, sz })));
   return b;
 }
 const bids = (b: OrderBook, p: L2Params) => b.l2(p)[0];
@@ -89,24 +89,24 @@ describe('L2 view cache', () => {
     const coarse = b.l2({ nSigFigs: 2, nLevels: 1 });
     expect(Object.isFrozen(top5) && Object.isFrozen(top5[0]) && Object.isFrozen(top5[0][0])).toBe(true);
     // A change below the 5th level: the top-5 view is unchanged, the coarse one (all 30 levels in one bucket) is not.
-    b.updateSize(20, '3.0');
+    resizeOid(b, 20, '3.0');
     expect(b.l2({ nLevels: 5 })).toBe(top5);
     const coarse2 = b.l2({ nSigFigs: 2, nLevels: 1 });
     expect(coarse2).not.toBe(coarse);
     expect(coarse2[0]).toEqual([{ px: '1000.0', sz: '32.0', n: 30 }]);
     // A bucket view reaches down to its last bucket's edge: with two buckets, a change below the first one's edge does not reach a 1-bucket view.
-    b.add(l4('0xu', { oid: 50, side: 'B', limitPx: '999.0', sz: '1.0' }));
+    restL4(b, l4('0xu', { oid: 50, side: 'B', limitPx: '999.0', sz: '1.0' }));
     const coarse3 = b.l2({ nSigFigs: 2, nLevels: 1 });
     expect(coarse3[0]).toEqual(coarse2[0]);
-    b.add(l4('0xu', { oid: 51, side: 'B', limitPx: '998.0', sz: '1.0' }));
+    restL4(b, l4('0xu', { oid: 51, side: 'B', limitPx: '998.0', sz: '1.0' }));
     expect(b.l2({ nSigFigs: 2, nLevels: 1 })).toBe(coarse3);
     // A change at the 5th level reaches the view.
-    b.updateSize(5, '2.0');
+    resizeOid(b, 5, '2.0');
     const again = b.l2({ nLevels: 5 });
     expect(again).not.toBe(top5);
     expect(again[0][4]).toEqual({ px: '1095.0', sz: '2.0', n: 1 });
     // An ask change leaves the bid half as it was.
-    b.add(l4('0xu', { oid: 99, side: 'A', limitPx: '2000.0', sz: '1.0' }));
+    restL4(b, l4('0xu', { oid: 99, side: 'A', limitPx: '2000.0', sz: '1.0' }));
     const withAsk = b.l2({ nLevels: 5 });
     expect(withAsk[0]).toBe(again[0]);
     expect(withAsk[1]).toEqual([{ px: '2000.0', sz: '1.0', n: 1 }]);
@@ -116,12 +116,12 @@ describe('L2 view cache', () => {
 describe('L2 view cache across a rollback', () => {
   it('shows the book as before once changes are rolled back, even if a view was read in between', () => {
     const b = bookOf('A', [['100.0', '1.0'], ['101.0', '2.0']]);
-    b.add(l4('0xu', { oid: 3, side: 'A', limitPx: '100.0', sz: '4.0' }));
+    restL4(b, l4('0xu', { oid: 3, side: 'A', limitPx: '100.0', sz: '4.0' }));
     const before = b.l2();
     b.beginChanges();
-    b.setSize(1, 500_000_000);
-    b.removeOrder(3);
-    b.removeOrder(2);
+    resizeOid(b, 1, '5.0');
+    removeOid(b, 3);
+    removeOid(b, 2);
     b.rest('0xv', l4('0xv', { oid: 4, side: 'A', limitPx: '99.0', sz: '1.0' }), 9_900_000_000, 100_000_000, false);
     expect(b.l2()[1]).toEqual([{ px: '99.0', sz: '1.0', n: 1 }, { px: '100.0', sz: '5.0', n: 1 }]);
     b.rollbackChanges();
@@ -129,7 +129,7 @@ describe('L2 view cache across a rollback', () => {
     expect(b.l4()[1].map((o) => o.oid)).toEqual([1, 3, 2]);
     // A size change alone, read and rolled back.
     b.beginChanges();
-    b.setSize(2, 100_000_000);
+    resizeOid(b, 2, '1.0');
     expect(b.l2()[1][1]).toEqual({ px: '101.0', sz: '1.0', n: 1 });
     b.rollbackChanges();
     expect(b.l2()).toEqual(before);

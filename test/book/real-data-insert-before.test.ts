@@ -26,18 +26,23 @@ describe('real mainnet data with insertBefore', () => {
     const books = Books.fromSnapshot(data.snapshot);
     const btc = books.book('BTC')!;
     const model = modelOfSnapshot(data.snapshot);
-    const levelKeys = (side: 'B' | 'A', px: string): [string, number, string, string][] => {
-      const out: [string, number, string, string][] = [];
-      const lv = (side === 'B' ? btc.bids : btc.asks).byPx.get(parsePrice(px));
-      for (let o = lv?.head ?? null; o !== null; o = o.next) out.push([o.user, o.oid, o.level.pxStr, formatUnits(o.sz)]);
+    // Each level's queue, read in book order (one pass per side and block).
+    const queuesOf = (side: 'B' | 'A'): Map<string, [string, number, string, string][]> => {
+      const out = new Map<string, [string, number, string, string][]>();
+      for (const o of btc.restingOrders(side)) {
+        let q = out.get(o.level.pxStr);
+        if (q === undefined) out.set(o.level.pxStr, (q = []));
+        q.push([o.user, o.oid, o.level.pxStr, formatUnits(o.sz)]);
+      }
       return out;
     };
     for (const b of data.blocks) {
       expect(books.applyBlock(b).desyncs, `block ${b.height}`).toEqual([]);
       applyBlockToModel(model, b.diffs, b.statuses);
       for (const side of ['B', 'A'] as const) {
+        const queues = queuesOf(side);
         const touched = [...new Set(b.diffs.filter((d) => d.side === side).map((d) => formatUnits(parsePrice(d.px))))];
-        for (const [px, want] of model.levelKeys(side, touched)) expect(levelKeys(side, px), `${side} ${px} after ${b.height}`).toEqual(want);
+        for (const [px, want] of model.levelKeys(side, touched)) expect(queues.get(px) ?? [], `${side} ${px} after ${b.height}`).toEqual(want);
       }
     }
     const [bids, asks] = btc.l4();

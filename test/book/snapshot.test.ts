@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Books, OrderBook, type L4SnapshotFile, type NodeOrder } from '../../src/book/index.js';
 import { ErrorCodes } from '../../src/errors.js';
-import { nodeOrder } from './helpers.js';
+import { nodeOrder, restL4 } from './helpers.js';
 
 const bid = (oid: number, px: string, sz: string, extra: Partial<NodeOrder> = {}): [string, NodeOrder] => ['0xu', nodeOrder({ oid, side: 'B', limitPx: px, sz, ...extra })];
 const ask = (oid: number, px: string, sz: string, extra: Partial<NodeOrder> = {}): [string, NodeOrder] => ['0xu', nodeOrder({ oid, side: 'A', limitPx: px, sz, ...extra })];
@@ -49,7 +49,7 @@ describe('L4 snapshots', () => {
     expect(b.addSnapshotOrders('B', side, 2, 4)).toBe(2);
     expect(b.addSnapshotOrders('B', side, 0, 2)).toBe(2);
     expect(b.l4()[0].map((o) => o.oid)).toEqual([1, 2, 3, 4]);
-    b.add({ ...nodeOrder({ oid: 5, side: 'B', limitPx: '99.0', sz: '1.0' }), user: '0xv' });
+    restL4(b, { ...nodeOrder({ oid: 5, side: 'B', limitPx: '99.0', sz: '1.0' }), user: '0xv' });
     expect(b.l2()[0].map((l) => l.px)).toEqual(['100.0', '99.0', '98.0', '97.0']);
   });
 });

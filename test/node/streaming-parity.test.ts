@@ -12,7 +12,6 @@ import { Books, type Block } from '../../src/book/index.js';
 import type { JoinedBlock } from '../../src/node/joiner.js';
 import { FileBlockSource } from '../../src/node/file-source.js';
 import type { NodeLayout } from '../../src/node/layout.js';
-import { compareBooks } from '../../src/state/compare.js';
 import type { Frame, TestClient } from '../server/helpers/client.js';
 import { harness } from '../server/helpers/harness.js';
 import { loadSnapshot } from '../server/helpers/fixtures.js';
@@ -93,7 +92,7 @@ describe('streaming layout parity with by-block, on the real capture', () => {
       expect(cx.desyncs).toEqual([]);
       expect(cy.desyncs).toEqual([]);
       expect([...cy.trades]).toEqual([...cx.trades]);
-      expect(compareBooks(y.book('BTC')!, x.book('BTC')!)).toBeNull();
+      expect(y.book('BTC')!.compareBook(x.book('BTC')!)).toBeNull();
     }
     expect(x.book('BTC')!.l2({ nSigFigs: null, mantissa: null, nLevels: 5 })).toEqual(y.book('BTC')!.l2({ nSigFigs: null, mantissa: null, nLevels: 5 }));
   });

@@ -248,7 +248,7 @@ describe('NodeFeed', { timeout: 20_000 }, () => {
     await feed.settle();
     const book = feed.books.book('BTC')!;
     const victim = book.l4()[0][3]!;
-    book.remove(victim.oid);
+    book.removeResting(book.resting(victim.oid)!);
     const reset = when(feed, 'reset');
     expect(await reset).toEqual([['BTC'], FIRST + 2]);
     const line = await log.until(/validation: BTC differs/);

@@ -6,7 +6,7 @@
 import { nodeTimeMs } from '../../book/books.js';
 import { formatUnits } from '../../book/decimal.js';
 import type { NodeOrder, OrderStatusEvent } from '../../book/events.js';
-import type { RestingOrder } from '../../book/order-book.js';
+import type { RestingOrderView as RestingOrder } from '../../book/resting-order.js';
 import type { BasicOrder, WsOrder } from '../../client/protocol.js';
 
 // The wire shapes are the protocol's own (the client reads exactly what this builds).

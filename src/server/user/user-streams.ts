@@ -19,7 +19,7 @@
 import { performance } from 'node:perf_hooks';
 import type { BooksView } from '../../state/feed.js';
 import type { FillEvent, NodeFill, OrderStatusEvent } from '../../book/events.js';
-import type { RestingOrder } from '../../book/order-book.js';
+import type { RestingOrderView as RestingOrder } from '../../book/resting-order.js';
 import { addressKey, plainStatus, statusOid, statusUser, statusUserKey } from '../../book/raw-status.js';
 import type { BlockChange } from '../../book/types.js';
 import type { BookFeed } from '../../state/feed.js';
