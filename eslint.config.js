@@ -54,7 +54,10 @@ function layerRule(folder) {
 
 /** The pure layers: no I/O, no process (the book by design; util and errors.ts are in the browser bundle too). */
 const PURE = ['book', 'util'];
-const NO_IO = { regex: '^node:|^(?:fs|net|http|https|child_process|worker_threads|pino|ws)$', message: 'src/book, src/util and src/errors.ts are pure: no I/O, no Node modules.' };
+const NO_IO = {
+  regex: '^node:|^(?:fs|net|http|https|child_process|worker_threads|pino|ws)$',
+  message: 'src/book, src/util and src/errors.ts are pure: no I/O, no Node modules.',
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'bench/results/**', '.tmp/**'] },

@@ -24,10 +24,7 @@ export interface RecordedFrame {
 
 export type BroadcasterCommand = { cmd: 'replay'; frames: RecordedFrame[]; loop?: boolean } | { cmd: 'measure' } | { cmd: 'close' };
 export type BroadcasterEvent =
-  | { ev: 'listening'; port: number; pid: number }
-  | { ev: 'connections'; n: number }
-  | { ev: 'replayed'; frames: number }
-  | { ev: 'cpu'; micros: number };
+  { ev: 'listening'; port: number; pid: number } | { ev: 'connections'; n: number } | { ev: 'replayed'; frames: number } | { ev: 'cpu'; micros: number };
 
 /** `channel:coin` of a frame of ours (`{"channel":"l2Book","data":{"coin":"BTC",…`; trades: `"data":[{"coin":…`). */
 export function frameKey(text: string): string {

@@ -72,7 +72,10 @@ class Replica {
     if (u === undefined || this.books === undefined) return;
     // The replica showed the book at every height up to the one before this update.
     this.onState(this, this.height + 1, u.height - 1);
-    const change = this.books.applyBlock({ height: u.height, time: u.time, statuses: u.order_statuses, diffs: u.book_diffs, fills: [] }, { only: new Set([this.coin]) });
+    const change = this.books.applyBlock(
+      { height: u.height, time: u.time, statuses: u.order_statuses, diffs: u.book_diffs, fills: [] },
+      { only: new Set([this.coin]) },
+    );
     if (change.desyncs.length > 0) {
       // Updates that do not apply to the client's book: it holds a wrong book until the next Snapshot.
       this.books = undefined;

@@ -227,5 +227,12 @@ export function run(report: Report): void {
     }
     viewTimes.push(((performance.now() - t0) * 1000) / rounds);
   }
-  report({ bench: 'book.l2_views', value: round(median(viewTimes), 1), unit: 'µs', l2Sets: L2_SETS.length, nLevels: 20, levels: btc.levels('B').length + btc.levels('A').length });
+  report({
+    bench: 'book.l2_views',
+    value: round(median(viewTimes), 1),
+    unit: 'µs',
+    l2Sets: L2_SETS.length,
+    nLevels: 20,
+    levels: btc.levels('B').length + btc.levels('A').length,
+  });
 }

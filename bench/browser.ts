@@ -22,10 +22,18 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Chromium with a fresh profile directory; `close()` removes it. */
-export async function launchChromium(viewport = { width: 1440, height: 900 }, extraArgs: string[] = []): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchChromium(
+  viewport = { width: 1440, height: 900 },
+  extraArgs: string[] = [],
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const { chromium } = await import('playwright-core');
   const profile = await mkdtemp(join(tmpdir(), 'hlob-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs], viewport });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    viewport,
+  });
   return {
     context,
     async close() {

@@ -100,7 +100,17 @@ export async function run(report: Report): Promise<void> {
     const perSecond = ACTIONS / seconds;
     const baseline = recoverRate();
     if (resting !== ACTIONS) throw new Error(`only ${resting} of ${ACTIONS} orders rested: the bench measured refusals, the first: ${firstRefusal}`);
-    report({ bench: 'exchange.actions_per_s', value: Math.round(perSecond), unit: 'actions/s', ratio: Math.round((perSecond / baseline) * 100) / 100, goal: '>= 1000', actions: ACTIONS, inFlight: IN_FLIGHT, profile: 'mainnet', blocksPerS: Math.round((blocks / seconds) * 10) / 10 });
+    report({
+      bench: 'exchange.actions_per_s',
+      value: Math.round(perSecond),
+      unit: 'actions/s',
+      ratio: Math.round((perSecond / baseline) * 100) / 100,
+      goal: '>= 1000',
+      actions: ACTIONS,
+      inFlight: IN_FLIGHT,
+      profile: 'mainnet',
+      blocksPerS: Math.round((blocks / seconds) * 10) / 10,
+    });
     report({ bench: 'exchange.recover_per_s', value: Math.round(baseline), unit: 'recoveries/s' });
   } finally {
     agent.destroy();

@@ -87,7 +87,22 @@ interface ServerProc {
 }
 
 async function startServerProc(sim: RunningSim, compressionLevel = 0, workers = WORKERS[0]!): Promise<ServerProc> {
-  const args = [MAIN, 'serve', '--data-dir', sim.dataDir, '--info-url', sim.infoUrl, '--port', '0', '--log-level', 'info', '--compression-level', String(compressionLevel), '--workers', String(workers)];
+  const args = [
+    MAIN,
+    'serve',
+    '--data-dir',
+    sim.dataDir,
+    '--info-url',
+    sim.infoUrl,
+    '--port',
+    '0',
+    '--log-level',
+    'info',
+    '--compression-level',
+    String(compressionLevel),
+    '--workers',
+    String(workers),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
@@ -107,7 +122,12 @@ async function startServerProc(sim: RunningSim, compressionLevel = 0, workers = 
   });
   const httpUrl = url.replace(/^ws/, 'http').replace(/\/ws$/, '');
   const deadline = Date.now() + 60_000;
-  while ((await fetch(`${httpUrl}/ready`).then((r) => r.status, () => 0)) !== 200) {
+  while (
+    (await fetch(`${httpUrl}/ready`).then(
+      (r) => r.status,
+      () => 0,
+    )) !== 200
+  ) {
     if (Date.now() > deadline) throw new Error('server not ready within 60 s');
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -238,12 +258,15 @@ async function loadedRun(workers: number, withL4: boolean): Promise<LoadedRun> {
       const stats = await clients.next('window');
       clients.send({ cmd: 'close' });
       await clients.stop();
-      progress(`window ${window.start}..${window.end}: server CPU ${Math.round((cpu1 - cpu0) / 1000)} ms${withL4 ? "; measuring l4Book" : ""}`);
+      progress(`window ${window.start}..${window.end}: server CPU ${Math.round((cpu1 - cpu0) / 1000)} ms${withL4 ? '; measuring l4Book' : ''}`);
       const l4 = withL4 ? { all: await l4Rate(sim, server.url, false), bookOnly: await l4Rate(sim, server.url, true) } : { all: 0, bookOnly: 0 };
       const first = new Map<number, number>();
       stats.blockTimes.forEach((t, i) => first.set(t, Math.min(first.get(t) ?? Infinity, stats.latenciesMs[i]!)));
       const firsts = [...first.values()];
-      const worst = firsts.map((ms, i) => ({ ms, block: i })).sort((a, b) => b.ms - a.ms).slice(0, 5);
+      const worst = firsts
+        .map((ms, i) => ({ ms, block: i }))
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 5);
       progress(`slowest blocks (first client's latency, ms @ block index in the window): ${worst.map((w) => `${w.ms}@${w.block}`).join(' ')}`);
       return { cpuMicros: cpu1 - cpu0, latenciesMs: stats.latenciesMs, firstClientMs: [...first.values()], frames: stats.frames, window, l4 };
     } finally {
@@ -356,14 +379,25 @@ export async function run(report: Report): Promise<void> {
   const loaded = await loadedRun(workers, !ONLY_LATENCY);
   // The baseline, right after: a bare ws broadcaster writing the frames our clients got.
   const bare = await bareRun(loaded.frames);
-  progress(`bare broadcaster CPU ${Math.round(bare.cpuMicros / 1000)} ms, latency p50 ${percentile(bare.latenciesMs, 50)} ms, p99 ${percentile(bare.latenciesMs, 99)} ms`);
+  progress(
+    `bare broadcaster CPU ${Math.round(bare.cpuMicros / 1000)} ms, latency p50 ${percentile(bare.latenciesMs, 50)} ms, p99 ${percentile(bare.latenciesMs, 99)} ms`,
+  );
   const bareP50 = percentile(bare.latenciesMs, 50);
   const bareP99 = percentile(bare.latenciesMs, 99);
   const loadAfterFirst = round(loadavg()[0]!, 2);
   const common = { clients: CLIENTS, blocks: BLOCKS, frames: loaded.frames.length, serverWorkers: workers, loadavg1: [loadBefore, loadAfterFirst] };
   const p50 = percentile(loaded.latenciesMs, 50);
   const p99 = percentile(loaded.latenciesMs, 99);
-  report({ bench: 'fanout.latency_p50_ms', value: p50, unit: 'ms', ratio: round(p50 / bareP50, 3), baseline: 'bare ws broadcaster p50', bareMs: bareP50, samples: loaded.latenciesMs.length, ...common });
+  report({
+    bench: 'fanout.latency_p50_ms',
+    value: p50,
+    unit: 'ms',
+    ratio: round(p50 / bareP50, 3),
+    baseline: 'bare ws broadcaster p50',
+    bareMs: bareP50,
+    samples: loaded.latenciesMs.length,
+    ...common,
+  });
   report({
     bench: 'fanout.latency_p99_ms',
     value: p99,
@@ -388,8 +422,22 @@ export async function run(report: Report): Promise<void> {
     const other = await loadedRun(w, false);
     const wp99 = percentile(other.latenciesMs, 99);
     const wp50 = percentile(other.latenciesMs, 50);
-    const extra = { clients: CLIENTS, blocks: BLOCKS, serverWorkers: w, comparedWith: { serverWorkers: workers, p99, p50 }, bareMs: { p50: bareP50, p99: bareP99 }, loadavg1: [before, round(loadavg()[0]!, 2)] };
-    report({ bench: `fanout.latency_p50_ms_workers_${w}`, value: wp50, unit: 'ms', ratio: round(wp50 / bareP50, 3), samples: other.latenciesMs.length, ...extra });
+    const extra = {
+      clients: CLIENTS,
+      blocks: BLOCKS,
+      serverWorkers: w,
+      comparedWith: { serverWorkers: workers, p99, p50 },
+      bareMs: { p50: bareP50, p99: bareP99 },
+      loadavg1: [before, round(loadavg()[0]!, 2)],
+    };
+    report({
+      bench: `fanout.latency_p50_ms_workers_${w}`,
+      value: wp50,
+      unit: 'ms',
+      ratio: round(wp50 / bareP50, 3),
+      samples: other.latenciesMs.length,
+      ...extra,
+    });
     report({
       bench: `fanout.latency_p99_ms_workers_${w}`,
       value: wp99,
@@ -436,7 +484,14 @@ export async function run(report: Report): Promise<void> {
     serverCpuMsDeflate: round(deflate.cpuMicros / 1000, 1),
   });
   report({ bench: 'fanout.l4_bytes_per_s', value: loaded.l4.all, unit: 'B/s', coin: 'BTC', bookOnly: false });
-  report({ bench: 'fanout.l4_bytes_per_s_book_only', value: loaded.l4.bookOnly, unit: 'B/s', coin: 'BTC', bookOnly: true, ratio: round(loaded.l4.bookOnly / loaded.l4.all, 3) });
+  report({
+    bench: 'fanout.l4_bytes_per_s_book_only',
+    value: loaded.l4.bookOnly,
+    unit: 'B/s',
+    coin: 'BTC',
+    bookOnly: true,
+    ratio: round(loaded.l4.bookOnly / loaded.l4.all, 3),
+  });
 }
 
 function round(x: number, digits: number): number {

@@ -6,9 +6,13 @@ export function meets(x: number, goal: string): boolean {
   if (!m) throw new Error(`bad goal ${JSON.stringify(goal)}`);
   const g = Number(m[2]);
   switch (m[1]) {
-    case '<=': return x <= g;
-    case '>=': return x >= g;
-    case '<': return x < g;
-    default: return x > g;
+    case '<=':
+      return x <= g;
+    case '>=':
+      return x >= g;
+    case '<':
+      return x < g;
+    default:
+      return x > g;
   }
 }

@@ -116,8 +116,30 @@ async function snapshotLoad(report: Report): Promise<void> {
     // its 1,057 ms on a quiet machine.
     const loadRatio = ms / plain;
     const stall = Math.max(...stalls);
-    report({ bench: 'ingest.snapshot_load', value: round(ms, 0), unit: 'ms', ratio: round(loadRatio, 3), goal: '<= 4.7', met: loadRatio <= 4.7, baseline: 'blocking JSON.parse + Books.fromSnapshot', orders, bytes: text.length, plainMs: round(plain, 0), runsMs: loads.map((x) => round(x, 0)) });
-    report({ bench: 'ingest.snapshot_stall', value: round(stall, 1), unit: 'ms', ratio: round(stall / plain, 4), goal: '<= 0.095', met: stall / plain <= 0.095, baseline: 'the blocking load\'s stall (its whole time)', plainStallMs: round(plain, 0), runsMs: stalls.map((x) => round(x, 1)) });
+    report({
+      bench: 'ingest.snapshot_load',
+      value: round(ms, 0),
+      unit: 'ms',
+      ratio: round(loadRatio, 3),
+      goal: '<= 4.7',
+      met: loadRatio <= 4.7,
+      baseline: 'blocking JSON.parse + Books.fromSnapshot',
+      orders,
+      bytes: text.length,
+      plainMs: round(plain, 0),
+      runsMs: loads.map((x) => round(x, 0)),
+    });
+    report({
+      bench: 'ingest.snapshot_stall',
+      value: round(stall, 1),
+      unit: 'ms',
+      ratio: round(stall / plain, 4),
+      goal: '<= 0.095',
+      met: stall / plain <= 0.095,
+      baseline: "the blocking load's stall (its whole time)",
+      plainStallMs: round(plain, 0),
+      runsMs: stalls.map((x) => round(x, 1)),
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -139,8 +161,15 @@ function linesOf(streamDir: string): string[] {
   const hourly = join(streamDir, 'hourly');
   const out: string[] = [];
   for (const date of readdirSync(hourly).sort()) {
-    const hours = readdirSync(join(hourly, date)).map(Number).sort((a, b) => a - b);
-    for (const h of hours) out.push(...readFileSync(join(hourly, date, String(h)), 'utf8').split('\n').filter((l) => l.length > 0));
+    const hours = readdirSync(join(hourly, date))
+      .map(Number)
+      .sort((a, b) => a - b);
+    for (const h of hours)
+      out.push(
+        ...readFileSync(join(hourly, date, String(h)), 'utf8')
+          .split('\n')
+          .filter((l) => l.length > 0),
+      );
   }
   return out;
 }
@@ -341,7 +370,16 @@ async function lag(report: Report, dir: string): Promise<void> {
   const floorP50 = q(floor, 0.5);
   const p99Ratio = q(lags, 0.99) / floorP50;
   report({ bench: 'ingest.lag_p50_ms', value: round(q(lags, 0.5), 3), unit: 'ms', ratio: round(q(lags, 0.5) / floorP50, 3), ...extra });
-  report({ bench: 'ingest.lag_p99_ms', value: round(q(lags, 0.99), 3), unit: 'ms', ratio: round(p99Ratio, 3), goal: '<= 4.6', met: p99Ratio <= 4.6, baseline: 'parse + apply p50 in memory', ...extra });
+  report({
+    bench: 'ingest.lag_p99_ms',
+    value: round(q(lags, 0.99), 3),
+    unit: 'ms',
+    ratio: round(p99Ratio, 3),
+    goal: '<= 4.6',
+    met: p99Ratio <= 4.6,
+    baseline: 'parse + apply p50 in memory',
+    ...extra,
+  });
 }
 
 /**
@@ -408,11 +446,25 @@ async function userStreams(report: Report, dir: string): Promise<void> {
     const r = await pass(list.map(([u]) => u));
     const share = list.reduce((n, [, c]) => n + c, 0) / statuses;
     const suffix = label === 'nobody' ? '' : label === '10 middling' ? '_followed10' : '_followed100';
-    const extra = { followed: label, statusesFollowedShare: round(share, 3), addresses: byActivity.length, profile: 'mainnet', blocks, parseApplyP50Ms: round(q(r.apply, 0.5), 3), parseApplyP99Ms: round(q(r.apply, 0.99), 3) };
+    const extra = {
+      followed: label,
+      statusesFollowedShare: round(share, 3),
+      addresses: byActivity.length,
+      profile: 'mainnet',
+      blocks,
+      parseApplyP50Ms: round(q(r.apply, 0.5), 3),
+      parseApplyP99Ms: round(q(r.apply, 0.99), 3),
+    };
     const ratio = q(r.users, 0.5) / q(r.apply, 0.5);
     const goal = label === '100 busiest' ? {} : { goal: '<= 0.05', met: ratio <= 0.05 };
     report({ bench: `ingest.user_streams_p50_ms${suffix}`, value: round(q(r.users, 0.5), 4), unit: 'ms', ratio: round(ratio, 4), ...goal, ...extra });
-    report({ bench: `ingest.user_streams_p99_ms${suffix}`, value: round(q(r.users, 0.99), 4), unit: 'ms', ratio: round(q(r.users, 0.99) / q(r.apply, 0.99), 4), ...extra });
+    report({
+      bench: `ingest.user_streams_p99_ms${suffix}`,
+      value: round(q(r.users, 0.99), 4),
+      unit: 'ms',
+      ratio: round(q(r.users, 0.99) / q(r.apply, 0.99), 4),
+      ...extra,
+    });
   }
   if (scan !== undefined) report({ bench: 'ingest.user_open_orders_scan_ms', value: round(scan.ms, 2), unit: 'ms', orders: scan.orders });
 }

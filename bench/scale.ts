@@ -200,7 +200,9 @@ async function ramp(serverWorkers: number, recordMs = 0): Promise<{ ramp: Ramp; 
   const s = await startSimServer({ sim: SIM, simProcess: true, server: serverWorkers > 1 ? { workers: serverWorkers } : undefined });
   try {
     await whenReady(s);
-    const mids = (await (await fetch(`${s.httpUrl}/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"allMids"}' })).json()) as { [coin: string]: string };
+    const mids = (await (
+      await fetch(`${s.httpUrl}/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"allMids"}' })
+    ).json()) as { [coin: string]: string };
     const coins = Object.keys(mids).slice(0, 10);
     const subscriptions = coins.flatMap((coin) => SUBSCRIBE.split(',').map((item) => ({ type: item.split(':')[0]!, coin })));
     const frames = recordMs > 0 ? await recordFrames(s.wsUrl, subscriptions, recordMs) : [];
@@ -258,7 +260,16 @@ async function maxClients(report: Report): Promise<void> {
     ratio: round(ratio, 3),
     goal: CLIENTS_RATIO_GOAL,
     met: meets(ratio, CLIENTS_RATIO_GOAL),
-    baseline: { what: 'bare ws broadcaster of the same frames, one process, same ramp', clients: bare.best, stoppedBy: bare.stoppedBy, allP99: bare.bestAll, held: bare.held, serverCpuMicrosPerFrame: bareLast?.serverCpuMicrosPerFrame ?? null, frames: first.frames.length, steps: bare.done },
+    baseline: {
+      what: 'bare ws broadcaster of the same frames, one process, same ramp',
+      clients: bare.best,
+      stoppedBy: bare.stoppedBy,
+      allP99: bare.bestAll,
+      held: bare.held,
+      serverCpuMicrosPerFrame: bareLast?.serverCpuMicrosPerFrame ?? null,
+      frames: first.frames.length,
+      steps: bare.done,
+    },
     absoluteGoal: '>= 5000 (quiet machine, before the ratio)',
     p99GoalMs: P99_GOAL_MS,
     serverWorkers: top.workers,
@@ -269,13 +280,46 @@ async function maxClients(report: Report): Promise<void> {
     machine: at,
   });
   const r3 = (a: number, b: number): number => (b > 0 ? round(a / b, 3) : Number.NaN);
-  report({ bench: 'scale.max_clients_all_p99', value: bestAll, unit: 'clients', ratio: r3(bestAll, bare.bestAll), serverWorkers: top.workers, bare: bare.bestAll, note: `p99 over every client (the load tool's own queueing included) under ${P99_GOAL_MS} ms` });
-  report({ bench: 'scale.clients_held_p99_1s', value: held, unit: 'clients', ratio: r3(held, bare.held), serverWorkers: top.workers, bare: bare.held, note: 'every client served (none dropped or refused), tail p99 under 1 s' });
+  report({
+    bench: 'scale.max_clients_all_p99',
+    value: bestAll,
+    unit: 'clients',
+    ratio: r3(bestAll, bare.bestAll),
+    serverWorkers: top.workers,
+    bare: bare.bestAll,
+    note: `p99 over every client (the load tool's own queueing included) under ${P99_GOAL_MS} ms`,
+  });
+  report({
+    bench: 'scale.clients_held_p99_1s',
+    value: held,
+    unit: 'clients',
+    ratio: r3(held, bare.held),
+    serverWorkers: top.workers,
+    bare: bare.held,
+    note: 'every client served (none dropped or refused), tail p99 under 1 s',
+  });
   const bareFirst = bare.done[0];
-  if (done[0]) report({ bench: 'scale.latency_p99_few_clients_ms', value: done[0].tailP99 ?? Number.NaN, unit: 'ms', ratio: r3(done[0].tailP99 ?? Number.NaN, bareFirst?.tailP99 ?? Number.NaN), bareMs: bareFirst?.tailP99 ?? null, clients: done[0].clients, serverWorkers: top.workers });
+  if (done[0])
+    report({
+      bench: 'scale.latency_p99_few_clients_ms',
+      value: done[0].tailP99 ?? Number.NaN,
+      unit: 'ms',
+      ratio: r3(done[0].tailP99 ?? Number.NaN, bareFirst?.tailP99 ?? Number.NaN),
+      bareMs: bareFirst?.tailP99 ?? null,
+      clients: done[0].clients,
+      serverWorkers: top.workers,
+    });
   if (last?.serverCpuMicrosPerFrame != null) {
     const bareAtSame = [...bare.done].reverse().find((d) => d.clients === best)?.serverCpuMicrosPerFrame ?? bareLast?.serverCpuMicrosPerFrame ?? null;
-    report({ bench: 'scale.server_cpu_us_per_frame', value: last.serverCpuMicrosPerFrame, unit: 'µs', ratio: bareAtSame == null ? undefined : r3(last.serverCpuMicrosPerFrame, bareAtSame), bareUs: bareAtSame, clients: best, serverWorkers: top.workers });
+    report({
+      bench: 'scale.server_cpu_us_per_frame',
+      value: last.serverCpuMicrosPerFrame,
+      unit: 'µs',
+      ratio: bareAtSame == null ? undefined : r3(last.serverCpuMicrosPerFrame, bareAtSame),
+      bareUs: bareAtSame,
+      clients: best,
+      serverWorkers: top.workers,
+    });
   }
   if (ramps.length < 2) return;
   for (const r of ramps) {
@@ -287,7 +331,14 @@ async function maxClients(report: Report): Promise<void> {
         const b = [...o.done].reverse().find((x) => x.clients === d.clients);
         others[o.label === 'bare' ? 'tailP99Bare' : `tailP99With${o.workers}`] = b?.tailP99 ?? null;
       }
-      return { clients: d.clients, attempt: (d as { attempt?: number }).attempt, tailP99: d.tailP99, p99: d.p99, serverCpuPercent: d.serverCpuPercent, ...others };
+      return {
+        clients: d.clients,
+        attempt: (d as { attempt?: number }).attempt,
+        tailP99: d.tailP99,
+        p99: d.p99,
+        serverCpuPercent: d.serverCpuPercent,
+        ...others,
+      };
     });
     const rr = bare.best > 0 ? r.best / bare.best : Number.NaN;
     report({
@@ -326,7 +377,12 @@ async function scrapeLoopDelay(httpUrl: string, signal: AbortSignal): Promise<nu
 /** The node's snapshot of the market, written where asked, exactly as the server requests it. */
 async function nodeSnapshotText(s: SimServer): Promise<string> {
   const outPath = join(s.root, 'bench-baseline-snapshot.json');
-  const body = JSON.stringify({ type: 'fileSnapshot', request: { type: 'l4Snapshots', includeUsers: true, includeTriggerOrders: false }, outPath, includeHeightInOutput: true });
+  const body = JSON.stringify({
+    type: 'fileSnapshot',
+    request: { type: 'l4Snapshots', includeUsers: true, includeTriggerOrders: false },
+    outPath,
+    includeHeightInOutput: true,
+  });
   const res = await fetch(s.infoUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(120_000) });
   if (res.status !== 200) throw new Error(`the node did not write its snapshot: ${res.status} ${await res.text()}`);
   const text = await readFile(outPath, 'utf8');
@@ -427,7 +483,9 @@ async function memory500k(report: Report, readyOnly = false): Promise<void> {
     const breakdown = {
       spawnToListeningS: sec(listening?.time === undefined ? undefined : listening.time - s.spawnedAtWall),
       // Asking the node, and the node writing the file (the simulator: its own process).
-      listeningToSnapshotFileS: sec(listening?.time === undefined || loaded?.time === undefined || loadMs === undefined ? undefined : loaded.time - loadMs - listening.time),
+      listeningToSnapshotFileS: sec(
+        listening?.time === undefined || loaded?.time === undefined || loadMs === undefined ? undefined : loaded.time - loadMs - listening.time,
+      ),
       snapshotLoadS: sec(loadMs),
       snapshotBytes: loaded?.bytes,
       orders: loaded?.orders,
@@ -443,17 +501,23 @@ async function memory500k(report: Report, readyOnly = false): Promise<void> {
       healthSlowestMs: round(watch.maxResponseMs),
       ...(readyOnly ? {} : { afterReadyEventLoopDelayMaxMs: round(lagRunMs) }),
     });
-    if (!readyOnly) figures.push({
-      bench: 'scale.rss_500k_mb',
-      value: round(median),
+    if (!readyOnly)
+      figures.push({
+        bench: 'scale.rss_500k_mb',
+        value: round(median),
+        unit: 'MB',
+        warmupS: warmupMs / 1000,
+        steadyS: steadyMs / 1000,
+        first: round(rss[0] ?? Number.NaN),
+        last: round(rss[rss.length - 1] ?? Number.NaN),
+        health: h,
+      });
+    figures.push({
+      bench: 'scale.rss_peak_500k_mb',
+      value: round(peak / 1e6),
       unit: 'MB',
-      warmupS: warmupMs / 1000,
-      steadyS: steadyMs / 1000,
-      first: round(rss[0] ?? Number.NaN),
-      last: round(rss[rss.length - 1] ?? Number.NaN),
-      health: h,
+      ...(readyOnly ? { note: 'peak up to ready (SCALE_ONLY=ready)' } : {}),
     });
-    figures.push({ bench: 'scale.rss_peak_500k_mb', value: round(peak / 1e6), unit: 'MB', ...(readyOnly ? { note: 'peak up to ready (SCALE_ONLY=ready)' } : {}) });
     // The baseline's input: the node's snapshot of the same market, taken now (a few blocks later).
     snapshotText = await nodeSnapshotText(s);
   } finally {
@@ -461,7 +525,14 @@ async function memory500k(report: Report, readyOnly = false): Promise<void> {
   }
   // Timed with the server and the node stopped, as the server's load ran alone.
   const base = jsonParseBaseline(snapshotText);
-  const baseline = { what: 'plain JSON.parse of the node snapshot of the same market, in the bench process', parseMs: round(base.parseMs), passesMs: base.passesMs, bytes: Buffer.byteLength(snapshotText), serverLoadedBytes: loadedBytes, parsedHeapMb: round(base.parsedHeapMb) };
+  const baseline = {
+    what: 'plain JSON.parse of the node snapshot of the same market, in the bench process',
+    parseMs: round(base.parseMs),
+    passesMs: base.passesMs,
+    bytes: Buffer.byteLength(snapshotText),
+    serverLoadedBytes: loadedBytes,
+    parsedHeapMb: round(base.parsedHeapMb),
+  };
   for (const f of figures) {
     const judged = (ratio: number, goal: string, extra: Record<string, unknown> = {}): void =>
       report({ ...f, ratio: round(ratio, 3), goal, met: meets(ratio, goal), baseline, ...extra, machine: at });

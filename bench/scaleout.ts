@@ -114,7 +114,15 @@ async function edgeLag(report: Report, blocks: Block[], snapText: string, coreMs
     lags.sort((a, b) => a - b);
     const p99 = lags[Math.min(lags.length - 1, Math.floor(lags.length * 0.99))]!;
     const p50 = lags[Math.floor(lags.length / 2)]!;
-    report({ bench: 'scaleout.edge_lag_p99_ms', value: p99, unit: 'ms', ratio: p99 / coreMsPerBlock, p50_ms: p50, samples: lags.length, core_ms_per_block: coreMsPerBlock });
+    report({
+      bench: 'scaleout.edge_lag_p99_ms',
+      value: p99,
+      unit: 'ms',
+      ratio: p99 / coreMsPerBlock,
+      p50_ms: p50,
+      samples: lags.length,
+      core_ms_per_block: coreMsPerBlock,
+    });
   } finally {
     nats.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -155,10 +163,31 @@ export async function run(report: Report): Promise<void> {
   const core = time((b, i) => b.applyBlock(parseBlock(s[i]!, d[i]!, f[i]!)));
   const edge = time((b, i) => b.applyBlock(decodeBlock(messages[i]!).block));
   const ratio = edge / core;
-  report({ bench: 'scaleout.edge_ingest_ratio', value: ratio, unit: 'ratio', ratio, goal: '<= 0.3', core_ms_per_block: core, edge_ms_per_block: edge, blocks: n });
-  report({ bench: 'scaleout.log_bytes_ratio', value: msgBytes / lineBytes, unit: 'ratio', ratio: msgBytes / lineBytes, log_bytes_per_block: msgBytes / n, node_bytes_per_block: lineBytes / n });
+  report({
+    bench: 'scaleout.edge_ingest_ratio',
+    value: ratio,
+    unit: 'ratio',
+    ratio,
+    goal: '<= 0.3',
+    core_ms_per_block: core,
+    edge_ms_per_block: edge,
+    blocks: n,
+  });
+  report({
+    bench: 'scaleout.log_bytes_ratio',
+    value: msgBytes / lineBytes,
+    unit: 'ratio',
+    ratio: msgBytes / lineBytes,
+    log_bytes_per_block: msgBytes / n,
+    node_bytes_per_block: lineBytes / n,
+  });
 
-  await edgeLag(report, Array.from({ length: n }, (_, i) => parseBlock(s[i]!, d[i]!, f[i]!)), snapText, core);
+  await edgeLag(
+    report,
+    Array.from({ length: n }, (_, i) => parseBlock(s[i]!, d[i]!, f[i]!)),
+    snapText,
+    core,
+  );
 
   const dir = mkdtempSync(join(tmpdir(), 'hlob-bench-scaleout-'));
   try {
@@ -174,7 +203,15 @@ export async function run(report: Report): Promise<void> {
       await loadBooks(path, { sliceMs: 4 });
       loadMs = Math.min(loadMs, performance.now() - t1);
     }
-    report({ bench: 'scaleout.edge_ready_ratio', value: loadMs / parseMs, unit: 'ratio', ratio: loadMs / parseMs, load_ms: loadMs, json_parse_ms: parseMs, bytes: snapText.length });
+    report({
+      bench: 'scaleout.edge_ready_ratio',
+      value: loadMs / parseMs,
+      unit: 'ratio',
+      ratio: loadMs / parseMs,
+      load_ms: loadMs,
+      json_parse_ms: parseMs,
+      bytes: snapText.length,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -30,7 +30,16 @@ const profile = arg('--profile', 'stress') as ProfileName;
 const keepFiles = process.argv.includes('--keep-files');
 const dataDir = mkdtempSync(join(tmpdir(), 'hlob-sim-acceptance-'));
 const t0 = performance.now();
-const sim = await startSimulator({ dataDir, infoPort: 0, speed: 'max', profile, maxBlocks: blocks, seed: 2026, startTime: '2026-06-30T23:50:00', keepMinutes: Infinity });
+const sim = await startSimulator({
+  dataDir,
+  infoPort: 0,
+  speed: 'max',
+  profile,
+  maxBlocks: blocks,
+  seed: 2026,
+  startTime: '2026-06-30T23:50:00',
+  keepMinutes: Infinity,
+});
 const start = sim.snapshot();
 const checker = new DataChecker(start, 50);
 const books = Books.fromSnapshot(start);
@@ -83,14 +92,22 @@ sim.on('block', (height) => {
     const [s, d, f] = [0, 1, 2].map((i) => readPart(i, height)) as [BlockPart, BlockPart, BlockPart];
     if (height <= start[0]) return;
     checker.checkBlock(height, s, d, f);
-    const block: Block = { height, time: nodeTimeMs(s.blockTime), statuses: s.events as Block['statuses'], diffs: d.events as Block['diffs'], fills: f.events as Block['fills'] };
+    const block: Block = {
+      height,
+      time: nodeTimeMs(s.blockTime),
+      statuses: s.events as Block['statuses'],
+      diffs: d.events as Block['diffs'],
+      fills: f.events as Block['fills'],
+    };
     const change = books.applyBlock(block);
     desyncs += change.desyncs.length;
     unmatched += change.unmatchedFills.length;
     verified++;
     if (verified % 1000 === 0) {
       const s = sim.stats();
-      process.stderr.write(`${verified} blocks verified (${((performance.now() - t0) / 1000).toFixed(0)} s, ${s.statuses} statuses, ${s.restingOrders} resting, ${checker.violationCount} violations, ${desyncs} desyncs)\n`);
+      process.stderr.write(
+        `${verified} blocks verified (${((performance.now() - t0) / 1000).toFixed(0)} s, ${s.statuses} statuses, ${s.restingOrders} resting, ${checker.violationCount} violations, ${desyncs} desyncs)\n`,
+      );
     }
   } catch (err) {
     failure = err as Error;
@@ -102,7 +119,12 @@ await sim.done;
 const out = join(dataDir, 'end-snapshot.json');
 const res = await fetch(sim.infoUrl, {
   method: 'POST',
-  body: JSON.stringify({ type: 'fileSnapshot', request: { type: 'l4Snapshots', includeUsers: true, includeTriggerOrders: false }, outPath: out, includeHeightInOutput: true }),
+  body: JSON.stringify({
+    type: 'fileSnapshot',
+    request: { type: 'l4Snapshots', includeUsers: true, includeTriggerOrders: false },
+    outPath: out,
+    includeHeightInOutput: true,
+  }),
 });
 const end = await readSnapshotFile(out);
 const stats = sim.stats();

@@ -58,8 +58,13 @@ export interface SimServer {
 function simulateArgs(dataDir: string, o: Partial<SimulatorOptions>): string[] {
   const args = ['simulate', '--data-dir', dataDir, '--info-port', '0'];
   const flag: Array<[keyof SimulatorOptions, string]> = [
-    ['seed', '--seed'], ['profile', '--profile'], ['blocksPerSecond', '--blocks-per-second'], ['eventsPerBlock', '--events-per-block'],
-    ['coins', '--coins'], ['restingOrders', '--resting-orders'], ['keepMinutes', '--keep-minutes'],
+    ['seed', '--seed'],
+    ['profile', '--profile'],
+    ['blocksPerSecond', '--blocks-per-second'],
+    ['eventsPerBlock', '--events-per-block'],
+    ['coins', '--coins'],
+    ['restingOrders', '--resting-orders'],
+    ['keepMinutes', '--keep-minutes'],
   ];
   for (const [k, f] of flag) if (o[k] !== undefined) args.push(f, String(o[k]));
   return args;
@@ -226,7 +231,11 @@ export async function serverSnapshot(httpUrl: string, coins: readonly string[]):
     return [user, order];
   };
   for (const coin of coins) {
-    const res = await fetch(`${httpUrl}/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'l4Book', coin }) });
+    const res = await fetch(`${httpUrl}/info`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'l4Book', coin }),
+    });
     const book = (await res.json()) as { height: number; levels: [L4Order[], L4Order[]] } | null;
     if (book === null) continue;
     if (height !== null && book.height !== height) return null;

@@ -53,7 +53,15 @@ async function realtime(profile: (typeof PROFILE_NAMES)[number]): Promise<{ seco
 async function capacity(profile: (typeof PROFILE_NAMES)[number]): Promise<{ blocksPerSecond: number; mbPerSecond: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hlob-bench-sim-'));
   try {
-    const sim = await startSimulator({ dataDir, infoPort: 0, profile, speed: 'max', seed: 9, maxBlocks: MAX_BLOCKS[profile], startTime: '2026-01-01T00:00:00' });
+    const sim = await startSimulator({
+      dataDir,
+      infoPort: 0,
+      profile,
+      speed: 'max',
+      seed: 9,
+      maxBlocks: MAX_BLOCKS[profile],
+      startTime: '2026-01-01T00:00:00',
+    });
     const t0 = performance.now();
     await sim.done;
     const seconds = (performance.now() - t0) / 1000;
@@ -72,7 +80,16 @@ export async function run(report: Report): Promise<void> {
     const per = (n: number): number => round(n / seconds);
     const figure = (kind: string, value: number, want: number, unit: string, tolerance: number): void => {
       const ratio = round(value / want, 3);
-      report({ bench: `sim.rates.${profile}.${kind}`, value, unit, target: want, ratio, goal: `ratio within ±${tolerance * 100} %`, met: Math.abs(ratio - 1) <= tolerance, seconds: round(seconds, 2) });
+      report({
+        bench: `sim.rates.${profile}.${kind}`,
+        value,
+        unit,
+        target: want,
+        ratio,
+        goal: `ratio within ±${tolerance * 100} %`,
+        met: Math.abs(ratio - 1) <= tolerance,
+        seconds: round(seconds, 2),
+      });
     };
     figure('blocks', per(stats.blocks), BPS, 'blocks/s', 0.1);
     figure('statuses', per(stats.statuses), target.statusesPerSecond, 'statuses/s', 0.1);
@@ -83,6 +100,14 @@ export async function run(report: Report): Promise<void> {
 
     const cap = await capacity(profile);
     const ratio = round(cap.blocksPerSecond / BPS, 2);
-    report({ bench: `sim.capacity.${profile}`, value: round(cap.blocksPerSecond), unit: 'blocks/s at --speed max', ratio, goal: '>= 1', met: ratio >= 1, mbPerSecond: round(cap.mbPerSecond) });
+    report({
+      bench: `sim.capacity.${profile}`,
+      value: round(cap.blocksPerSecond),
+      unit: 'blocks/s at --speed max',
+      ratio,
+      goal: '>= 1',
+      met: ratio >= 1,
+      mbPerSecond: round(cap.mbPerSecond),
+    });
   }
 }

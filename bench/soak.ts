@@ -174,7 +174,12 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     await waitForHeight(s.httpUrl, height);
     const truth = sim.snapshot();
     const served = await serverSnapshot(s.httpUrl, coins);
-    const difference = served === null ? 'coins at different heights' : served[0] !== height ? `server at ${served[0]}, simulator at ${height}` : Books.fromSnapshot(served).compare(truth);
+    const difference =
+      served === null
+        ? 'coins at different heights'
+        : served[0] !== height
+          ? `server at ${served[0]}, simulator at ${height}`
+          : Books.fromSnapshot(served).compare(truth);
 
     const rssGrowthPct = trendGrowthPct(rssMb.slice(Math.floor(rssMb.length * (opts.warmupShare ?? 0.25))));
     const lines = s.logLines();
@@ -185,7 +190,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     if (faultPlan !== undefined) {
       const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
       const metrics: Record<string, number> = {};
-      for (const m of text.matchAll(/^(hlob_(?:resyncs|snapshot_requests|skipped_lines|file_catchup_blocks)_total(?:\{[^}]*\})?) (\d+)$/gm)) metrics[m[1]!] = Number(m[2]);
+      for (const m of text.matchAll(/^(hlob_(?:resyncs|snapshot_requests|skipped_lines|file_catchup_blocks)_total(?:\{[^}]*\})?) (\d+)$/gm))
+        metrics[m[1]!] = Number(m[2]);
       faults = {
         injected: sim.stats().faults!,
         bookCheck: bookCheck!,
@@ -259,14 +265,39 @@ export function soakFigures(r: SoakResult, shape?: SoakShape): Figure[] {
   const failed = shape === undefined ? undefined : soakChecks(r, shape);
   return [
     { bench: 'soak.rss_growth_pct', value: r.rssGrowthPct, unit: '%', goal: `< ${rssGoalPct(r.minutes * 60_000)}`, rssMb: r.rssMb, ...extra },
-    { bench: 'soak.errors', value: r.errors, unit: 'errors', goal: '<= 0', errorLines: r.errorLines.slice(0, 5), errorSamples: r.load.errorSamples, warnings: r.warnings.slice(0, 5) },
+    {
+      bench: 'soak.errors',
+      value: r.errors,
+      unit: 'errors',
+      goal: '<= 0',
+      errorLines: r.errorLines.slice(0, 5),
+      errorSamples: r.load.errorSamples,
+      warnings: r.warnings.slice(0, 5),
+    },
     { bench: 'soak.books_equal', value: r.booksEqual ? 1 : 0, unit: 'bool', goal: '>= 1', height: r.height, difference: r.difference },
     ...(failed === undefined ? [] : [{ bench: 'soak.checks_failed', value: failed.length, unit: 'checks', goal: '<= 0', failed }]),
     ...(r.faults === undefined
       ? []
       : [
-          { bench: 'soak.wrong_books_seen', value: r.faults.bookCheck.mismatches, unit: 'checks', goal: '<= 0', checks: r.faults.bookCheck.checks, snapshots: r.faults.bookCheck.snapshots, samples: r.faults.bookCheck.samples, injected: r.faults.injected },
-          { bench: 'soak.repairs_uncounted', value: Math.abs(r.faults.resyncsLogged - r.faults.resyncsCounted), unit: 'resyncs', goal: '<= 0', logged: r.faults.resyncsLogged, counted: r.faults.resyncsCounted, metrics: r.faults.metrics },
+          {
+            bench: 'soak.wrong_books_seen',
+            value: r.faults.bookCheck.mismatches,
+            unit: 'checks',
+            goal: '<= 0',
+            checks: r.faults.bookCheck.checks,
+            snapshots: r.faults.bookCheck.snapshots,
+            samples: r.faults.bookCheck.samples,
+            injected: r.faults.injected,
+          },
+          {
+            bench: 'soak.repairs_uncounted',
+            value: Math.abs(r.faults.resyncsLogged - r.faults.resyncsCounted),
+            unit: 'resyncs',
+            goal: '<= 0',
+            logged: r.faults.resyncsLogged,
+            counted: r.faults.resyncsCounted,
+            metrics: r.faults.metrics,
+          },
         ]),
   ];
 }
@@ -288,7 +319,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { meets, writeResults } = await import('./run.js');
   const faults = arg('--faults');
   if (faults !== undefined) parseFaults(faults);
-  const opts: SoakOptions = { ...(quick ? QUICK : {}), durationMs: Math.round(minutes * 60_000), faults, onProgress: (l) => process.stderr.write(`soak: ${l}\n`) };
+  const opts: SoakOptions = {
+    ...(quick ? QUICK : {}),
+    durationMs: Math.round(minutes * 60_000),
+    faults,
+    onProgress: (l) => process.stderr.write(`soak: ${l}\n`),
+  };
   let failed = false;
   try {
     const r = await runSoak(opts);

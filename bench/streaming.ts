@@ -47,7 +47,9 @@ function filesOf(streamDir: string): string[] {
   const hourly = join(streamDir, 'hourly');
   const out: string[] = [];
   for (const date of readdirSync(hourly).sort()) {
-    for (const h of readdirSync(join(hourly, date)).map(Number).sort((a, b) => a - b)) {
+    for (const h of readdirSync(join(hourly, date))
+      .map(Number)
+      .sort((a, b) => a - b)) {
       for (const l of readFileSync(join(hourly, date, String(h)), 'utf8').split('\n')) if (l.length > 0) out.push(l);
     }
   }
@@ -68,7 +70,15 @@ interface Recorded {
 }
 
 async function record(dir: string, blocks: number): Promise<Recorded> {
-  const opts = { infoPort: 0, seed: 29, profile: 'mainnet' as const, coins: 50, restingOrders: 50_000, speed: 'max' as const, startTime: '2026-06-01T10:00:00' };
+  const opts = {
+    infoPort: 0,
+    seed: 29,
+    profile: 'mainnet' as const,
+    coins: 50,
+    restingOrders: 50_000,
+    speed: 'max' as const,
+    startTime: '2026-06-01T10:00:00',
+  };
   const one = await startSimulator({ ...opts, dataDir: join(dir, 'one'), maxBlocks: 1 });
   await one.done;
   const snapshot = one.snapshot();
@@ -207,7 +217,10 @@ export async function run(report: Report): Promise<void> {
   try {
     const rec = await record(dir, total + 1);
     const { url, server } = await infoServer(JSON.stringify(rec.snapshot));
-    const results: Record<NodeLayout, Timings> = { 'by-block': await runLayout(dir, rec, url, 'by-block', total), streaming: await runLayout(dir, rec, url, 'streaming', total) };
+    const results: Record<NodeLayout, Timings> = {
+      'by-block': await runLayout(dir, rec, url, 'by-block', total),
+      streaming: await runLayout(dir, rec, url, 'streaming', total),
+    };
     server.close();
     const figures = (layout: NodeLayout): Record<string, number> => {
       const t = results[layout];
@@ -227,16 +240,50 @@ export async function run(report: Report): Promise<void> {
     };
     const b = figures('by-block');
     const s = figures('streaming');
-    const common = { profile: 'mainnet', blocks, warmupBlocks: warmup, blockIntervalMs: round(GAP_MS, 1), processingSpanMs: round(SPAN_MS, 1), blockCloseMs: 5 };
+    const common = {
+      profile: 'mainnet',
+      blocks,
+      warmupBlocks: warmup,
+      blockIntervalMs: round(GAP_MS, 1),
+      processingSpanMs: round(SPAN_MS, 1),
+      blockCloseMs: 5,
+    };
     // Streaming beside by-block, the same market in the same run: its ratios are to by-block's.
-    for (const [layout, f] of [['byblock', b], ['streaming', s]] as const) {
+    for (const [layout, f] of [
+      ['byblock', b],
+      ['streaming', s],
+    ] as const) {
       const vs = (x: number, y: number): Record<string, number> => (layout === 'streaming' ? { ratio: round(x / y, 3) } : {});
-      report({ bench: `ingest.lag_p50_ms_${layout}`, value: round(f.appliedP50!, 2), unit: 'ms', ...vs(f.appliedP50!, b.appliedP50!), ...common, frameP50Ms: round(f.frameP50!, 2) });
-      report({ bench: `ingest.lag_p99_ms_${layout}`, value: round(f.appliedP99!, 2), unit: 'ms', ...vs(f.appliedP99!, b.appliedP99!), ...common, frameP99Ms: round(f.frameP99!, 2), blocksWithFrame: f.framed! });
+      report({
+        bench: `ingest.lag_p50_ms_${layout}`,
+        value: round(f.appliedP50!, 2),
+        unit: 'ms',
+        ...vs(f.appliedP50!, b.appliedP50!),
+        ...common,
+        frameP50Ms: round(f.frameP50!, 2),
+      });
+      report({
+        bench: `ingest.lag_p99_ms_${layout}`,
+        value: round(f.appliedP99!, 2),
+        unit: 'ms',
+        ...vs(f.appliedP99!, b.appliedP99!),
+        ...common,
+        frameP99Ms: round(f.frameP99!, 2),
+        blocksWithFrame: f.framed!,
+      });
     }
     report({ bench: 'ingest.frame_from_start_p50_ms_byblock', value: round(b.fromStartP50!, 2), unit: 'ms', ...common, p99Ms: round(b.fromStartP99!, 2) });
     const ratio = s.fromStartP50! / b.fromStartP50!;
-    report({ bench: 'ingest.frame_from_start_p50_ms_streaming', value: round(s.fromStartP50!, 2), unit: 'ms', ratio: round(ratio, 3), goal: '<= 0.7', met: ratio <= 0.7, ...common, p99Ms: round(s.fromStartP99!, 2) });
+    report({
+      bench: 'ingest.frame_from_start_p50_ms_streaming',
+      value: round(s.fromStartP50!, 2),
+      unit: 'ms',
+      ratio: round(ratio, 3),
+      goal: '<= 0.7',
+      met: ratio <= 0.7,
+      ...common,
+      p99Ms: round(s.fromStartP99!, 2),
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

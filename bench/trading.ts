@@ -92,7 +92,13 @@ export async function run(report: Report): Promise<void> {
       answered.push(t1 - t0);
     }
     ws.close();
-    const extra = { orders: toFill.length, profile: 'mainnet', answerP50Ms: round(q(answered, 0.5), 1), answerP99Ms: round(q(answered, 0.99), 1), maxMs: round(Math.max(...toFill), 1) };
+    const extra = {
+      orders: toFill.length,
+      profile: 'mainnet',
+      answerP50Ms: round(q(answered, 0.5), 1),
+      answerP99Ms: round(q(answered, 0.99), 1),
+      maxMs: round(Math.max(...toFill), 1),
+    };
     report({ bench: 'exchange.order_to_fill_ms_p50', value: round(q(toFill, 0.5), 1), unit: 'ms', ...extra });
     report({ bench: 'exchange.order_to_fill_ms_p99', value: round(q(toFill, 0.99), 1), unit: 'ms', ...extra });
   } finally {

@@ -57,7 +57,11 @@ export async function run(report: Report): Promise<void> {
       const page = await browser.context.newPage();
       await page.goto(`${s.httpUrl}/#BTC`, { waitUntil: 'commit', timeout: 120_000 });
       await page.waitForFunction(
-        () => Number((globalThis as unknown as { document: { getElementById(id: string): { dataset: { height?: string } } | null } }).document.getElementById('ladder')?.dataset.height) > 0,
+        () =>
+          Number(
+            (globalThis as unknown as { document: { getElementById(id: string): { dataset: { height?: string } } | null } }).document.getElementById('ladder')
+              ?.dataset.height,
+          ) > 0,
         null,
         { timeout: 120_000 },
       );

@@ -134,7 +134,10 @@ export class MarketMaker {
     }
     if (this.stopping) return;
     side.price = target;
-    side.cloid = dir === 'buy' ? this.market.buy(this.options.pair, this.size, { type: 'limitMaker', price: target }) : this.market.sell(this.options.pair, this.size, { type: 'limitMaker', price: target });
+    side.cloid =
+      dir === 'buy'
+        ? this.market.buy(this.options.pair, this.size, { type: 'limitMaker', price: target })
+        : this.market.sell(this.options.pair, this.size, { type: 'limitMaker', price: target });
   }
 
   private onFill(o: InFlightOrder, f: OrderFill): void {
@@ -159,7 +162,9 @@ export class MarketMaker {
       const p = positions.find((x) => x.pair === this.options.pair);
       const t = this.totals;
       const realized = formatAmount(toAmount(t.realizedPnl) - toAmount(t.fees));
-      this.print(`position ${p?.size ?? '0.0'} @ ${p?.entryPrice ?? '-'}  unrealized ${p?.unrealizedPnl ?? '0.0'}  realized ${realized} (fees ${t.fees})  fills ${t.fills} bought ${t.bought} sold ${t.sold}`);
+      this.print(
+        `position ${p?.size ?? '0.0'} @ ${p?.entryPrice ?? '-'}  unrealized ${p?.unrealizedPnl ?? '0.0'}  realized ${realized} (fees ${t.fees})  fills ${t.fills} bought ${t.bought} sold ${t.sold}`,
+      );
     } catch (error) {
       this.print(`position: unavailable (${(error as Error).message})`);
     }
@@ -224,7 +229,12 @@ async function main(): Promise<void> {
       await maker.stop(deadline);
       process.stdout.write(`all orders ended (${market.inFlightOrders.size} placed this session)\n`);
     } catch {
-      process.stdout.write(`not every order confirmed within 15 s: ${market.openOrders().map((o) => o.clientOrderId).join(', ')}\n`);
+      process.stdout.write(
+        `not every order confirmed within 15 s: ${market
+          .openOrders()
+          .map((o) => o.clientOrderId)
+          .join(', ')}\n`,
+      );
       process.exitCode = 1;
     }
     await maker.report();

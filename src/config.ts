@@ -161,7 +161,10 @@ function token(raw: string, from: string): string {
 
 /** A comma-separated list of tokens (the environment variable); one token from a flag. */
 function tokens(raw: string, from: string): string[] {
-  const parts = raw.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const parts = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   if (parts.length === 0) throw new HlobError(ErrorCodes.CONFIG, `${from}: must not be empty`);
   return parts.map((p) => token(p, from));
 }
@@ -185,7 +188,8 @@ export function readTokenFile(path: string, from = '--auth-token-file'): string[
 }
 
 function layout(raw: string, from: string): ServeConfig['layout'] {
-  if (raw !== 'auto' && raw !== 'by-block' && raw !== 'streaming') throw new HlobError(ErrorCodes.CONFIG, `${from}: expected auto, by-block or streaming, got ${JSON.stringify(raw)}`);
+  if (raw !== 'auto' && raw !== 'by-block' && raw !== 'streaming')
+    throw new HlobError(ErrorCodes.CONFIG, `${from}: expected auto, by-block or streaming, got ${JSON.stringify(raw)}`);
   return raw;
 }
 
@@ -222,30 +226,197 @@ export const DEFAULTS: ServeConfig = {
 
 /** Every `serve` option, in `--help` order. */
 export const SERVE_OPTIONS: readonly OptionSpec[] = [
-  { key: 'dataDir', flag: '--data-dir <dir>', env: 'HL_ORDERBOOK_DATA_DIR', description: "the node's data dir", shown: '~/hl/data, or a simulated node when that does not exist', parse: text },
+  {
+    key: 'dataDir',
+    flag: '--data-dir <dir>',
+    env: 'HL_ORDERBOOK_DATA_DIR',
+    description: "the node's data dir",
+    shown: '~/hl/data, or a simulated node when that does not exist',
+    parse: text,
+  },
   { key: 'infoUrl', flag: '--info-url <url>', env: 'HL_ORDERBOOK_INFO_URL', description: "the node's info server", shown: DEFAULTS.infoUrl, parse: url },
-  { key: 'exchangeUrl', flag: '--exchange-url <url>', env: 'HL_ORDERBOOK_EXCHANGE_URL', description: 'where POST /exchange and WS post actions are forwarded', shown: "the simulated node's /exchange, or https://api.hyperliquid.xyz/exchange next to a node", parse: url },
-  { key: 'host', flag: '--host <host>', aliases: ['--address <host>'], env: 'HL_ORDERBOOK_HOST', description: 'address to listen on', shown: DEFAULTS.host, parse: text },
-  { key: 'port', flag: '--port <port>', env: 'HL_ORDERBOOK_PORT', description: 'port to listen on (0: any free port)', shown: String(DEFAULTS.port), parse: integer(0, 65535) },
-  { key: 'compressionLevel', flag: '--compression-level <0-9>', aliases: ['--websocket-compression-level <0-9>'], env: 'HL_ORDERBOOK_COMPRESSION_LEVEL', description: 'permessage-deflate level, 0 = off (costs CPU per client)', shown: '0', parse: integer(0, 9) },
-  { key: 'l2HeartbeatMs', flag: '--l2-heartbeat-ms <ms>', env: 'HL_ORDERBOOK_L2_HEARTBEAT_MS', description: 're-send an unchanged l2Book at least this often', shown: String(DEFAULTS.l2HeartbeatMs), parse: integer(100, 3_600_000) },
-  { key: 'validateEveryMin', flag: '--validate-every <min>', env: 'HL_ORDERBOOK_VALIDATE_EVERY', description: "compare the books with a fresh node snapshot every N minutes (0: never)", shown: '0', parse: positiveNumber },
-  { key: 'staleAfterS', flag: '--stale-after <s>', env: 'HL_ORDERBOOK_STALE_AFTER', description: 'state "stale" after this many seconds without a block', shown: String(DEFAULTS.staleAfterS), parse: aboveZero },
-  { key: 'gapAfterMs', flag: '--gap-after-ms <ms>', env: 'HL_ORDERBOOK_GAP_AFTER_MS', description: 'a block every stream has moved past, still missing this long after, is a gap (0: only after 8 blocks)', shown: String(DEFAULTS.gapAfterMs), parse: integer(0, 3_600_000) },
-  { key: 'logLevel', flag: '--log-level <level>', env: 'HL_ORDERBOOK_LOG_LEVEL', description: LOG_LEVELS.join(', '), shown: DEFAULTS.logLevel, parse: logLevel },
-  { key: 'wait', flag: '--wait', env: 'HL_ORDERBOOK_WAIT', description: "wait for the node's directories instead of failing", shown: 'false', parse: bool, boolean: true },
-  { key: 'snapshotDir', flag: '--snapshot-dir <dir>', env: 'HL_ORDERBOOK_SNAPSHOT_DIR', description: 'where the node writes requested L4 snapshots', shown: 'hlob-snapshots next to the data dir', parse: text },
-  { key: 'maxClientUnsentBytes', flag: '--max-client-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_CLIENT_UNSENT_MB', description: 'close a client with more unsent output (1008)', shown: '64', parse: mebibytes },
-  { key: 'maxTotalUnsentBytes', flag: '--max-total-unsent-mb <MiB>', env: 'HL_ORDERBOOK_MAX_TOTAL_UNSENT_MB', description: 'bound on all unsent output; the furthest behind are closed first', shown: '1024', parse: mebibytes },
-  { key: 'authTokens', flag: '--auth-token <token>', env: 'HL_ORDERBOOK_AUTH_TOKEN', repeatable: true, description: 'require this bearer token on /ws, /info and /metrics (Authorization: Bearer, or ?token=); repeat for several; the variable takes a comma-separated list', shown: 'none (open)', parse: tokens },
-  { key: 'authTokenFile', flag: '--auth-token-file <file>', env: 'HL_ORDERBOOK_AUTH_TOKEN_FILE', description: 'also accept the tokens in this file, one a line (# comments)', shown: 'none', parse: text },
-  { key: 'metricsPublic', flag: '--metrics-public', env: 'HL_ORDERBOOK_METRICS_PUBLIC', description: 'leave /metrics open when tokens are set', shown: 'false', parse: bool, boolean: true },
-  { key: 'maxConnectionsPerIp', flag: '--max-connections-per-ip <n>', env: 'HL_ORDERBOOK_MAX_CONNECTIONS_PER_IP', description: 'WebSocket connections one IP may hold open (0: no bound); more get 429', shown: '0', parse: integer(0, 1_000_000) },
-  { key: 'layout', flag: '--layout <layout>', env: 'HL_ORDERBOOK_LAYOUT', description: "the node's output layout: by-block (--batch-by-block), streaming (--stream-with-block-info) or auto (the one written)", shown: 'auto', parse: layout },
-  { key: 'blockCloseMs', flag: '--block-close-ms <ms>', env: 'HL_ORDERBOOK_BLOCK_CLOSE_MS', description: 'streaming layout: once one stream moved past a block, wait this long for the others', shown: String(DEFAULTS.blockCloseMs), parse: integer(0, 10_000) },
-  { key: 'candlesDir', flag: '--candles-dir <dir>', env: 'HL_ORDERBOOK_CANDLES_DIR', description: 'where closed candles are kept (5,000 per coin and interval)', shown: 'hlob-candles next to the data dir', parse: text },
-  { key: 'workers', flag: '--workers <n>', env: 'HL_ORDERBOOK_WORKERS', description: 'processes sharing the port, each a full server (memory and block parsing x n; see docs/server.md)', shown: '1', parse: integer(1, 64) },
-  { key: 'simFaults', flag: '--sim-faults <spec>', env: 'HL_ORDERBOOK_SIM_FAULTS', description: 'the simulated node (no node data) injects these faults, e.g. rate=0.002,snapshot-rate=0.3 (docs/simulator.md)', shown: 'none', parse: faultSpec },
+  {
+    key: 'exchangeUrl',
+    flag: '--exchange-url <url>',
+    env: 'HL_ORDERBOOK_EXCHANGE_URL',
+    description: 'where POST /exchange and WS post actions are forwarded',
+    shown: "the simulated node's /exchange, or https://api.hyperliquid.xyz/exchange next to a node",
+    parse: url,
+  },
+  {
+    key: 'host',
+    flag: '--host <host>',
+    aliases: ['--address <host>'],
+    env: 'HL_ORDERBOOK_HOST',
+    description: 'address to listen on',
+    shown: DEFAULTS.host,
+    parse: text,
+  },
+  {
+    key: 'port',
+    flag: '--port <port>',
+    env: 'HL_ORDERBOOK_PORT',
+    description: 'port to listen on (0: any free port)',
+    shown: String(DEFAULTS.port),
+    parse: integer(0, 65535),
+  },
+  {
+    key: 'compressionLevel',
+    flag: '--compression-level <0-9>',
+    aliases: ['--websocket-compression-level <0-9>'],
+    env: 'HL_ORDERBOOK_COMPRESSION_LEVEL',
+    description: 'permessage-deflate level, 0 = off (costs CPU per client)',
+    shown: '0',
+    parse: integer(0, 9),
+  },
+  {
+    key: 'l2HeartbeatMs',
+    flag: '--l2-heartbeat-ms <ms>',
+    env: 'HL_ORDERBOOK_L2_HEARTBEAT_MS',
+    description: 're-send an unchanged l2Book at least this often',
+    shown: String(DEFAULTS.l2HeartbeatMs),
+    parse: integer(100, 3_600_000),
+  },
+  {
+    key: 'validateEveryMin',
+    flag: '--validate-every <min>',
+    env: 'HL_ORDERBOOK_VALIDATE_EVERY',
+    description: 'compare the books with a fresh node snapshot every N minutes (0: never)',
+    shown: '0',
+    parse: positiveNumber,
+  },
+  {
+    key: 'staleAfterS',
+    flag: '--stale-after <s>',
+    env: 'HL_ORDERBOOK_STALE_AFTER',
+    description: 'state "stale" after this many seconds without a block',
+    shown: String(DEFAULTS.staleAfterS),
+    parse: aboveZero,
+  },
+  {
+    key: 'gapAfterMs',
+    flag: '--gap-after-ms <ms>',
+    env: 'HL_ORDERBOOK_GAP_AFTER_MS',
+    description: 'a block every stream has moved past, still missing this long after, is a gap (0: only after 8 blocks)',
+    shown: String(DEFAULTS.gapAfterMs),
+    parse: integer(0, 3_600_000),
+  },
+  {
+    key: 'logLevel',
+    flag: '--log-level <level>',
+    env: 'HL_ORDERBOOK_LOG_LEVEL',
+    description: LOG_LEVELS.join(', '),
+    shown: DEFAULTS.logLevel,
+    parse: logLevel,
+  },
+  {
+    key: 'wait',
+    flag: '--wait',
+    env: 'HL_ORDERBOOK_WAIT',
+    description: "wait for the node's directories instead of failing",
+    shown: 'false',
+    parse: bool,
+    boolean: true,
+  },
+  {
+    key: 'snapshotDir',
+    flag: '--snapshot-dir <dir>',
+    env: 'HL_ORDERBOOK_SNAPSHOT_DIR',
+    description: 'where the node writes requested L4 snapshots',
+    shown: 'hlob-snapshots next to the data dir',
+    parse: text,
+  },
+  {
+    key: 'maxClientUnsentBytes',
+    flag: '--max-client-unsent-mb <MiB>',
+    env: 'HL_ORDERBOOK_MAX_CLIENT_UNSENT_MB',
+    description: 'close a client with more unsent output (1008)',
+    shown: '64',
+    parse: mebibytes,
+  },
+  {
+    key: 'maxTotalUnsentBytes',
+    flag: '--max-total-unsent-mb <MiB>',
+    env: 'HL_ORDERBOOK_MAX_TOTAL_UNSENT_MB',
+    description: 'bound on all unsent output; the furthest behind are closed first',
+    shown: '1024',
+    parse: mebibytes,
+  },
+  {
+    key: 'authTokens',
+    flag: '--auth-token <token>',
+    env: 'HL_ORDERBOOK_AUTH_TOKEN',
+    repeatable: true,
+    description:
+      'require this bearer token on /ws, /info and /metrics (Authorization: Bearer, or ?token=); repeat for several; the variable takes a comma-separated list',
+    shown: 'none (open)',
+    parse: tokens,
+  },
+  {
+    key: 'authTokenFile',
+    flag: '--auth-token-file <file>',
+    env: 'HL_ORDERBOOK_AUTH_TOKEN_FILE',
+    description: 'also accept the tokens in this file, one a line (# comments)',
+    shown: 'none',
+    parse: text,
+  },
+  {
+    key: 'metricsPublic',
+    flag: '--metrics-public',
+    env: 'HL_ORDERBOOK_METRICS_PUBLIC',
+    description: 'leave /metrics open when tokens are set',
+    shown: 'false',
+    parse: bool,
+    boolean: true,
+  },
+  {
+    key: 'maxConnectionsPerIp',
+    flag: '--max-connections-per-ip <n>',
+    env: 'HL_ORDERBOOK_MAX_CONNECTIONS_PER_IP',
+    description: 'WebSocket connections one IP may hold open (0: no bound); more get 429',
+    shown: '0',
+    parse: integer(0, 1_000_000),
+  },
+  {
+    key: 'layout',
+    flag: '--layout <layout>',
+    env: 'HL_ORDERBOOK_LAYOUT',
+    description: "the node's output layout: by-block (--batch-by-block), streaming (--stream-with-block-info) or auto (the one written)",
+    shown: 'auto',
+    parse: layout,
+  },
+  {
+    key: 'blockCloseMs',
+    flag: '--block-close-ms <ms>',
+    env: 'HL_ORDERBOOK_BLOCK_CLOSE_MS',
+    description: 'streaming layout: once one stream moved past a block, wait this long for the others',
+    shown: String(DEFAULTS.blockCloseMs),
+    parse: integer(0, 10_000),
+  },
+  {
+    key: 'candlesDir',
+    flag: '--candles-dir <dir>',
+    env: 'HL_ORDERBOOK_CANDLES_DIR',
+    description: 'where closed candles are kept (5,000 per coin and interval)',
+    shown: 'hlob-candles next to the data dir',
+    parse: text,
+  },
+  {
+    key: 'workers',
+    flag: '--workers <n>',
+    env: 'HL_ORDERBOOK_WORKERS',
+    description: 'processes sharing the port, each a full server (memory and block parsing x n; see docs/server.md)',
+    shown: '1',
+    parse: integer(1, 64),
+  },
+  {
+    key: 'simFaults',
+    flag: '--sim-faults <spec>',
+    env: 'HL_ORDERBOOK_SIM_FAULTS',
+    description: 'the simulated node (no node data) injects these faults, e.g. rate=0.002,snapshot-rate=0.3 (docs/simulator.md)',
+    shown: 'none',
+    parse: faultSpec,
+  },
 ];
 
 /** Commander's attribute name for a flag (`--l2-heartbeat-ms <ms>` → `l2HeartbeatMs`). */
@@ -316,7 +487,10 @@ export function resolveServeConfig(opts: Record<string, unknown>, env: NodeJS.Pr
       const first = parsed[0]!;
       const other = parsed.find((p) => p.value !== first.value);
       if (other !== undefined) {
-        throw new HlobError(ErrorCodes.CONFIG, `${first.from} ${JSON.stringify(first.value)} and ${other.from} ${JSON.stringify(other.value)} disagree: they are the same setting`);
+        throw new HlobError(
+          ErrorCodes.CONFIG,
+          `${first.from} ${JSON.stringify(first.value)} and ${other.from} ${JSON.stringify(other.value)} disagree: they are the same setting`,
+        );
       }
       value = first.value;
     } else if (env[spec.env] !== undefined) {

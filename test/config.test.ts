@@ -9,7 +9,14 @@ import { HlobError } from '../src/errors.js';
 describe('resolveServeConfig', () => {
   it('gives the documented defaults with no flags and no environment', () => {
     expect(resolveServeConfig({}, {})).toEqual(DEFAULTS);
-    expect(DEFAULTS).toMatchObject({ host: '127.0.0.1', port: 8000, compressionLevel: 0, l2HeartbeatMs: 5000, maxClientUnsentBytes: 64 * 1024 * 1024, maxTotalUnsentBytes: 1024 * 1024 * 1024 });
+    expect(DEFAULTS).toMatchObject({
+      host: '127.0.0.1',
+      port: 8000,
+      compressionLevel: 0,
+      l2HeartbeatMs: 5000,
+      maxClientUnsentBytes: 64 * 1024 * 1024,
+      maxTotalUnsentBytes: 1024 * 1024 * 1024,
+    });
   });
 
   it('takes HL_ORDERBOOK_* variables, and flags over variables', () => {
@@ -29,14 +36,22 @@ describe('resolveServeConfig', () => {
   it('refuses bad values naming the flag or variable and the value', () => {
     expect(() => resolveServeConfig({ port: '80000' }, {})).toThrow(HlobError);
     expect(() => resolveServeConfig({ port: '80000' }, {})).toThrow('--port: expected an integer from 0 to 65535, got "80000"');
-    expect(() => resolveServeConfig({}, { HL_ORDERBOOK_COMPRESSION_LEVEL: '10' })).toThrow('HL_ORDERBOOK_COMPRESSION_LEVEL: expected an integer from 0 to 9, got "10"');
+    expect(() => resolveServeConfig({}, { HL_ORDERBOOK_COMPRESSION_LEVEL: '10' })).toThrow(
+      'HL_ORDERBOOK_COMPRESSION_LEVEL: expected an integer from 0 to 9, got "10"',
+    );
     expect(() => resolveServeConfig({ infoUrl: 'localhost:3001' }, {})).toThrow(/--info-url: expected an http\(s\) URL/);
     expect(() => resolveServeConfig({ logLevel: 'loud' }, {})).toThrow(/--log-level: expected one of/);
     expect(() => resolveServeConfig({}, { HL_ORDERBOOK_WORKERS: '0' })).toThrow('HL_ORDERBOOK_WORKERS: expected an integer from 1 to 64, got "0"');
   });
 
   it('reads the variables through commander, flags first, a boolean variable by its text, and names the source of a bad value', () => {
-    const vars = { HL_ORDERBOOK_PORT: '9001', HL_ORDERBOOK_HOST: '10.0.0.1', HL_ORDERBOOK_WAIT: 'false', HL_ORDERBOOK_AUTH_TOKEN: 'env-one, env-two', HL_ORDERBOOK_WORKERS: '0' };
+    const vars = {
+      HL_ORDERBOOK_PORT: '9001',
+      HL_ORDERBOOK_HOST: '10.0.0.1',
+      HL_ORDERBOOK_WAIT: 'false',
+      HL_ORDERBOOK_AUTH_TOKEN: 'env-one, env-two',
+      HL_ORDERBOOK_WORKERS: '0',
+    };
     const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
     Object.assign(process.env, vars);
     try {
@@ -75,7 +90,10 @@ describe('resolveServeConfig', () => {
     expect(resolveServeConfig({ authToken: ['flag'], authTokenFile: file }, {}).authTokens).toEqual(['flag', 'file-one', 'file-two']);
     expect(resolveServeConfig({}, { HL_ORDERBOOK_AUTH_TOKEN_FILE: file }).authTokens).toEqual(['file-one', 'file-two', 'flag']);
     expect(resolveServeConfig({ metricsPublic: true, maxConnectionsPerIp: '8' }, {})).toMatchObject({ metricsPublic: true, maxConnectionsPerIp: 8 });
-    expect(resolveServeConfig({}, { HL_ORDERBOOK_MAX_CONNECTIONS_PER_IP: '3', HL_ORDERBOOK_METRICS_PUBLIC: 'yes' })).toMatchObject({ metricsPublic: true, maxConnectionsPerIp: 3 });
+    expect(resolveServeConfig({}, { HL_ORDERBOOK_MAX_CONNECTIONS_PER_IP: '3', HL_ORDERBOOK_METRICS_PUBLIC: 'yes' })).toMatchObject({
+      metricsPublic: true,
+      maxConnectionsPerIp: 3,
+    });
   });
 
   it('refuses a bad token or token file naming the source, never echoing the token', () => {

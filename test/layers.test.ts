@@ -20,9 +20,15 @@ describe('what each folder may import', () => {
   });
 
   it('accepts the imports the layers allow', async () => {
-    expect(await restricted('src/state/x.ts', "import { a } from '../node/parse.js';\nimport { c } from '../book/books.js';\nexport const b = [a, c];\n")).toEqual([]);
-    expect(await restricted('src/connector/x.ts', "import { a } from '../client/index.js';\nimport { c } from '../sign/index.js';\nexport const b = [a, c];\n")).toEqual([]);
-    expect(await restricted('src/cli/x.ts', "import { a } from '../server/index.js';\nimport { c } from '../sim/index.js';\nexport const b = [a, c];\n")).toEqual([]);
+    expect(
+      await restricted('src/state/x.ts', "import { a } from '../node/parse.js';\nimport { c } from '../book/books.js';\nexport const b = [a, c];\n"),
+    ).toEqual([]);
+    expect(
+      await restricted('src/connector/x.ts', "import { a } from '../client/index.js';\nimport { c } from '../sign/index.js';\nexport const b = [a, c];\n"),
+    ).toEqual([]);
+    expect(
+      await restricted('src/cli/x.ts', "import { a } from '../server/index.js';\nimport { c } from '../sim/index.js';\nexport const b = [a, c];\n"),
+    ).toEqual([]);
   });
 
   it('lets the server reach the client only for the wire shapes and error texts', async () => {

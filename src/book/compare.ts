@@ -43,7 +43,15 @@ function parsedOrNaN(parse: (s: string) => Units, s: string): Units {
 export function* snapshotOrders(entries: readonly (readonly [string, NodeOrder])[]): Generator<Expected> {
   for (const [user, order] of entries) {
     if (isUntriggered(order)) continue;
-    yield { user, oid: order.oid, side: order.side, pxStr: order.limitPx, szStr: order.sz, px: parsedOrNaN(parsePrice, order.limitPx), sz: parsedOrNaN(parseUnits, order.sz) };
+    yield {
+      user,
+      oid: order.oid,
+      side: order.side,
+      pxStr: order.limitPx,
+      szStr: order.sz,
+      px: parsedOrNaN(parsePrice, order.limitPx),
+      sz: parsedOrNaN(parseUnits, order.sz),
+    };
   }
 }
 

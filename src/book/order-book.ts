@@ -243,7 +243,9 @@ export class OrderBook {
 }
 
 function snapshotError(coin: string, side: Side, i: number, order: NodeOrder, field: string, err: unknown): HlobError {
-  return new HlobError(ErrorCodes.BAD_SNAPSHOT, `snapshot of ${coin}: ${field} of oid ${order?.oid} (${side} #${i}): ${(err as Error).message}`, { cause: err });
+  return new HlobError(ErrorCodes.BAD_SNAPSHOT, `snapshot of ${coin}: ${field} of oid ${order?.oid} (${side} #${i}): ${(err as Error).message}`, {
+    cause: err,
+  });
 }
 
 function snapshotPrice(coin: string, side: Side, i: number, order: NodeOrder): number {

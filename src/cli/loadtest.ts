@@ -32,23 +32,23 @@ export function registerLoadtest(program: Command): void {
   program
     .command('loadtest')
     .description('open many WebSocket clients against a local server and measure what they receive (loopback only)')
-    .option('--url <url>', 'the server\'s WebSocket URL (127.0.0.0/8, localhost or ::1 only)', 'ws://127.0.0.1:8000/ws')
+    .option('--url <url>', "the server's WebSocket URL (127.0.0.0/8, localhost or ::1 only)", 'ws://127.0.0.1:8000/ws')
     .option('--clients <n>', `connections to open (at most ${MAX_CLIENTS})`, '100')
     .option(
       '--subscribe <list>',
       'what each client subscribes to: type[:coin[:params]] comma separated, e.g. l2Book:BTC,l2Book:BTC:5,trades:BTC,bbo:ETH,' +
-        'l4Book:BTC:bookOnly,allMids,serverStatus; a coin of * is the client\'s coin from --coins (round robin)',
+        "l4Book:BTC:bookOnly,allMids,serverStatus; a coin of * is the client's coin from --coins (round robin)",
       'l2Book:BTC,trades:BTC,bbo:BTC',
     )
     .option('--coins <list>', 'coins that * in --subscribe cycles through, e.g. BTC,ETH,SOL: client i gets coin i mod n')
     .option('--duration <time>', 'measuring window after every client subscribed: 60s, 5m… (at most 2h)', '60s')
     .option('--workers <k>', 'worker processes holding the clients (0 = this process)', '1')
-    .option('--server-pid <pid>', 'the server\'s pid, to read its CPU and memory from /proc (default: its /metrics)')
-    .option('--metrics-url <url>', 'the server\'s Prometheus URL (default: /metrics on --url\'s host and port)')
+    .option('--server-pid <pid>', "the server's pid, to read its CPU and memory from /proc (default: its /metrics)")
+    .option('--metrics-url <url>', "the server's Prometheus URL (default: /metrics on --url's host and port)")
     .option('--sample-every <n>', 'read the latency of one frame in n per connection', '1')
     .option(
       '--tail-clients <n>',
-      'extra clients opened last, in the tool\'s own process, measured apart: the latency of the clients the server serves last, without the tool\'s own queueing',
+      "extra clients opened last, in the tool's own process, measured apart: the latency of the clients the server serves last, without the tool's own queueing",
       '0',
     )
     .option('--churn <time>', 'mean connection lifetime: clients close and reconnect at random (default: never)')

@@ -10,10 +10,7 @@ import { registerServe } from './serve.js';
 import { registerSimulateCommands } from './simulate.js';
 
 const program = new Command();
-program
-  .name('hl-orderbook')
-  .description('Order book server for a Hyperliquid node, its simulated node, and tools')
-  .showHelpAfterError();
+program.name('hl-orderbook').description('Order book server for a Hyperliquid node, its simulated node, and tools').showHelpAfterError();
 
 registerServe(program);
 registerSimulateCommands(program);

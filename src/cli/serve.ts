@@ -42,13 +42,19 @@ async function exists(path: string): Promise<boolean> {
  * Decide the source: the given data dir, else `~/hl/data`, else (only when that does not
  * exist at all) the simulated node. Throws `MISSING_DIR` naming what is missing.
  */
-export async function chooseSource(config: Pick<ServeConfig, 'dataDir' | 'wait'> & Partial<Pick<ServeConfig, 'layout'>>, home: string = homedir()): Promise<ServeSource> {
+export async function chooseSource(
+  config: Pick<ServeConfig, 'dataDir' | 'wait'> & Partial<Pick<ServeConfig, 'layout'>>,
+  home: string = homedir(),
+): Promise<ServeSource> {
   const given = config.dataDir !== null;
   const dataDir = config.dataDir ?? defaultNodeDataDir(home);
   if (!given && !(await exists(dataDir))) return { kind: 'simulated' };
   if (config.wait) return { kind: 'node', dataDir };
   if (!(await exists(dataDir))) {
-    throw new HlobError(ErrorCodes.MISSING_DIR, `data dir ${dataDir} does not exist: give the node's data dir (--data-dir, HL_ORDERBOOK_DATA_DIR), or --wait for it`);
+    throw new HlobError(
+      ErrorCodes.MISSING_DIR,
+      `data dir ${dataDir} does not exist: give the node's data dir (--data-dir, HL_ORDERBOOK_DATA_DIR), or --wait for it`,
+    );
   }
   const { missing } = await detectLayout(dataDir, config.layout ?? 'auto');
   if (missing.length > 0) throw new HlobError(ErrorCodes.MISSING_DIR, `${describeMissing(missing)} (or pass --wait to wait for them)`);
@@ -78,7 +84,10 @@ export async function startSource(config: ServeConfig, logger: Logger, home: str
   if (source.kind === 'node') return { kind: 'node', dataDir: source.dataDir, infoUrl: config.infoUrl, sim: null, cleanup: async () => undefined };
   const simDir = await mkdtemp(join(tmpdir(), 'hlob-sim-'));
   const sim = await startSimulator({ dataDir: join(simDir, 'data'), infoPort: 0, faults: config.simFaults ?? undefined });
-  logger.info({ dataDir: sim.dataDir, infoUrl: sim.infoUrl }, `no node data at ${defaultNodeDataDir(home)}: serving a simulated node (its files in ${sim.dataDir})`);
+  logger.info(
+    { dataDir: sim.dataDir, infoUrl: sim.infoUrl },
+    `no node data at ${defaultNodeDataDir(home)}: serving a simulated node (its files in ${sim.dataDir})`,
+  );
   return {
     kind: 'simulated',
     dataDir: sim.dataDir,
@@ -94,22 +103,27 @@ export async function startSource(config: ServeConfig, logger: Logger, home: str
 /** Everything `serve` starts, without the process handling (signals, exit). */
 export async function runServe(config: ServeConfig, logger: Logger, home: string = homedir(), nats: NatsServeConfig | null = null): Promise<RunningServe> {
   // An edge (`--source nats://…`, src/nats) has no node: nothing to start.
-  const started: StartedSource = nats?.source != null ? { kind: 'node', dataDir: config.dataDir ?? defaultNodeDataDir(home), infoUrl: config.infoUrl, sim: null, cleanup: async () => undefined } : await startSource(config, logger, home);
+  const started: StartedSource =
+    nats?.source != null
+      ? { kind: 'node', dataDir: config.dataDir ?? defaultNodeDataDir(home), infoUrl: config.infoUrl, sim: null, cleanup: async () => undefined }
+      : await startSource(config, logger, home);
   const { sim, dataDir, infoUrl } = started;
   const source = { kind: started.kind };
-  const feed = scaleOutFeed(nats, logger, () => createNodeFeed({
-    dataDir,
-    infoUrl,
-    snapshotDir: config.snapshotDir ?? undefined,
-    wait: config.wait,
-    staleAfterMs: config.staleAfterS * 1000,
-    joiner: { gapAfterMs: config.gapAfterMs },
-    validateEveryMs: config.validateEveryMin > 0 ? config.validateEveryMin * 60_000 : undefined,
-    source: source.kind === 'simulated' ? 'simulated' : 'node',
-    layout: config.layout,
-    blockCloseMs: config.blockCloseMs,
-    logger: logger.child({ part: 'ingest' }),
-  }));
+  const feed = scaleOutFeed(nats, logger, () =>
+    createNodeFeed({
+      dataDir,
+      infoUrl,
+      snapshotDir: config.snapshotDir ?? undefined,
+      wait: config.wait,
+      staleAfterMs: config.staleAfterS * 1000,
+      joiner: { gapAfterMs: config.gapAfterMs },
+      validateEveryMs: config.validateEveryMin > 0 ? config.validateEveryMin * 60_000 : undefined,
+      source: source.kind === 'simulated' ? 'simulated' : 'node',
+      layout: config.layout,
+      blockCloseMs: config.blockCloseMs,
+      logger: logger.child({ part: 'ingest' }),
+    }),
+  );
   // The simulated node writes in this process: wake the tailers at once instead of polling.
   const wake = (): void => feed.wake();
   sim?.on('block', wake);
@@ -145,7 +159,11 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
     await cleanup();
     if (err instanceof HlobError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new HlobError(ErrorCodes.LISTEN, `cannot listen on ${config.host}:${config.port}: ${code === 'EADDRINUSE' ? 'address already in use (another server? choose --port)' : (err as Error).message}`, { cause: err });
+    throw new HlobError(
+      ErrorCodes.LISTEN,
+      `cannot listen on ${config.host}:${config.port}: ${code === 'EADDRINUSE' ? 'address already in use (another server? choose --port)' : (err as Error).message}`,
+      { cause: err },
+    );
   }
   try {
     await feed.start();
@@ -277,4 +295,3 @@ export function registerServe(program: Command): void {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
   });
 }
-

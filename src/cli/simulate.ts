@@ -132,7 +132,9 @@ function registerSimulate(program: Command): void {
   usageExits(
     program
       .command('simulate')
-      .description("run a simulated Hyperliquid node: write the node's by-block files and answer its info server (fileSnapshot, meta, spotMeta, metaAndAssetCtxs, spotMetaAndAssetCtxs, perpDexs, allPerpMetas, exchangeStatus)")
+      .description(
+        "run a simulated Hyperliquid node: write the node's by-block files and answer its info server (fileSnapshot, meta, spotMeta, metaAndAssetCtxs, spotMetaAndAssetCtxs, perpDexs, allPerpMetas, exchangeStatus)",
+      )
       .requiredOption('--data-dir <dir>', "where to write the node's files (like ~/hl/data)")
       .option('--info-port <port>', 'info server port on 127.0.0.1 (0: a free one)', int('--info-port', 0, 65535), 3001)
       .option('--seed <n>', 'same seed, same files', int('--seed', 0, 2 ** 32 - 1), 1)
@@ -166,7 +168,9 @@ function registerReplay(program: Command): void {
       .addOption(new Option('--speed <speed>', '1x keeps the recorded spacing; max writes at once').choices(['1x', 'max']).default('1x'))
       .option('--exit-when-done', 'exit after the last block instead of keeping the info server up', false)
       .action(async (o: { from: string; snapshot: string; dataDir: string; infoPort: number; speed: '1x' | 'max'; exitWhenDone: boolean }) => {
-        const sim = await started('replay', () => startReplay({ from: o.from, snapshot: o.snapshot, dataDir: o.dataDir, infoPort: o.infoPort, speed: o.speed }));
+        const sim = await started('replay', () =>
+          startReplay({ from: o.from, snapshot: o.snapshot, dataDir: o.dataDir, infoPort: o.infoPort, speed: o.speed }),
+        );
         process.stderr.write(`hl-orderbook replay: writing ${sim.dataDir} from ${o.from} (speed ${o.speed}); info server ${sim.infoUrl}\n`);
         await supervise('replay', sim, o.exitWhenDone);
       }),
@@ -197,7 +201,7 @@ function registerCheckData(program: Command): void {
   usageExits(
     program
       .command('check-data')
-      .description("check node output (real or simulated) against the invariants a real node keeps; exit code 1 on violations")
+      .description('check node output (real or simulated) against the invariants a real node keeps; exit code 1 on violations')
       .argument('<data-dir>', 'the node data directory (or a directory holding hl/data)')
       .option('--snapshot <file>', 'the L4 snapshot the data starts from (.gz ok): every oid must then be known')
       .option('--max-violations <n>', 'violations to print', int('--max-violations', 1, 100_000), 20)

@@ -121,9 +121,7 @@ export interface UserEventsData {
 
 /** Frames a client sends. */
 export type ClientMessage =
-  | { method: 'subscribe' | 'unsubscribe'; subscription: Subscription }
-  | { method: 'ping' }
-  | { method: 'post'; id: number; request: PostRequest };
+  { method: 'subscribe' | 'unsubscribe'; subscription: Subscription } | { method: 'ping' } | { method: 'post'; id: number; request: PostRequest };
 
 export interface PostRequest {
   type: 'info' | 'action';
@@ -139,10 +137,7 @@ export interface SubscriptionResponseData {
 /** `data` of `post`. */
 export interface PostResponseData {
   id: number;
-  response:
-    | { type: 'info'; payload: { type: string; data: unknown } }
-    | { type: 'action'; payload: unknown }
-    | { type: 'error'; payload: string };
+  response: { type: 'info'; payload: { type: string; data: unknown } } | { type: 'action'; payload: unknown } | { type: 'error'; payload: string };
 }
 
 export interface L2BookData {

@@ -151,7 +151,14 @@ class Primary {
     });
     this.broker = new SnapshotBroker({ fetch: (signal) => this.snapshotSource.fetch(signal), reuseMs: opts.snapshotReuseMs, logger: this.logger });
     this.connections = new ConnectionLedger(this.config.maxConnectionsPerIp);
-    this.slots = Array.from({ length: this.config.workers }, (_, i) => ({ slot: i + 1, worker: null, listening: false, everListened: false, startedAt: 0, quickDeaths: 0 }));
+    this.slots = Array.from({ length: this.config.workers }, (_, i) => ({
+      slot: i + 1,
+      worker: null,
+      listening: false,
+      everListened: false,
+      startedAt: 0,
+      quickDeaths: 0,
+    }));
     this.started = new Promise<void>((resolve, reject) => (this.startup = { resolve, reject }));
   }
 
@@ -209,7 +216,9 @@ class Primary {
         const w = s.worker;
         if (w === null || !s.listening) return [];
         try {
-          return (await this.metricsCalls.call((id) => this.toWorker(w, { t: 'metrics-json?', id }), 3_000)).json as MetricObjectWithValues<MetricValue<string>>[];
+          return (await this.metricsCalls.call((id) => this.toWorker(w, { t: 'metrics-json?', id }), 3_000)).json as MetricObjectWithValues<
+            MetricValue<string>
+          >[];
         } catch {
           return [];
         }
@@ -270,7 +279,16 @@ class Primary {
     this.startup.resolve();
     this.startup = null;
     const { config } = this;
-    this.logger.info({ url: this.url, compressionLevel: m.compressionLevel, workers: config.workers, authTokens: config.authTokens.length, maxConnectionsPerIp: config.maxConnectionsPerIp }, 'listening');
+    this.logger.info(
+      {
+        url: this.url,
+        compressionLevel: m.compressionLevel,
+        workers: config.workers,
+        authTokens: config.authTokens.length,
+        maxConnectionsPerIp: config.maxConnectionsPerIp,
+      },
+      'listening',
+    );
     for (const warning of exposureWarnings(config.host, config.authTokens)) this.logger.warn(warning);
   }
 
@@ -278,7 +296,12 @@ class Primary {
     this.logger.error({ worker: s.slot, code: m.code }, `worker ${s.slot}: ${m.message}`);
     if (s.everListened || this.startup === null) return;
     const { host, port } = this.config;
-    this.startup.reject(new HlobError(ErrorCodes.LISTEN, m.code === 'EADDRINUSE' ? `cannot listen on ${host}:${port}: address already in use (another server? choose --port)` : m.message));
+    this.startup.reject(
+      new HlobError(
+        ErrorCodes.LISTEN,
+        m.code === 'EADDRINUSE' ? `cannot listen on ${host}:${port}: address already in use (another server? choose --port)` : m.message,
+      ),
+    );
     this.startup = null;
   }
 
@@ -315,7 +338,10 @@ class Primary {
     s.quickDeaths = lived < 10_000 ? s.quickDeaths + 1 : 0;
     const delay = s.quickDeaths === 0 ? 0 : Math.min(30_000, 1_000 * 2 ** (s.quickDeaths - 1));
     metrics.workerRestarts.inc();
-    this.logger.error({ worker: s.slot, pid: w.process.pid, code, signal, livedMs: lived, restartInMs: delay }, `worker ${s.slot} died (${signal ?? `exit ${code}`}): restarting it`);
+    this.logger.error(
+      { worker: s.slot, pid: w.process.pid, code, signal, livedMs: lived, restartInMs: delay },
+      `worker ${s.slot} died (${signal ?? `exit ${code}`}): restarting it`,
+    );
     setTimeout(() => {
       if (!this.stopping) this.fork(s);
     }, delay).unref();

@@ -88,7 +88,9 @@ export class ActiveOrderTracker {
       const queue = book.queuePosition(o.oid);
       if (queue) out.push({ ...row(pair, o), queue });
     }
-    return out.sort((a, b) => (a.side === b.side ? a.queue.levelsAhead - b.queue.levelsAhead || a.queue.ordersAhead - b.queue.ordersAhead : a.side === 'B' ? -1 : 1));
+    return out.sort((a, b) =>
+      a.side === b.side ? a.queue.levelsAhead - b.queue.levelsAhead || a.queue.ordersAhead - b.queue.ordersAhead : a.side === 'B' ? -1 : 1,
+    );
   }
 
   queuePosition(pair: string, oid: number): QueuePosition | undefined {

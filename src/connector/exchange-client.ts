@@ -10,7 +10,10 @@ import type { ExchangeRequest } from './auth.js';
 import type { OrderAnswer } from './in-flight-order.js';
 import { abortAfter } from '../util/abort.js';
 
-export type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+export type Fetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
+) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
 
 /** What an action's answer says: per-item statuses, or one error for the whole action. */
 export type ActionAnswer = { ok: true; statuses: unknown[] } | { ok: false; error: string };
@@ -73,7 +76,12 @@ export class ExchangeClient {
     const clock = this.options.clock;
     const cancelDeadline = abortAfter(controller, timeoutMs, () => new ExchangeUnavailableError(`${url}: no answer within ${timeoutMs} ms`), clock);
     try {
-      const res = await this.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: controller.signal });
+      const res = await this.fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+      });
       const text = await res.text();
       return { status: res.status, text };
     } catch (error) {
@@ -102,7 +110,8 @@ export function toOrderAnswer(status: unknown): OrderAnswer {
     if (typeof status.error === 'string') return { error: status.error };
     if (isRecord(status.resting) && typeof status.resting.oid === 'number') return { resting: { oid: status.resting.oid } };
     const f = status.filled;
-    if (isRecord(f) && typeof f.oid === 'number' && typeof f.totalSz === 'string') return { filled: { totalSz: f.totalSz, avgPx: String(f.avgPx), oid: f.oid } };
+    if (isRecord(f) && typeof f.oid === 'number' && typeof f.totalSz === 'string')
+      return { filled: { totalSz: f.totalSz, avgPx: String(f.avgPx), oid: f.oid } };
   }
   return { error: `unexpected order status from the exchange: ${JSON.stringify(status)}` };
 }

@@ -276,8 +276,7 @@ export class InFlightOrder {
     if (to === 'filled') {
       if (this.executed >= this.amountUnits || this.type === 'market') effects.push({ type: 'completed' });
       else this.completionPending = true;
-    }
-    else if (to === 'canceled') effects.push({ type: 'canceled' });
+    } else if (to === 'canceled') effects.push({ type: 'canceled' });
     else if (to === 'failed') effects.push({ type: 'failed', reason: this.failureReason ?? 'failed' });
   }
 }

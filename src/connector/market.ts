@@ -14,7 +14,18 @@
  *   `userFills` snapshot (each counted once: fills are deduplicated by `tid`).
  */
 import { randomBytes } from 'node:crypto';
-import { ClientBuilder, Emitter, KeepAlive, Post, Subscriptions, silentLogger, systemClock, type Client, type ClientLogger, type Clock } from '../client/index.js';
+import {
+  ClientBuilder,
+  Emitter,
+  KeepAlive,
+  Post,
+  Subscriptions,
+  silentLogger,
+  systemClock,
+  type Client,
+  type ClientLogger,
+  type Clock,
+} from '../client/index.js';
 import { Auth } from './auth.js';
 import { asError, OrderRefusedError } from './errors.js';
 import { ExchangeClient, toOrderAnswer, type Fetch } from './exchange-client.js';
@@ -191,8 +202,20 @@ export class HyperliquidMarket {
         .withClock(clock)
         .withLogger(logger)
         .build();
-    const exchange = new ExchangeClient({ baseUrl: url, clock, fetch: options.fetch, timeoutMs: options.exchangeTimeoutMs, infoTimeoutMs: options.infoTimeoutMs });
-    const auth = new Auth({ privateKey: options.privateKey, isMainnet: options.isMainnet ?? false, accountAddress: options.accountAddress, vaultAddress: options.vaultAddress, nonces: new NonceManager(clock) });
+    const exchange = new ExchangeClient({
+      baseUrl: url,
+      clock,
+      fetch: options.fetch,
+      timeoutMs: options.exchangeTimeoutMs,
+      infoTimeoutMs: options.infoTimeoutMs,
+    });
+    const auth = new Auth({
+      privateKey: options.privateKey,
+      isMainnet: options.isMainnet ?? false,
+      accountAddress: options.accountAddress,
+      vaultAddress: options.vaultAddress,
+      nonces: new NonceManager(clock),
+    });
     // The account is looked at first, as a client does (the paper exchange opens an account
     // for a new signer on that first look; the real one answers an empty state).
     const [meta, spotMeta] = await Promise.all([
@@ -319,7 +342,9 @@ export class HyperliquidMarket {
   async balances(): Promise<Balance[]> {
     const [perp, spot] = await Promise.all([
       this.exchange.info<{ marginSummary?: { accountValue?: string }; withdrawable?: string }>({ type: 'clearinghouseState', user: this.account }),
-      this.exchange.info<{ balances?: { coin: string; total: string; hold: string }[] }>({ type: 'spotClearinghouseState', user: this.account }).catch(() => ({ balances: [] })),
+      this.exchange
+        .info<{ balances?: { coin: string; total: string; hold: string }[] }>({ type: 'spotClearinghouseState', user: this.account })
+        .catch(() => ({ balances: [] })),
     ]);
     const out: Balance[] = [{ asset: 'USDC (perp)', total: perp.marginSummary?.accountValue ?? '0.0', available: perp.withdrawable ?? '0.0' }];
     for (const b of spot.balances ?? []) {

@@ -100,10 +100,14 @@ abstract class SdkDataSource implements OrderBookTrackerDataSource {
       held.push(await subs.subscribe(this.bookSubscription(pair), deliver, { timeoutMs: this.timeoutMs }));
       if (this.options.trades) {
         held.push(
-          await subs.subscribe<unknown>({ type: 'trades', coin: pair }, (data) => {
-            if (!Array.isArray(data)) return;
-            for (const t of data as Trade[]) if (isRecord(t) && t.coin === pair) onMessage({ type: 'trade', pair, time: t.time, trade: t });
-          }, { timeoutMs: this.timeoutMs }),
+          await subs.subscribe<unknown>(
+            { type: 'trades', coin: pair },
+            (data) => {
+              if (!Array.isArray(data)) return;
+              for (const t of data as Trade[]) if (isRecord(t) && t.coin === pair) onMessage({ type: 'trade', pair, time: t.time, trade: t });
+            },
+            { timeoutMs: this.timeoutMs },
+          ),
         );
       }
     } catch (error) {

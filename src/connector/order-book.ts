@@ -4,7 +4,18 @@
  * latest aggregated levels. Both answer `bbo()` and `l2()` as the SDK's `L4BookTracker`
  * does; only L4 answers `l4()`, `ordersOf(user)` and queue positions.
  */
-import { Books, formatUnits, type BlockChange, type L2Level, type L2Levels, type L2Params, type L4Order, type L4SnapshotFile, type NodeOrder, type OrderBook as EngineBook } from '../book/index.js';
+import {
+  Books,
+  formatUnits,
+  type BlockChange,
+  type L2Level,
+  type L2Levels,
+  type L2Params,
+  type L4Order,
+  type L4SnapshotFile,
+  type NodeOrder,
+  type OrderBook as EngineBook,
+} from '../book/index.js';
 import { L4BookView } from '../client/modules/l4-book-view.js';
 import { formatAmount, formatScaled, toAmount } from './amount.js';
 import type { BookDepth, DiffMessage, L2SnapshotMessage, L4SnapshotMessage } from './order-book-message.js';
@@ -134,7 +145,10 @@ export class L2PairBook implements PairBook {
   time: number;
   private levels: L2Levels;
 
-  constructor(readonly pair: string, snapshot: L2SnapshotMessage) {
+  constructor(
+    readonly pair: string,
+    snapshot: L2SnapshotMessage,
+  ) {
     this.levels = snapshot.levels;
     this.time = snapshot.time;
   }
@@ -178,4 +192,3 @@ export class L2PairBook implements PairBook {
     return undefined;
   }
 }
-

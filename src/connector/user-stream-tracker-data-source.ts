@@ -68,24 +68,36 @@ export class UserStreamTrackerDataSource {
       if (sub.type === 'orderUpdates' && typeof sub.user === 'string' && sub.user.toLowerCase() === user.toLowerCase()) void snapshot(true);
     });
     this.held.push(
-      await subs.subscribe<unknown>(orderUpdates, (data) => {
-        const orders = Array.isArray(data) ? data.filter(isWsOrder) : [];
-        if (orders.length > 0) onMessage({ type: 'orderUpdates', orders });
-      }, { timeoutMs: this.timeoutMs }),
+      await subs.subscribe<unknown>(
+        orderUpdates,
+        (data) => {
+          const orders = Array.isArray(data) ? data.filter(isWsOrder) : [];
+          if (orders.length > 0) onMessage({ type: 'orderUpdates', orders });
+        },
+        { timeoutMs: this.timeoutMs },
+      ),
     );
     this.held.push(
-      await subs.subscribe<unknown>({ type: 'userFills', user }, (data) => {
-        if (!isRecord(data) || !Array.isArray(data.fills)) return;
-        if (typeof data.user === 'string' && data.user.toLowerCase() !== user.toLowerCase()) return;
-        onMessage({ type: 'fills', fills: data.fills.filter(isWsFill), snapshot: data.isSnapshot === true, source: 'userFills' });
-      }, { timeoutMs: this.timeoutMs }),
+      await subs.subscribe<unknown>(
+        { type: 'userFills', user },
+        (data) => {
+          if (!isRecord(data) || !Array.isArray(data.fills)) return;
+          if (typeof data.user === 'string' && data.user.toLowerCase() !== user.toLowerCase()) return;
+          onMessage({ type: 'fills', fills: data.fills.filter(isWsFill), snapshot: data.isSnapshot === true, source: 'userFills' });
+        },
+        { timeoutMs: this.timeoutMs },
+      ),
     );
     if (this.userChannel) {
       this.held.push(
-        await subs.subscribe<unknown>({ type: 'user', user }, (data) => {
-          if (!isRecord(data) || !Array.isArray(data.fills)) return;
-          onMessage({ type: 'fills', fills: data.fills.filter(isWsFill), snapshot: false, source: 'user' });
-        }, { timeoutMs: this.timeoutMs }),
+        await subs.subscribe<unknown>(
+          { type: 'user', user },
+          (data) => {
+            if (!isRecord(data) || !Array.isArray(data.fills)) return;
+            onMessage({ type: 'fills', fills: data.fills.filter(isWsFill), snapshot: false, source: 'user' });
+          },
+          { timeoutMs: this.timeoutMs },
+        ),
       );
     }
     await snapshot(false);

@@ -88,7 +88,9 @@ export function formatPrice(px: string, rules: WireRules): string {
   if (u % AMOUNT_UNIT !== 0n) {
     const max = maxPriceDecimals(rules);
     if (decimalsOf(u) > max) {
-      throw wireError(`price ${JSON.stringify(px)} has ${decimalsOf(u)} decimals; this ${rules.kind} pair (szDecimals ${rules.szDecimals}) allows at most ${max}: it would round`);
+      throw wireError(
+        `price ${JSON.stringify(px)} has ${decimalsOf(u)} decimals; this ${rules.kind} pair (szDecimals ${rules.szDecimals}) allows at most ${max}: it would round`,
+      );
     }
     if (sigFigsOf(u) > 5) {
       throw wireError(`price ${JSON.stringify(px)} has ${sigFigsOf(u)} significant figures; at most 5 (or an integer): it would round`);

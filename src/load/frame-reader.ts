@@ -41,7 +41,10 @@ export class FrameReader {
   private controlHave = 0;
   private failed = false;
 
-  constructor(private readonly sink: FrameSink, private readonly prefixBytes = DEFAULT_PREFIX_BYTES) {
+  constructor(
+    private readonly sink: FrameSink,
+    private readonly prefixBytes = DEFAULT_PREFIX_BYTES,
+  ) {
     this.prefix = Buffer.alloc(prefixBytes);
   }
 

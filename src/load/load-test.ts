@@ -128,7 +128,8 @@ function check(opts: LoadTestOptions): URL {
     throw new HlobError(ErrorCodes.CONFIG, `--workers 0 holds at most ${MAX_CLIENTS_PER_WORKER} clients in one process; use workers`);
   }
   const tail = opts.tailClients ?? 0;
-  if (!Number.isInteger(tail) || tail < 0 || tail > 1000) throw new HlobError(ErrorCodes.CONFIG, `--tail-clients: ${tail} is not a whole number from 0 to 1000`);
+  if (!Number.isInteger(tail) || tail < 0 || tail > 1000)
+    throw new HlobError(ErrorCodes.CONFIG, `--tail-clients: ${tail} is not a whole number from 0 to 1000`);
   if (opts.clients + tail > MAX_CLIENTS) throw new HlobError(ErrorCodes.CONFIG, `--clients plus --tail-clients: ${opts.clients + tail} is over ${MAX_CLIENTS}`);
   if (opts.serverPid !== undefined && (!Number.isInteger(opts.serverPid) || opts.serverPid < 1)) {
     throw new HlobError(ErrorCodes.CONFIG, `--server-pid: ${opts.serverPid} is not a process id`);
@@ -149,9 +150,23 @@ export function splitClients(n: number, k: number): number[] {
 function mergeStats(all: PoolStats[]): { sum: Omit<PoolStats, 'latency'>; latency: LatencyHistogram } {
   const latency = new LatencyHistogram();
   const sum: Omit<PoolStats, 'latency'> = {
-    clients: 0, open: 0, subscribed: 0, connects: 0, connectFailures: 0, disconnects: 0, closeCodes: {},
-    churned: 0, frames: 0, bytes: 0, framesByChannel: {}, acks: 0, errorFrames: 0, socketErrors: 0,
-    errorSamples: [], cpuSeconds: 0, windowSeconds: 0,
+    clients: 0,
+    open: 0,
+    subscribed: 0,
+    connects: 0,
+    connectFailures: 0,
+    disconnects: 0,
+    closeCodes: {},
+    churned: 0,
+    frames: 0,
+    bytes: 0,
+    framesByChannel: {},
+    acks: 0,
+    errorFrames: 0,
+    socketErrors: 0,
+    errorSamples: [],
+    cpuSeconds: 0,
+    windowSeconds: 0,
   };
   const addTo = (into: Record<string, number>, from: Record<string, number>): void => {
     for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
@@ -218,7 +233,9 @@ export async function runLoadTest(opts: LoadTestOptions): Promise<LoadReport> {
       tailPool = new InProcessPool(optionsFor(opts.tailClients ?? 0, opts.clients, 1));
       await tailPool.open();
     }
-    progress(`ramp done in ${round(rampSeconds, 1)} s: ${ramped.subscribed} subscribed, ${ramped.connectFailures} failed; measuring for ${round(opts.durationMs / 1000, 1)} s`);
+    progress(
+      `ramp done in ${round(rampSeconds, 1)} s: ${ramped.subscribed} subscribed, ${ramped.connectFailures} failed; measuring for ${round(opts.durationMs / 1000, 1)} s`,
+    );
 
     const before: ServerSample | null = await probe.sample();
     const windowSeconds = await measure(opts, pools, tailPool, ramped.open === 0);
@@ -281,7 +298,11 @@ async function measure(opts: LoadTestOptions, pools: PoolHandle[], tailPool: Poo
 }
 
 /** What the clients saw in the window. */
-function windowFigures({ sum, latency }: Merged, tail: Merged | null, windowSeconds: number): Omit<LoadReport, 'url' | 'clients' | 'workers' | 'subscribe' | 'coins' | 'subscriptionsPerClient' | 'rampSeconds' | 'server'> {
+function windowFigures(
+  { sum, latency }: Merged,
+  tail: Merged | null,
+  windowSeconds: number,
+): Omit<LoadReport, 'url' | 'clients' | 'workers' | 'subscribe' | 'coins' | 'subscriptionsPerClient' | 'rampSeconds' | 'server'> {
   return {
     durationSeconds: round(windowSeconds, 3),
     open: sum.open,
@@ -316,7 +337,13 @@ function windowFigures({ sum, latency }: Merged, tail: Merged | null, windowSeco
 }
 
 /** What the window cost the server. */
-function serverFigures(source: ServerProbe['source'], serverCpu: number, after: ServerSample, frames: number, windowSeconds: number): NonNullable<LoadReport['server']> {
+function serverFigures(
+  source: ServerProbe['source'],
+  serverCpu: number,
+  after: ServerSample,
+  frames: number,
+  windowSeconds: number,
+): NonNullable<LoadReport['server']> {
   return {
     source,
     cpuSeconds: round(serverCpu, 3),
@@ -337,7 +364,9 @@ export function formatReport(r: LoadReport): string {
     `  received    ${r.frames} frames (${r.framesPerSecond}/s), ${r.megabytesPerSecond} MB/s`,
     `  latency     p50 ${ms(l.p50)}, p90 ${ms(l.p90)}, p99 ${ms(l.p99)}, max ${ms(l.max)} (${l.samples} samples: receive time − block time)`,
     ...(r.tail
-      ? [`  tail        p50 ${ms(r.tail.latencyMs.p50)}, p99 ${ms(r.tail.latencyMs.p99)}, max ${ms(r.tail.latencyMs.max)} on ${r.tail.clients} clients opened last, in the tool's own process (${r.tail.frames} frames)`]
+      ? [
+          `  tail        p50 ${ms(r.tail.latencyMs.p50)}, p99 ${ms(r.tail.latencyMs.p99)}, max ${ms(r.tail.latencyMs.max)} on ${r.tail.clients} clients opened last, in the tool's own process (${r.tail.frames} frames)`,
+        ]
       : []),
     `  errors      ${r.errorFrames} error frames, ${r.socketErrors} socket errors, ${r.disconnects} disconnects${Object.keys(r.closeCodes).length ? ` ${JSON.stringify(r.closeCodes)}` : ''}${r.churned ? `, ${r.churned} churned on purpose` : ''}`,
     r.server

@@ -29,8 +29,7 @@ export function parseLoopbackWsUrl(url: string): URL {
   if (!isLoopbackHost(u.hostname)) {
     throw new HlobError(
       ErrorCodes.CONFIG,
-      `--url: refusing host ${u.hostname}: the load tool only targets this machine ` +
-        '(127.0.0.0/8, localhost, ::1), never a server someone else runs',
+      `--url: refusing host ${u.hostname}: the load tool only targets this machine ` + '(127.0.0.0/8, localhost, ::1), never a server someone else runs',
     );
   }
   return u;

@@ -48,12 +48,12 @@ export class ForkedPool implements PoolHandle {
   private failure: Error | null = null;
   private readonly exited: Promise<void>;
 
-  constructor(private readonly options: ClientPoolOptions, workerModule = defaultWorkerModule()) {
+  constructor(
+    private readonly options: ClientPoolOptions,
+    workerModule = defaultWorkerModule(),
+  ) {
     if (!existsSync(workerModule)) {
-      throw new HlobError(
-        ErrorCodes.CONFIG,
-        `load worker module ${workerModule} not found: run \`npm run build\`, or use workers 0 (clients in this process)`,
-      );
+      throw new HlobError(ErrorCodes.CONFIG, `load worker module ${workerModule} not found: run \`npm run build\`, or use workers 0 (clients in this process)`);
     }
     // No inherited execArgv: the worker is plain compiled JavaScript.
     this.child = fork(workerModule, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

@@ -49,7 +49,11 @@ export class RawWebSocket {
   private ended = false;
   private timer: NodeJS.Timeout | null;
 
-  constructor(url: URL, private readonly handlers: RawWsHandlers, opts: RawWsOptions = {}) {
+  constructor(
+    url: URL,
+    private readonly handlers: RawWsHandlers,
+    opts: RawWsOptions = {},
+  ) {
     const secure = url.protocol === 'wss:';
     const port = Number(url.port || (secure ? 443 : 80));
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -137,7 +141,9 @@ export class RawWebSocket {
     const status = /^HTTP\/1\.1 (\d{3})/.exec(head)?.[1];
     if (status !== '101') return this.abort(1006, `handshake: unexpected server response: ${status ?? head.split('\r\n')[0]}`);
     const accept = /\r\nsec-websocket-accept:\s*(\S+)/i.exec(head)?.[1];
-    const expected = createHash('sha1').update(this.key + GUID).digest('base64');
+    const expected = createHash('sha1')
+      .update(this.key + GUID)
+      .digest('base64');
     if (accept !== expected) return this.abort(1006, 'handshake: wrong Sec-WebSocket-Accept');
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;

@@ -25,7 +25,10 @@ export function parseProcStat(text: string): ServerSample {
   const close = text.lastIndexOf(')');
   if (close < 0) throw new HlobError(ErrorCodes.CONFIG, `not a /proc/<pid>/stat line: ${JSON.stringify(text.slice(0, 80))}`);
   // After ") ": field 3 (state) is index 0.
-  const f = text.slice(close + 2).trim().split(/\s+/);
+  const f = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   const utime = Number(f[14 - 3]);
   const stime = Number(f[15 - 3]);
   const rssPages = Number(f[24 - 3]);
@@ -52,7 +55,10 @@ export function parseMetrics(text: string): ServerSample | null {
   // exports `hlob_process_process_cpu_seconds_total`; the shorter name is kept for others.
   const cpu = metricValue(text, 'hlob_process_process_cpu_seconds_total') ?? metricValue(text, 'hlob_process_cpu_seconds_total');
   if (cpu === null) return null;
-  return { cpuSeconds: cpu, rssBytes: metricValue(text, 'hlob_process_process_resident_memory_bytes') ?? metricValue(text, 'hlob_process_resident_memory_bytes') };
+  return {
+    cpuSeconds: cpu,
+    rssBytes: metricValue(text, 'hlob_process_process_resident_memory_bytes') ?? metricValue(text, 'hlob_process_resident_memory_bytes'),
+  };
 }
 
 export interface ServerProbe {

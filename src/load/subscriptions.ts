@@ -78,13 +78,16 @@ export class SubscriptionPlan {
    * @param coins the `--coins` list that `*` cycles through (required when a `*` is used)
    */
   constructor(spec: string, coins: readonly string[] = []) {
-    const items = spec.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const items = spec
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     if (items.length === 0) throw bad('--subscribe: give at least one subscription, such as l2Book:BTC');
     this.templates = items.map(parseSubscriptionItem);
     this.coins = coins.map((c) => c.trim()).filter((c) => c !== '');
     const wild = this.templates.some((t) => t.coin === '*');
     if (wild && this.coins.length === 0) {
-      throw bad('--subscribe uses * (each client\'s coin) but --coins is empty: give --coins BTC,ETH,…');
+      throw bad("--subscribe uses * (each client's coin) but --coins is empty: give --coins BTC,ETH,…");
     }
     if (!wild && this.coins.length > 0) {
       throw bad('--coins is only used by * in --subscribe (such as l2Book:*): add a * or drop --coins');

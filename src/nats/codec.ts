@@ -63,7 +63,15 @@ export function blockOfChange(change: BlockChange): Block {
 
 export function encodeBlock(block: Block, mode: StatusMode = 'book', partial: readonly string[] = []): Uint8Array {
   const statuses = mode === 'all' ? block.statuses : bookStatuses(block.statuses, block.diffs);
-  const wire: Wire = [CODEC_VERSION, block.height, block.time, statuses.map((s) => [s.status, statusCoin(s), statusOid(s), statusJson(s)]), block.diffs, block.fills, [...partial]];
+  const wire: Wire = [
+    CODEC_VERSION,
+    block.height,
+    block.time,
+    statuses.map((s) => [s.status, statusCoin(s), statusOid(s), statusJson(s)]),
+    block.diffs,
+    block.fills,
+    [...partial],
+  ];
   return encode(wire);
 }
 
@@ -82,7 +90,15 @@ export function decodeBlock(bytes: Uint8Array): LogBlock {
   if (!Array.isArray(w) || w.length < 7) bad('not [version, height, time, statuses, diffs, fills, partial]');
   const [version, height, time, statuses, diffs, fills, partial] = w as Wire;
   if (version !== CODEC_VERSION) bad(`version ${String(version)}, this server reads ${CODEC_VERSION}`);
-  if (!Number.isSafeInteger(height) || typeof time !== 'number' || !Array.isArray(statuses) || !Array.isArray(diffs) || !Array.isArray(fills) || !Array.isArray(partial)) bad('fields of the wrong type');
+  if (
+    !Number.isSafeInteger(height) ||
+    typeof time !== 'number' ||
+    !Array.isArray(statuses) ||
+    !Array.isArray(diffs) ||
+    !Array.isArray(fills) ||
+    !Array.isArray(partial)
+  )
+    bad('fields of the wrong type');
   const raw: OrderStatusEvent[] = new Array<OrderStatusEvent>(statuses.length);
   for (let i = 0; i < statuses.length; i++) {
     const s = statuses[i]!;

@@ -89,7 +89,14 @@ export class EdgeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
   }
 
   status(): FeedStatus {
-    const nats: NatsReport = { role: 'edge', connected: this.connected, stream: this.stream, bucket: this.bucket, snapshot: this.snapshotHeight, resyncs: this.resyncs };
+    const nats: NatsReport = {
+      role: 'edge',
+      connected: this.connected,
+      stream: this.stream,
+      bucket: this.bucket,
+      snapshot: this.snapshotHeight,
+      resyncs: this.resyncs,
+    };
     const s: FeedStatus = {
       state: this.stale && this.base === 'ready' ? 'stale' : this.base,
       height: this.loaded ? this.books.height : null,
@@ -159,7 +166,12 @@ export class EdgeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
         this.store ??= await SnapshotStore.open(this.nc!, this.bucket);
         const snap = await this.store.newest();
         if (snap === undefined || snap.height < this.minSnapshot) {
-          throw new HlobError(ErrorCodes.BAD_SNAPSHOT, snap === undefined ? `no snapshot in bucket ${this.bucket} yet` : `newest snapshot ${snap.height} is below ${this.minSnapshot}: waiting for a newer one`);
+          throw new HlobError(
+            ErrorCodes.BAD_SNAPSHOT,
+            snap === undefined
+              ? `no snapshot in bucket ${this.bucket} yet`
+              : `newest snapshot ${snap.height} is below ${this.minSnapshot}: waiting for a newer one`,
+          );
         }
         await this.install(snap);
         return;
@@ -189,7 +201,10 @@ export class EdgeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
       this.snapshotHeight = snap.height;
       this.lastBlockAt = this.now();
       metrics.height.set(snap.height);
-      this.logger.info({ height: snap.height, coins: loaded.books.size, orders: loaded.orders, bytes: loaded.bytes, ms: Math.round(performance.now() - t0) }, `loaded snapshot ${snap.name} from bucket ${this.bucket}`);
+      this.logger.info(
+        { height: snap.height, coins: loaded.books.size, orders: loaded.orders, bytes: loaded.bytes, ms: Math.round(performance.now() - t0) },
+        `loaded snapshot ${snap.name} from bucket ${this.bucket}`,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -96,7 +96,8 @@ export class NatsBlockSource extends EventEmitter<BlockLogSourceEventMap> implem
         let lb: LogBlock;
         try {
           lb = decodeBlock(m.data);
-          if (!Number.isNaN(height) && lb.block.height !== height) throw new HlobError(ErrorCodes.BAD_LINE, `message ${m.seq} has id ${height} but holds block ${lb.block.height}`);
+          if (!Number.isNaN(height) && lb.block.height !== height)
+            throw new HlobError(ErrorCodes.BAD_LINE, `message ${m.seq} has id ${height} but holds block ${lb.block.height}`);
         } catch (err) {
           this.emit('gap', { height: Number.isNaN(height) ? -1 : height, error: err as HlobError });
           continue;
@@ -104,7 +105,11 @@ export class NatsBlockSource extends EventEmitter<BlockLogSourceEventMap> implem
         this.emit('block', { ...lb, seq: m.seq });
       }
     })().catch((err: unknown) => {
-      if (gen === this.generation) this.emit('gap', { height: after.height + 1, error: new HlobError(ErrorCodes.HEIGHT_GAP, `block log read failed: ${(err as Error).message}`, { cause: err }) });
+      if (gen === this.generation)
+        this.emit('gap', {
+          height: after.height + 1,
+          error: new HlobError(ErrorCodes.HEIGHT_GAP, `block log read failed: ${(err as Error).message}`, { cause: err }),
+        });
     });
   }
 

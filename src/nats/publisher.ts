@@ -212,7 +212,8 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
       if (!was) this.logger.info({ servers: this.opts.connection.servers }, 'publishing the block log to NATS');
     } else {
       this.lastError = why;
-      if (was) this.logger.warn({ servers: this.opts.connection.servers, buffered: this.queue.length - this.head }, `NATS away: blocks are buffered (${why ?? ''})`);
+      if (was)
+        this.logger.warn({ servers: this.opts.connection.servers, buffered: this.queue.length - this.head }, `NATS away: blocks are buffered (${why ?? ''})`);
     }
   }
 
@@ -267,11 +268,13 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
       natsMetrics.dropped.inc();
       // The log will skip this height: edges need a snapshot from after it.
       this.snapshotDue = true;
-      if (this.dropped === 1 || this.dropped % 1000 === 0) this.logger.error({ height: old.height, dropped: this.dropped }, `publish buffer full: block ${old.height} dropped (the log will have a gap)`);
+      if (this.dropped === 1 || this.dropped % 1000 === 0)
+        this.logger.error({ height: old.height, dropped: this.dropped }, `publish buffer full: block ${old.height} dropped (the log will have a gap)`);
     }
     this.gauge();
     if (st.state === 'ready' && st.repairing.length === 0 && this.snapshotEvery > 0) {
-      if (this.snapshotDue || (this.snapshotHeight !== null && change.height - this.snapshotHeight >= this.snapshotEvery)) this.takeSnapshot(change.height, change.time);
+      if (this.snapshotDue || (this.snapshotHeight !== null && change.height - this.snapshotHeight >= this.snapshotEvery))
+        this.takeSnapshot(change.height, change.time);
     }
     this.kick();
   }

@@ -38,7 +38,11 @@ interface Spec {
 }
 
 const SPECS: Spec[] = [
-  { flag: '--publish <urls>', env: 'HL_ORDERBOOK_PUBLISH', description: 'append every applied block to the NATS JetStream block log (nats://host:4222, comma separated for a cluster)' },
+  {
+    flag: '--publish <urls>',
+    env: 'HL_ORDERBOOK_PUBLISH',
+    description: 'append every applied block to the NATS JetStream block log (nats://host:4222, comma separated for a cluster)',
+  },
   { flag: '--source <url>', env: 'HL_ORDERBOOK_SOURCE', description: 'serve as an edge from the NATS block log (nats://host:4222[,…]) instead of a node' },
   { flag: '--nats-creds <file>', env: 'HL_ORDERBOOK_NATS_CREDS', description: 'NATS credentials file (.creds)' },
   { flag: '--nats-tls-ca <file>', env: 'HL_ORDERBOOK_NATS_TLS_CA', description: 'CA file to trust for NATS TLS' },
@@ -49,7 +53,11 @@ const SPECS: Spec[] = [
   { flag: '--snapshot-bucket <name>', env: 'HL_ORDERBOOK_SNAPSHOT_BUCKET', description: `object store bucket of the L4 snapshots (default ${DEFAULT_BUCKET})` },
   { flag: '--snapshot-every <blocks>', env: 'HL_ORDERBOOK_SNAPSHOT_EVERY', description: 'core: store an L4 snapshot every N blocks (default 5000; 0: none)' },
   { flag: '--snapshot-keep <n>', env: 'HL_ORDERBOOK_SNAPSHOT_KEEP', description: 'core: snapshots kept in the bucket (default 3)' },
-  { flag: '--publish-statuses <book|all>', env: 'HL_ORDERBOOK_PUBLISH_STATUSES', description: 'core: statuses in the log: book (those that rest an order, default) or all (edges then serve full l4Book and orderUpdates too)' },
+  {
+    flag: '--publish-statuses <book|all>',
+    env: 'HL_ORDERBOOK_PUBLISH_STATUSES',
+    description: 'core: statuses in the log: book (those that rest an order, default) or all (edges then serve full l4Book and orderUpdates too)',
+  },
   { flag: '--publish-buffer-mb <mb>', env: 'HL_ORDERBOOK_PUBLISH_BUFFER_MB', description: 'core: bound on blocks waiting for NATS (default 256)' },
   { flag: '--log-max-age-h <hours>', env: 'HL_ORDERBOOK_LOG_MAX_AGE_H', description: 'retention of a stream this core creates, by age (default 24)' },
   { flag: '--log-max-gb <gb>', env: 'HL_ORDERBOOK_LOG_MAX_GB', description: 'retention of a stream this core creates, by size (default 8)' },
@@ -100,14 +108,23 @@ export function resolveNatsConfig(opts: Record<string, unknown>, env: NodeJS.Pro
   const publish = get('--publish');
   const source = get('--source');
   if (publish === undefined && source === undefined) return null;
-  if (publish !== undefined && source !== undefined) configError('--publish and --source together: a server is a core (publishes) or an edge (reads), not both');
+  if (publish !== undefined && source !== undefined)
+    configError('--publish and --source together: a server is a core (publishes) or an edge (reads), not both');
   const ca = get('--nats-tls-ca');
   const cert = get('--nats-tls-cert');
   const key = get('--nats-tls-key');
   const conn = (servers: string[]): NatsConnectOptions => ({
     servers,
     ...(get('--nats-creds') !== undefined ? { credsFile: get('--nats-creds') } : {}),
-    ...(ca !== undefined || cert !== undefined || key !== undefined ? { tls: { ...(ca !== undefined ? { caFile: ca } : {}), ...(cert !== undefined ? { certFile: cert } : {}), ...(key !== undefined ? { keyFile: key } : {}) } } : {}),
+    ...(ca !== undefined || cert !== undefined || key !== undefined
+      ? {
+          tls: {
+            ...(ca !== undefined ? { caFile: ca } : {}),
+            ...(cert !== undefined ? { certFile: cert } : {}),
+            ...(key !== undefined ? { keyFile: key } : {}),
+          },
+        }
+      : {}),
   });
   const statuses = get('--publish-statuses') ?? 'book';
   if (statuses !== 'book' && statuses !== 'all') configError(`--publish-statuses: ${JSON.stringify(statuses)} is not book or all`);

@@ -102,7 +102,8 @@ export class SnapshotStore {
       await finished(out);
     }
     const err = await r.error;
-    if (err !== null && err !== undefined) throw new HlobError(ErrorCodes.BAD_SNAPSHOT, `snapshot ${s.name} from bucket ${this.bucket}: ${err.message}`, { cause: err });
+    if (err !== null && err !== undefined)
+      throw new HlobError(ErrorCodes.BAD_SNAPSHOT, `snapshot ${s.name} from bucket ${this.bucket}: ${err.message}`, { cause: err });
   }
 
   /** Delete all but the newest `keep`. */

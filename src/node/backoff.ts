@@ -18,5 +18,9 @@ export interface BackoffOptions {
  */
 export function backoffMs(failures: number, opts: BackoffOptions = {}, random: () => number = Math.random): number {
   const jitter = opts.jitter ?? 0.2;
-  return backoffDelayMs(failures, { initialMs: opts.initialMs ?? 1_000, maxMs: opts.maxMs ?? 30_000, factor: opts.factor ?? 2, spread: [1 - jitter / 2, 1 + jitter / 2] }, random);
+  return backoffDelayMs(
+    failures,
+    { initialMs: opts.initialMs ?? 1_000, maxMs: opts.maxMs ?? 30_000, factor: opts.factor ?? 2, spread: [1 - jitter / 2, 1 + jitter / 2] },
+    random,
+  );
 }

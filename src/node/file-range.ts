@@ -37,7 +37,10 @@ export async function recentHourlyFiles(streamDir: string, n: number): Promise<s
   const hourly = join(streamDir, 'hourly');
   const list = async (dir: string): Promise<string[]> => readdir(dir).catch(() => [] as string[]);
   const found: { path: string; key: number }[] = [];
-  const dates = (await list(hourly)).filter((d) => DATE.test(d)).sort().reverse();
+  const dates = (await list(hourly))
+    .filter((d) => DATE.test(d))
+    .sort()
+    .reverse();
   for (const date of dates) {
     const hours = (await list(join(hourly, date))).filter((h) => HOUR.test(h)).map(Number);
     for (const h of hours) found.push({ path: join(hourly, date, String(h)), key: Number(date) * 100 + h });
@@ -119,7 +122,13 @@ async function* linesFrom(fh: FileHandle, offset: number, readBytes: number): As
 type Env<S extends StreamName> = BlockEnvelope<StreamEvents[S]>;
 
 /** One stream's lines with heights in [from, to], in file order, parsed. */
-async function* streamRange<S extends StreamName>(stream: S, files: string[], from: number, to: number, opts: Required<Omit<FileRangeOptions, 'signal'>>): AsyncGenerator<Env<S>> {
+async function* streamRange<S extends StreamName>(
+  stream: S,
+  files: string[],
+  from: number,
+  to: number,
+  opts: Required<Omit<FileRangeOptions, 'signal'>>,
+): AsyncGenerator<Env<S>> {
   const probe = Buffer.allocUnsafe(64 * 1024);
   for (const path of files) {
     let fh: FileHandle;
@@ -175,7 +184,8 @@ export async function* blocksFromFiles(dataDir: string, from: number, to: number
       head = r.value;
     }
     heads[s] = head as Env<StreamName>;
-    if (head.block_number !== h) throw new HlobError(ErrorCodes.HEIGHT_GAP, `block ${h} is not in the ${STREAMS[s].dir} files (next there: ${head.block_number})`);
+    if (head.block_number !== h)
+      throw new HlobError(ErrorCodes.HEIGHT_GAP, `block ${h} is not in the ${STREAMS[s].dir} files (next there: ${head.block_number})`);
     return head;
   };
   try {

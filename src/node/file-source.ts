@@ -69,7 +69,10 @@ export class FileBlockSource extends EventEmitter<BlockSourceEventMap> implement
     );
     if (found.missing.length > 0) {
       this.logger.warn({ missing: found.missing.map((m) => m.path) }, `waiting for the node's directories: ${describeMissing(found.missing)}`);
-      this.emit('waiting', found.missing.map((m) => m.path));
+      this.emit(
+        'waiting',
+        found.missing.map((m) => m.path),
+      );
     }
     const out: JoinerOutput = {
       block: (b) => this.emit('block', b),
@@ -152,7 +155,10 @@ export class FileBlockSource extends EventEmitter<BlockSourceEventMap> implement
    */
   private lostEvent(joiner: StreamJoiner, stream: StreamName, file: string, offset: number): void {
     const height = joiner.nextHeight ?? -1;
-    const error = new HlobError(ErrorCodes.HEIGHT_GAP, `a line of ${layoutDirs('streaming')[stream]} did not parse (${file} at ${offset}): an event is lost, from block ${height} on`);
+    const error = new HlobError(
+      ErrorCodes.HEIGHT_GAP,
+      `a line of ${layoutDirs('streaming')[stream]} did not parse (${file} at ${offset}): an event is lost, from block ${height} on`,
+    );
     joiner.reset();
     this.emit('gap', { height, reason: 'missing', streams: [stream], error });
   }

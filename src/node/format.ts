@@ -16,7 +16,12 @@ export { addNs, formatNodeTime, nodeInstant, nodeTimeMs, nsBetween, type NodeIns
  * and streaming (`--stream-with-block-info`) directories, and the node flag that enables it.
  */
 export const STREAMS = {
-  statuses: { prefix: 'node_order_statuses', dir: 'node_order_statuses_by_block', streamingDir: 'node_order_statuses_streaming', flag: '--write-order-statuses' },
+  statuses: {
+    prefix: 'node_order_statuses',
+    dir: 'node_order_statuses_by_block',
+    streamingDir: 'node_order_statuses_streaming',
+    flag: '--write-order-statuses',
+  },
   diffs: { prefix: 'node_raw_book_diffs', dir: 'node_raw_book_diffs_by_block', streamingDir: 'node_raw_book_diffs_streaming', flag: '--write-raw-book-diffs' },
   fills: { prefix: 'node_fills', dir: 'node_fills_by_block', streamingDir: 'node_fills_streaming', flag: '--write-fills' },
 } as const;

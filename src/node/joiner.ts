@@ -239,7 +239,11 @@ export class BlockJoiner implements Joiner {
       if (this.overdue !== o || this.expected !== e) return; // joined (the late line came) or reset meanwhile
       const waited = this.clock.now() - o.since;
       const lacking = NAMES.filter((n) => !this.queues[n].has(e));
-      this.declare(e, lacking, `block ${e} is missing from ${lacking.map((n) => STREAMS[n].dir).join(', ')}: every stream moved past it ${Math.round(waited)} ms ago (already at ${lacking.map((n) => this.maxSeen[n]).join(', ')})`);
+      this.declare(
+        e,
+        lacking,
+        `block ${e} is missing from ${lacking.map((n) => STREAMS[n].dir).join(', ')}: every stream moved past it ${Math.round(waited)} ms ago (already at ${lacking.map((n) => this.maxSeen[n]).join(', ')})`,
+      );
       this.drain();
     };
     if (this.confirmGap === undefined) {

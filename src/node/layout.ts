@@ -22,7 +22,10 @@ export function layoutDirs(layout: NodeLayout): Record<StreamName, string> {
 }
 
 async function isDir(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false);
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 /** The streaming directories missing under `dataDir`. */
@@ -45,7 +48,10 @@ async function lastWrite(dataDir: string, layout: NodeLayout): Promise<number> {
   for (const dir of Object.values(layoutDirs(layout))) {
     const f = await newestFile(join(dataDir, dir, 'hourly'));
     if (f === undefined) continue;
-    const m = await stat(f.path).then((s) => s.mtimeMs, () => -1);
+    const m = await stat(f.path).then(
+      (s) => s.mtimeMs,
+      () => -1,
+    );
     if (m > latest) latest = m;
   }
   return latest;

@@ -174,7 +174,8 @@ function scanStatusesPieces(pieces: readonly string[]): BlockEnvelope<OrderStatu
   const head = pieces[0]!;
   const last = pieces.length - 1;
   const tail = pieces[last]!;
-  if (!head.startsWith('{"local_time":"') || tail.charCodeAt(tail.length - 2) !== 93 /* ] */ || tail.charCodeAt(tail.length - 1) !== 125 /* } */) return undefined;
+  if (!head.startsWith('{"local_time":"') || tail.charCodeAt(tail.length - 2) !== 93 /* ] */ || tail.charCodeAt(tail.length - 1) !== 125 /* } */)
+    return undefined;
   const ev = head.indexOf(EVENTS_KEY);
   if (ev === -1 || ev > 512) return undefined;
   let env: BlockEnvelope<unknown>;

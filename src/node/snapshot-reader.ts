@@ -274,7 +274,14 @@ function checkOrders(path: string, coin: string, parsed: unknown[], users: Map<s
     if (user === undefined) users.set(p[0] as string, p[0] as string);
     else p[0] = user;
     const o = p[1] as Partial<NodeOrder> | null;
-    if (typeof o !== 'object' || o === null || typeof o.oid !== 'number' || typeof o.limitPx !== 'string' || typeof o.sz !== 'string' || (o.side !== 'B' && o.side !== 'A')) {
+    if (
+      typeof o !== 'object' ||
+      o === null ||
+      typeof o.oid !== 'number' ||
+      typeof o.limitPx !== 'string' ||
+      typeof o.sz !== 'string' ||
+      (o.side !== 'B' && o.side !== 'A')
+    ) {
       throw badSnapshot(path, `${coin}: order ${JSON.stringify(o).slice(0, 200)} lacks oid, side, limitPx or sz`);
     }
     if (o.coin !== coin) throw badSnapshot(path, `order ${o.oid} of ${JSON.stringify(o.coin)} listed under ${coin}`);
@@ -408,7 +415,8 @@ class SnapshotFileReader {
 
   private onHeight(text: string): void {
     const h = Number(text);
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(h)) throw badSnapshot(this.path, `height ${JSON.stringify(text.slice(0, 40))} is not a block number (was includeHeightInOutput set?)`);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(h))
+      throw badSnapshot(this.path, `height ${JSON.stringify(text.slice(0, 40))} is not a block number (was includeHeightInOutput set?)`);
     this.height = h;
     this.sink.height(h);
   }

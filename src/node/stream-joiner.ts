@@ -188,14 +188,20 @@ export class StreamJoiner implements Joiner {
         if (this.expired !== n) return;
       }
       if (past < NAMES.length && this.expired !== n && (this.blockCloseMs > 0 || this.confirm !== undefined)) {
-        this.arm(n, NAMES.filter((s) => this.maxSeen[s] <= n));
+        this.arm(
+          n,
+          NAMES.filter((s) => this.maxSeen[s] <= n),
+        );
         return;
       }
       if (!this.building.has(n)) {
         let later = Infinity;
         for (const k of this.building.keys()) if (k > n && k < later) later = k;
         if (later - n > this.maxEmptyRun) {
-          const error = new HlobError(ErrorCodes.HEIGHT_GAP, `no line for blocks ${n}..${later === Infinity ? '?' : later - 1} in any streaming file (more than ${this.maxEmptyRun} heights in a row)`);
+          const error = new HlobError(
+            ErrorCodes.HEIGHT_GAP,
+            `no line for blocks ${n}..${later === Infinity ? '?' : later - 1} in any streaming file (more than ${this.maxEmptyRun} heights in a row)`,
+          );
           this.reset();
           this.out.gap({ height: n, reason: 'missing', streams: [...NAMES], error });
           return;
@@ -234,7 +240,11 @@ export class StreamJoiner implements Joiner {
     if (this.idle?.height === n) this.unwatchIdle();
     this.expired = undefined;
     if (b === undefined) {
-      this.out.block({ block: { height: n, time: this.lastTime, statuses: [], diffs: [], fills: [] }, bytes: 0, lineBytes: { statuses: 0, diffs: 0, fills: 0 } });
+      this.out.block({
+        block: { height: n, time: this.lastTime, statuses: [], diffs: [], fills: [] },
+        bytes: 0,
+        lineBytes: { statuses: 0, diffs: 0, fills: 0 },
+      });
       return;
     }
     const bytes = b.lineBytes.statuses + b.lineBytes.diffs + b.lineBytes.fills;
@@ -313,7 +323,10 @@ export class StreamJoiner implements Joiner {
 
   private overflow(): void {
     const e = this.next ?? -1;
-    const error = new HlobError(ErrorCodes.BUFFER_FULL, `streaming lines buffered past ${this.maxBufferedBytes} bytes waiting for block ${e} to close: buffers dropped`);
+    const error = new HlobError(
+      ErrorCodes.BUFFER_FULL,
+      `streaming lines buffered past ${this.maxBufferedBytes} bytes waiting for block ${e} to close: buffers dropped`,
+    );
     this.reset();
     this.out.gap({ height: e, reason: 'overflow', streams: [...NAMES], error });
   }

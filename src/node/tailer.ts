@@ -225,7 +225,13 @@ export class Tailer extends EventEmitter<TailerEventMap> {
       if (cur.partialBytes > 0 || cur.tailBytes > 0) {
         this.nextSeenAt ??= this.now();
         if (this.now() - this.nextSeenAt < this.partialLineMs) return;
-        this.emit('warning', new HlobError(ErrorCodes.BAD_LINE, `${cur.hourly.path}: incomplete last line at offset ${cur.lineStart} (${cur.partialBytes + cur.tailBytes} bytes) dropped when moving to ${next.path}`));
+        this.emit(
+          'warning',
+          new HlobError(
+            ErrorCodes.BAD_LINE,
+            `${cur.hourly.path}: incomplete last line at offset ${cur.lineStart} (${cur.partialBytes + cur.tailBytes} bytes) dropped when moving to ${next.path}`,
+          ),
+        );
         this.dropPartial(cur);
         // Left unread: step over it, as if it had been read and dropped.
         cur.offset += cur.tailBytes;
@@ -286,7 +292,13 @@ export class Tailer extends EventEmitter<TailerEventMap> {
       }
     }
     if (!truncated && !replaced) return false;
-    this.emit('warning', new HlobError(ErrorCodes.NODE_FILES, `${cur.hourly.path} was ${truncated ? `truncated (size ${mine.size} < offset ${offset})` : 'replaced by another file'}: reading it again from the beginning`));
+    this.emit(
+      'warning',
+      new HlobError(
+        ErrorCodes.NODE_FILES,
+        `${cur.hourly.path} was ${truncated ? `truncated (size ${mine.size} < offset ${offset})` : 'replaced by another file'}: reading it again from the beginning`,
+      ),
+    );
     this.switching = true;
     try {
       await this.closeFile(cur);
@@ -328,7 +340,10 @@ export class Tailer extends EventEmitter<TailerEventMap> {
           return;
         }
         if (f.partialBytes + (n - pos) > this.maxLineBytes) {
-          this.emit('warning', new HlobError(ErrorCodes.BAD_LINE, `${f.hourly.path}: line at offset ${f.lineStart} longer than ${this.maxLineBytes} bytes skipped`));
+          this.emit(
+            'warning',
+            new HlobError(ErrorCodes.BAD_LINE, `${f.hourly.path}: line at offset ${f.lineStart} longer than ${this.maxLineBytes} bytes skipped`),
+          );
           this.dropPartial(f);
           f.skipping = true;
           return;
@@ -354,7 +369,10 @@ export class Tailer extends EventEmitter<TailerEventMap> {
         else this.emit('line', bytes.toString('utf8'), at);
       } catch (err) {
         // A listener's failure must not lose the rest of this read (the offset already moved on).
-        this.emit('warning', new HlobError(ErrorCodes.NODE_FILES, `${at.file} offset ${at.offset}: line listener failed: ${(err as Error).message}`, { cause: err }));
+        this.emit(
+          'warning',
+          new HlobError(ErrorCodes.NODE_FILES, `${at.file} offset ${at.offset}: line listener failed: ${(err as Error).message}`, { cause: err }),
+        );
       }
     }
   }

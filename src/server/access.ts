@@ -65,7 +65,10 @@ export function loggableUrl(url: string | undefined): string {
 
 /** Does `host` only accept connections from this machine? */
 export function isLoopback(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
   const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
   return isIP(v4) === 4 && v4.startsWith('127.');
@@ -82,7 +85,8 @@ export function exposureWarnings(host: string, tokens: readonly string[]): strin
       `listening on ${host}, not only on this machine, without --auth-token: anyone who reaches the port can read every book and use /info; set --auth-token (or HL_ORDERBOOK_AUTH_TOKEN, --auth-token-file), or listen on 127.0.0.1`,
     );
   }
-  if (tokens.some((t) => t.length < 16)) out.push('an --auth-token is shorter than 16 characters: easy to guess; use a long random one (e.g. `openssl rand -hex 32`)');
+  if (tokens.some((t) => t.length < 16))
+    out.push('an --auth-token is shorter than 16 characters: easy to guess; use a long random one (e.g. `openssl rand -hex 32`)');
   return out;
 }
 

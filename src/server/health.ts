@@ -97,5 +97,17 @@ export function aggregateHealth(reports: readonly WorkerReport[], source: Health
     layout ??= h.layout;
   }
   if (reports.length === 0) state = 'starting';
-  return { state, height, time, lagMs, clients, subscriptions, eventsPerSecond, source, ...(layout !== undefined ? { layout } : {}), ...(error !== undefined ? { error } : {}), workers };
+  return {
+    state,
+    height,
+    time,
+    lagMs,
+    clients,
+    subscriptions,
+    eventsPerSecond,
+    source,
+    ...(layout !== undefined ? { layout } : {}),
+    ...(error !== undefined ? { error } : {}),
+    workers,
+  };
 }

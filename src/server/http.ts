@@ -81,7 +81,14 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse):
   const e = Object.hasOwn(ENDPOINTS, path) ? ENDPOINTS[path] : undefined;
   if (e === undefined) {
     if (isPagePath(path)) return servePage(req, res, path);
-    return send(res, 404, PLAIN, `not found: ${path}; endpoints: GET /ws (WebSocket), ${Object.entries(ENDPOINTS).map(([p, x]) => `${x.methods.join('/')} ${p}`).join(', ')}`);
+    return send(
+      res,
+      404,
+      PLAIN,
+      `not found: ${path}; endpoints: GET /ws (WebSocket), ${Object.entries(ENDPOINTS)
+        .map(([p, x]) => `${x.methods.join('/')} ${p}`)
+        .join(', ')}`,
+    );
   }
   if (e.cors === true) {
     res.setHeader('access-control-allow-origin', '*');

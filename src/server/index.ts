@@ -252,7 +252,8 @@ function httpServer(opts: ServerOptions, core: ServerCore, wss: WebSocketServer)
     ),
   );
   const connections = connectionSlots(opts);
-  const upgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, socket));
+  const upgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void =>
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, socket));
   http.on('upgrade', (req, socket: Socket, head) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/ws') {
@@ -336,7 +337,10 @@ function logListening(opts: ServerOptions, url: string): void {
     return;
   }
   const host = opts.host ?? '127.0.0.1';
-  logger?.info({ url, compressionLevel: opts.compressionLevel ?? 0, authTokens: opts.authTokens?.length ?? 0, maxConnectionsPerIp: opts.maxConnectionsPerIp ?? 0 }, 'listening');
+  logger?.info(
+    { url, compressionLevel: opts.compressionLevel ?? 0, authTokens: opts.authTokens?.length ?? 0, maxConnectionsPerIp: opts.maxConnectionsPerIp ?? 0 },
+    'listening',
+  );
   for (const w of exposureWarnings(host, opts.authTokens ?? [])) logger?.warn(w);
 }
 

@@ -41,7 +41,11 @@ const InfoRequest = v.looseObject({ type: v.string() });
 const L4BookRequest = v.strictObject({ type: v.literal('l4Book'), coin: v.string() });
 const AllMidsRequest = v.strictObject({ type: v.literal('allMids'), dex: v.nullish(v.string()) });
 const OpenOrdersRequest = v.looseObject({ type: v.picklist(['openOrders', 'frontendOpenOrders']), user: v.string(), dex: v.nullish(v.string()) });
-const OrderStatusRequest = v.looseObject({ type: v.literal('orderStatus'), user: v.string(), oid: v.union([v.pipe(v.number(), v.safeInteger(), v.minValue(0)), v.string()]) });
+const OrderStatusRequest = v.looseObject({
+  type: v.literal('orderStatus'),
+  user: v.string(),
+  oid: v.union([v.pipe(v.number(), v.safeInteger(), v.minValue(0)), v.string()]),
+});
 const UserFillsRequest = v.looseObject({ type: v.literal('userFills'), user: v.string(), aggregateByTime: v.nullish(v.boolean()) });
 
 function ok(json: string): InfoAnswer {
@@ -64,7 +68,11 @@ export class InfoService {
   /** Answer one request body (already parsed JSON). Never throws. */
   async answer(request: unknown): Promise<InfoAnswer> {
     const r = v.safeParse(InfoRequest, request);
-    if (!r.success) return fail(422, `Failed to deserialize the JSON body into the target type: expected an object with a string "type", got ${clip(JSON.stringify(request) ?? String(request))}`);
+    if (!r.success)
+      return fail(
+        422,
+        `Failed to deserialize the JSON body into the target type: expected an object with a string "type", got ${clip(JSON.stringify(request) ?? String(request))}`,
+      );
     switch (r.output.type) {
       case 'l2Book':
         return this.l2Book(request);
@@ -85,7 +93,7 @@ export class InfoService {
         return this.userFills(request);
       case 'fileSnapshot':
         // It makes the node write a file wherever the request says: an operator's request, not a client's.
-        return fail(403, 'fileSnapshot is not forwarded to the node: it makes the node write files; ask the node\'s info server directly');
+        return fail(403, "fileSnapshot is not forwarded to the node: it makes the node write files; ask the node's info server directly");
       default:
         return this.forward(request);
     }
@@ -129,7 +137,11 @@ export class InfoService {
     if (users === undefined) return this.forward(request);
     const r = v.safeParse(OpenOrdersRequest, request);
     const user = r.success ? normalizeAddress(r.output.user) : null;
-    if (!r.success || user === null) return fail(422, `Invalid ${(request as { type: string }).type} request ${clip(JSON.stringify(request))}: expected {"user": "0x" and 40 hex digits, "dex"?: string}`);
+    if (!r.success || user === null)
+      return fail(
+        422,
+        `Invalid ${(request as { type: string }).type} request ${clip(JSON.stringify(request))}: expected {"user": "0x" and 40 hex digits, "dex"?: string}`,
+      );
     const wait = this.notReady();
     if (wait !== null) return wait;
     const dex = r.output.dex ?? '';
@@ -141,9 +153,18 @@ export class InfoService {
     if (users === undefined) return this.forward(request);
     const r = v.safeParse(OrderStatusRequest, request);
     const user = r.success ? normalizeAddress(r.output.user) : null;
-    const oid = !r.success ? null : typeof r.output.oid === 'number' ? r.output.oid : /^\d+$/.test(r.output.oid) ? Number(r.output.oid) : normalizeCloid(r.output.oid);
+    const oid = !r.success
+      ? null
+      : typeof r.output.oid === 'number'
+        ? r.output.oid
+        : /^\d+$/.test(r.output.oid)
+          ? Number(r.output.oid)
+          : normalizeCloid(r.output.oid);
     if (!r.success || user === null || oid === null || (typeof oid === 'number' && !Number.isSafeInteger(oid))) {
-      return fail(422, `Invalid orderStatus request ${clip(JSON.stringify(request))}: expected {"user": "0x" and 40 hex digits, "oid": an order id or a cloid ("0x" and 32 hex digits)}`);
+      return fail(
+        422,
+        `Invalid orderStatus request ${clip(JSON.stringify(request))}: expected {"user": "0x" and 40 hex digits, "oid": an order id or a cloid ("0x" and 32 hex digits)}`,
+      );
     }
     const wait = this.notReady();
     if (wait !== null) return wait;
@@ -157,7 +178,8 @@ export class InfoService {
     if (users === undefined) return this.forward(request);
     const r = v.safeParse(UserFillsRequest, request);
     const user = r.success ? normalizeAddress(r.output.user) : null;
-    if (!r.success || user === null) return fail(422, `Invalid userFills request ${clip(JSON.stringify(request))}: expected {"user": "0x" and 40 hex digits, "aggregateByTime"?: boolean}`);
+    if (!r.success || user === null)
+      return fail(422, `Invalid userFills request ${clip(JSON.stringify(request))}: expected {"user": "0x" and 40 hex digits, "aggregateByTime"?: boolean}`);
     const fills = users.userFills(user, r.output.aggregateByTime === true);
     // Some of this address's fills were evicted by the bounds: the node's info server answers.
     return fills === null ? this.forward(request) : ok(JSON.stringify(fills));

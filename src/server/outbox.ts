@@ -241,7 +241,12 @@ export class Outbox {
     for (const peer of furthestBehind) {
       if (total <= this.maxTotal) break;
       total -= peer.buffered;
-      this.drop(peer, 1008, `Server output bound exceeded: ${mib(this.maxTotal)} unsent to all clients, ${mib(peer.buffered)} of it to this one`, 'server_unsent_bound');
+      this.drop(
+        peer,
+        1008,
+        `Server output bound exceeded: ${mib(this.maxTotal)} unsent to all clients, ${mib(peer.buffered)} of it to this one`,
+        'server_unsent_bound',
+      );
     }
   }
 

@@ -399,7 +399,8 @@ export class Publisher {
   /** A snapshot `view` can start from: the cached one if recent and covered by its ring, else a new one now. */
   private snapshotFor(coin: string, view: L4View | null): L4Snapshot {
     const cached = this.snapshots.get(coin);
-    const fresh = cached !== undefined && (cached.height === this.height || (this.time - cached.time <= this.l4ReuseMs && view !== null && view.covers(cached.height)));
+    const fresh =
+      cached !== undefined && (cached.height === this.height || (this.time - cached.time <= this.l4ReuseMs && view !== null && view.covers(cached.height)));
     if (fresh) return cached;
     const t0 = performance.now();
     const snap = L4Snapshot.of(this.books, coin, this.height, this.time);

@@ -100,7 +100,11 @@ export class ClientSession {
     }
     if (verdict === 'refuse') return this.error('Rate limit exceeded');
     if (isBinary) return this.error('Binary frames are not supported');
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+    const text = Buffer.isBuffer(data)
+      ? data.toString('utf8')
+      : Array.isArray(data)
+        ? Buffer.concat(data).toString('utf8')
+        : Buffer.from(data).toString('utf8');
     const parsed = parseClientFrame(text);
     if (!parsed.ok) return this.error(parsed.error);
     const req = parsed.request;
@@ -167,7 +171,13 @@ export class ClientSession {
   private async post(id: number, request: { type: string; payload: unknown }): Promise<void> {
     if (request.type === 'action' && this.deps.exchange !== undefined) return this.postAction(id, request.payload, this.deps.exchange);
     if (request.type !== 'info') {
-      return this.postFailure(id, serverErrorText.unsupportedPost(JSON.stringify(request.type), `this server answers "info"${this.deps.exchange !== undefined ? ' and "action"' : ''} requests only`));
+      return this.postFailure(
+        id,
+        serverErrorText.unsupportedPost(
+          JSON.stringify(request.type),
+          `this server answers "info"${this.deps.exchange !== undefined ? ' and "action"' : ''} requests only`,
+        ),
+      );
     }
     if (this.pendingPosts >= this.maxPendingPosts) return this.postFailure(id, serverErrorText.tooManyPosts(this.maxPendingPosts));
     this.pendingPosts += 1;
@@ -176,7 +186,11 @@ export class ClientSession {
       if (this.peer.closed) return;
       if (answer.status === 200 && answer.json) {
         const type = JSON.stringify((request.payload as { type: string }).type);
-        this.deps.outbox.send(this.peer, Buffer.from(`{"channel":"post","data":{"id":${id},"response":{"type":"info","payload":{"type":${type},"data":${answer.body}}}}}`), 'post');
+        this.deps.outbox.send(
+          this.peer,
+          Buffer.from(`{"channel":"post","data":{"id":${id},"response":{"type":"info","payload":{"type":${type},"data":${answer.body}}}}}`),
+          'post',
+        );
       } else {
         this.postFailure(id, answer.forwarded ? `info server answered ${answer.status}: ${answer.body}` : answer.body);
       }
@@ -200,7 +214,8 @@ export class ClientSession {
           json = false;
         }
       }
-      if (json) this.deps.outbox.send(this.peer, Buffer.from(`{"channel":"post","data":{"id":${id},"response":{"type":"action","payload":${answer.body}}}}`), 'post');
+      if (json)
+        this.deps.outbox.send(this.peer, Buffer.from(`{"channel":"post","data":{"id":${id},"response":{"type":"action","payload":${answer.body}}}}`), 'post');
       else this.postFailure(id, answer.forwarded ? `exchange answered ${answer.status}: ${answer.body}` : answer.body);
     } finally {
       this.pendingPosts -= 1;
@@ -212,7 +227,11 @@ export class ClientSession {
   }
 
   private respond(method: 'subscribe' | 'unsubscribe', json: string): void {
-    this.deps.outbox.send(this.peer, Buffer.from(`{"channel":"subscriptionResponse","data":{"method":"${method}","subscription":${json}}}`), 'subscriptionResponse');
+    this.deps.outbox.send(
+      this.peer,
+      Buffer.from(`{"channel":"subscriptionResponse","data":{"method":"${method}","subscription":${json}}}`),
+      'subscriptionResponse',
+    );
   }
 
   private error(reason: string): void {

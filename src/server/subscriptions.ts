@@ -25,7 +25,8 @@ export type Subscription =
   | UserSubscription;
 
 /** A user stream (`src/server/user/`); `user` lower case. `{"type":"user"}` is `userEvents`. */
-export type UserSubscription = { type: 'orderUpdates'; user: string } | { type: 'userFills'; user: string; aggregateByTime: boolean } | { type: 'userEvents'; user: string };
+export type UserSubscription =
+  { type: 'orderUpdates'; user: string } | { type: 'userFills'; user: string; aggregateByTime: boolean } | { type: 'userEvents'; user: string };
 
 export type SubscriptionType = Subscription['type'];
 

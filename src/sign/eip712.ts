@@ -32,12 +32,7 @@ const DOMAIN_TYPE: readonly TypedField[] = [
 const encoder = new TextEncoder();
 
 /** The digest a wallet signs for `eth_signTypedData_v4`: keccak(0x1901 ‖ domainSeparator ‖ hashStruct(message)). */
-export function typedDataDigest(
-  domain: TypedDataDomain,
-  types: TypedDataTypes,
-  primaryType: string,
-  message: Record<string, unknown>,
-): Uint8Array {
+export function typedDataDigest(domain: TypedDataDomain, types: TypedDataTypes, primaryType: string, message: Record<string, unknown>): Uint8Array {
   const all = { ...types, EIP712Domain: DOMAIN_TYPE };
   const out = new Uint8Array(66);
   out[0] = 0x19;

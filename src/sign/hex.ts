@@ -43,6 +43,6 @@ export function uint64Bytes(n: number | bigint, what: string): Uint8Array {
 }
 
 function preview(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

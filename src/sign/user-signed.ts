@@ -56,9 +56,8 @@ export type UserSignedAction = { type: string; signatureChainId: string } & Reco
 export function userSignedActionDigest(action: UserSignedAction): Uint8Array {
   const spec = USER_SIGNED_TYPES[action.type];
   if (spec === undefined) throw new HlobError(ErrorCodes.SIGNATURE, `unknown user-signed action type ${String(action.type)}`);
-  const chainId = typeof action.signatureChainId === 'string' && /^0x[0-9a-fA-F]{1,16}$/.test(action.signatureChainId)
-    ? Number.parseInt(action.signatureChainId, 16)
-    : NaN;
+  const chainId =
+    typeof action.signatureChainId === 'string' && /^0x[0-9a-fA-F]{1,16}$/.test(action.signatureChainId) ? Number.parseInt(action.signatureChainId, 16) : NaN;
   if (!Number.isSafeInteger(chainId)) {
     throw new HlobError(ErrorCodes.SIGNATURE, `signatureChainId must be a hex chain id, got ${String(action.signatureChainId)}`);
   }

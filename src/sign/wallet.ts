@@ -9,12 +9,7 @@ import { addressFromPrivateKey, signDigest } from './keys.js';
 
 export interface PrivateKeyWallet {
   readonly address: Hex;
-  signTypedData(params: {
-    domain: TypedDataDomain;
-    types: TypedDataTypes;
-    primaryType: string;
-    message: Record<string, unknown>;
-  }): Promise<Hex>;
+  signTypedData(params: { domain: TypedDataDomain; types: TypedDataTypes; primaryType: string; message: Record<string, unknown> }): Promise<Hex>;
 }
 
 export function privateKeyWallet(privateKey: string): PrivateKeyWallet {

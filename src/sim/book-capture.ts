@@ -64,4 +64,3 @@ export function capturedToSnapshot(cap: CapturedBooks): L4SnapshotFile {
     ]),
   ];
 }
-

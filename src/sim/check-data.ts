@@ -197,7 +197,8 @@ export class DataChecker {
       return;
     }
     if (statuses === undefined) {
-      if (!SPOT.test(coin)) v(`new diff for oid ${oid} (${coin}) has no open or triggered status in its block (statusless new diffs exist only for spot coins)`);
+      if (!SPOT.test(coin))
+        v(`new diff for oid ${oid} (${coin}) has no open or triggered status in its block (statusless new diffs exist only for spot coins)`);
     } else checkPlacing(d, statuses, v);
     if (this.resting.has(oid)) v(`new diff for oid ${oid} (${coin}) but that order already rests`);
     this.checkInsertBefore(v, oid, n.insertBefore, coin, side, px);
@@ -272,7 +273,8 @@ export class DataChecker {
   }
 
   private checkSame(v: (m: string) => void, kind: string, oid: number, o: TrackedOrder, coin: string, side: string, px: string): void {
-    if (o.coin !== coin || o.side !== side || o.px !== px) v(`${kind} diff for oid ${oid} says ${coin} ${side} ${px} but the order rests as ${o.coin} ${o.side} ${o.px}`);
+    if (o.coin !== coin || o.side !== side || o.px !== px)
+      v(`${kind} diff for oid ${oid} says ${coin} ${side} ${px} but the order rests as ${o.coin} ${o.side} ${o.px}`);
   }
 }
 
@@ -296,11 +298,14 @@ function checkPlacing(d: Diff, statuses: Rec[], v: (m: string) => void): void {
   const { oid, coin, side } = d;
   const placing = statuses.find((s) => s.status === 'open' || s.status === 'triggered');
   if (!placing) {
-    v(`new diff for oid ${oid} (${coin}) but its statuses in this block are ${statuses.map((s) => s.status).join(', ')}: an order rests only after open or triggered`);
+    v(
+      `new diff for oid ${oid} (${coin}) but its statuses in this block are ${statuses.map((s) => s.status).join(', ')}: an order rests only after open or triggered`,
+    );
     return;
   }
   const o = placing.order as Rec;
-  if (o.coin !== coin || o.side !== side) v(`new diff for oid ${oid} is ${coin} ${side} but its ${placing.status} status says ${String(o.coin)} ${String(o.side)}`);
+  if (o.coin !== coin || o.side !== side)
+    v(`new diff for oid ${oid} is ${coin} ${side} but its ${placing.status} status says ${String(o.coin)} ${String(o.side)}`);
   if (placing.status === 'open' && !statuses.some((s) => s.status === 'triggered')) {
     if (o.isTrigger === true) v(`new diff for oid ${oid} (${coin}): an untriggered trigger order (open, isTrigger:true) cannot rest`);
     else if (o.tif === 'Ioc') v(`new diff for oid ${oid} (${coin}): an Ioc order cannot rest`);
@@ -327,8 +332,10 @@ function checkFills(fills: BlockPart, v: (m: string) => void): void {
       continue;
     }
     const [a, b] = list as [Rec, Rec];
-    if (a.coin !== b.coin || a.px !== b.px || a.sz !== b.sz) v(`fills of tid ${tid} differ: ${String(a.coin)} ${String(a.sz)}@${String(a.px)} vs ${String(b.coin)} ${String(b.sz)}@${String(b.px)}`);
-    if (!((a.side === 'B' && b.side === 'A') || (a.side === 'A' && b.side === 'B'))) v(`fills of tid ${tid} are not one buyer and one seller (${String(a.side)}, ${String(b.side)})`);
+    if (a.coin !== b.coin || a.px !== b.px || a.sz !== b.sz)
+      v(`fills of tid ${tid} differ: ${String(a.coin)} ${String(a.sz)}@${String(a.px)} vs ${String(b.coin)} ${String(b.sz)}@${String(b.px)}`);
+    if (!((a.side === 'B' && b.side === 'A') || (a.side === 'A' && b.side === 'B')))
+      v(`fills of tid ${tid} are not one buyer and one seller (${String(a.side)}, ${String(b.side)})`);
     if ((a.crossed === true ? 1 : 0) + (b.crossed === true ? 1 : 0) !== 1) v(`fills of tid ${tid}: exactly one must be the taker (crossed:true)`);
   }
 }
@@ -354,7 +361,18 @@ export async function checkNodeData(dir: string, opts: CheckOptions = {}): Promi
   const dataDir = await resolveDataDir(resolve(dir));
   const snapshot = typeof opts.snapshot === 'string' ? await readSnapshotFile(opts.snapshot) : opts.snapshot;
   const checker = new DataChecker(snapshot, opts.maxViolations ?? 20);
-  const report: CheckReport = { dataDir, blocks: 0, firstHeight: null, lastHeight: null, statuses: 0, diffs: 0, fills: 0, violations: [], violationCount: 0, restingOrders: 0 };
+  const report: CheckReport = {
+    dataDir,
+    blocks: 0,
+    firstHeight: null,
+    lastHeight: null,
+    statuses: 0,
+    diffs: 0,
+    fills: 0,
+    violations: [],
+    violationCount: 0,
+    restingOrders: 0,
+  };
   const iters = STREAMS.map((s) => streamLines(dataDir, s)[Symbol.asyncIterator]());
   const heads: (BlockPart | null | undefined)[] = [undefined, undefined, undefined];
   const last: (BlockPart | undefined)[] = [undefined, undefined, undefined];
@@ -381,7 +399,14 @@ export async function checkNodeData(dir: string, opts: CheckOptions = {}): Promi
         if (h && h.height === height) {
           const p = last[i];
           if (p && h.height !== p.height + 1) {
-            checker.report(h.file, h.line, h.height, h.height <= p.height ? `${name}: height ${h.height} after ${p.height} (not increasing)` : `${name}: height ${h.height} after ${p.height}: ${h.height - p.height - 1} block(s) missing`);
+            checker.report(
+              h.file,
+              h.line,
+              h.height,
+              h.height <= p.height
+                ? `${name}: height ${h.height} after ${p.height} (not increasing)`
+                : `${name}: height ${h.height} after ${p.height}: ${h.height - p.height - 1} block(s) missing`,
+            );
           }
           parts[i] = h;
           last[i] = h;
@@ -393,12 +418,18 @@ export async function checkNodeData(dir: string, opts: CheckOptions = {}): Promi
       }
       const [s, d, f] = parts;
       if (s && d && f) {
-        if (s.blockTime !== d.blockTime || s.blockTime !== f.blockTime) checker.report(s.file, s.line, height, `block ${height}: block_time differs between streams (${s.blockTime}, ${d.blockTime}, ${f.blockTime})`);
+        if (s.blockTime !== d.blockTime || s.blockTime !== f.blockTime)
+          checker.report(s.file, s.line, height, `block ${height}: block_time differs between streams (${s.blockTime}, ${d.blockTime}, ${f.blockTime})`);
       }
       if (checker.snapshotHeight !== null && height <= checker.snapshotHeight) continue;
       if (checker.snapshotHeight !== null && prevHeight === null && height !== checker.snapshotHeight + 1) {
         const at = (s ?? d ?? f)!;
-        checker.report(at.file, at.line, height, `data resumes at block ${height} but the snapshot is at ${checker.snapshotHeight}: blocks ${checker.snapshotHeight + 1}..${height - 1} are missing`);
+        checker.report(
+          at.file,
+          at.line,
+          height,
+          `data resumes at block ${height} but the snapshot is at ${checker.snapshotHeight}: blocks ${checker.snapshotHeight + 1}..${height - 1} are missing`,
+        );
       }
       prevHeight = height;
       report.firstHeight ??= height;

@@ -97,7 +97,17 @@ function kind(spec: string, text: string): FaultKind {
 
 /** Parse a `--faults` spec (see the file comment). Throws `HLOB_ERR_CONFIG` naming what is wrong. */
 export function parseFaults(spec: string): FaultPlan {
-  const plan: FaultPlan = { rate: 0, snapshotRate: 0, kinds: [...FAULT_KINDS], pauseMs: 10_000, restartMs: 2_000, restartBlocks: 5, lateMs: 5_000, blocks: new Map(), snapshots: new Map() };
+  const plan: FaultPlan = {
+    rate: 0,
+    snapshotRate: 0,
+    kinds: [...FAULT_KINDS],
+    pauseMs: 10_000,
+    restartMs: 2_000,
+    restartBlocks: 5,
+    lateMs: 5_000,
+    blocks: new Map(),
+    snapshots: new Map(),
+  };
   for (const raw of spec.split(',')) {
     const item = raw.trim();
     if (item === '') continue;

@@ -82,7 +82,8 @@ async function fileSnapshot(body: InfoRequest, h: InfoHandlers): Promise<InfoRep
     return { status: 422, text: `fileSnapshot: unsupported request ${JSON.stringify(inner)}: this simulated node writes only {"type":"l4Snapshots",…}` };
   }
   const outPath = body.outPath;
-  if (typeof outPath !== 'string' || !isAbsolute(outPath)) return { status: 422, text: `fileSnapshot: "outPath" must be an absolute path, got ${JSON.stringify(outPath)}` };
+  if (typeof outPath !== 'string' || !isAbsolute(outPath))
+    return { status: 422, text: `fileSnapshot: "outPath" must be an absolute path, got ${JSON.stringify(outPath)}` };
   try {
     await h.writeL4Snapshot(outPath, body.includeHeightInOutput === true);
   } catch (err) {
@@ -109,7 +110,9 @@ export async function startInfoServer(port: number, handlers: InfoHandlers, host
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       const why = err.code === 'EADDRINUSE' ? 'is in use' : err.code === 'EACCES' ? 'is not allowed' : `cannot be used (${err.code ?? err.message})`;
-      reject(new HlobError(ErrorCodes.LISTEN, `info server port ${port} on ${host} ${why}: choose another with --info-port (0 picks a free one)`, { cause: err }));
+      reject(
+        new HlobError(ErrorCodes.LISTEN, `info server port ${port} on ${host} ${why}: choose another with --info-port (0 picks a free one)`, { cause: err }),
+      );
     };
     server.once('error', onError);
     server.listen(port, host, () => {

@@ -112,7 +112,8 @@ function pow10(n: number): number {
 function finish(base: BaseCoin, id: number, tokenIndex: number): CoinSpec {
   const { refPx, pxDecimals, szDecimals } = base;
   // Events are written as one byte per character (EventSink): names must be plain ASCII.
-  if (!/^[\x20-\x7e]+$/.test(base.name) || base.name.includes('"') || base.name.includes('\\')) throw codedError('USAGE', `coin name must be plain ASCII: ${base.name}`);
+  if (!/^[\x20-\x7e]+$/.test(base.name) || base.name.includes('"') || base.name.includes('\\'))
+    throw codedError('USAGE', `coin name must be plain ASCII: ${base.name}`);
   // Prices with decimals need at most 5 significant figures: stay below 100,000 units.
   const maxPx = pxDecimals === 0 ? refPx * 2 : Math.min(refPx * 2, 99_999);
   const minPx = Math.max(1, Math.ceil(refPx / 2));
@@ -202,11 +203,31 @@ export function spotMetaResponse(coins: readonly CoinSpec[]): unknown {
   const byPair = new Map(spots.map((c) => [c.spot!.pairIndex, c] as const));
   const maxPair = spots.reduce((m, c) => Math.max(m, c.spot!.pairIndex), 0);
   const tokens: unknown[] = [
-    { name: 'USDC', szDecimals: 8, weiDecimals: 8, index: 0, tokenId: tokenId(0), isCanonical: true, evmContract: null, fullName: null, deployerTradingFeeShare: '0.0' },
+    {
+      name: 'USDC',
+      szDecimals: 8,
+      weiDecimals: 8,
+      index: 0,
+      tokenId: tokenId(0),
+      isCanonical: true,
+      evmContract: null,
+      fullName: null,
+      deployerTradingFeeShare: '0.0',
+    },
   ];
   const universe: unknown[] = [];
   const pushToken = (index: number, name: string, szDecimals: number, weiDecimals: number): void => {
-    tokens[index] = { name, szDecimals, weiDecimals, index, tokenId: tokenId(index), isCanonical: index <= 1, evmContract: null, fullName: null, deployerTradingFeeShare: '0.0' };
+    tokens[index] = {
+      name,
+      szDecimals,
+      weiDecimals,
+      index,
+      tokenId: tokenId(index),
+      isCanonical: index <= 1,
+      evmContract: null,
+      fullName: null,
+      deployerTradingFeeShare: '0.0',
+    };
   };
   const purr = byPair.get(0);
   pushToken(1, 'PURR', purr?.szDecimals ?? 0, purr?.spot?.weiDecimals ?? 5);

@@ -54,7 +54,10 @@ export interface RestingOrder {
 }
 
 /** What a new order is made of: everything but its size history and its place in a book. */
-export type NewOrder = Pick<RestingOrder, 'oid' | 'user' | 'side' | 'px' | 'lots' | 'timestamp' | 'kind' | 'tif' | 'orderType' | 'reduceOnly' | 'isPositionTpsl' | 'cloid'>;
+export type NewOrder = Pick<
+  RestingOrder,
+  'oid' | 'user' | 'side' | 'px' | 'lots' | 'timestamp' | 'kind' | 'tif' | 'orderType' | 'reduceOnly' | 'isPositionTpsl' | 'cloid'
+>;
 
 /** A resting order not in a book yet, its original size its size. */
 export function newRestingOrder(o: NewOrder): RestingOrder {
@@ -217,7 +220,8 @@ export class MatchingBook {
   rest(order: RestingOrder, before: RestingOrder | null = null): void {
     if (before === null) this.sides[order.side].append(order);
     else {
-      if (before.level === null || before.side !== order.side || before.px !== order.px) throw codedError('USAGE', `insertBefore ${before.oid}: not resting at the order's side and price`);
+      if (before.level === null || before.side !== order.side || before.px !== order.px)
+        throw codedError('USAGE', `insertBefore ${before.oid}: not resting at the order's side and price`);
       this.sides[order.side].insertBefore(order, before);
     }
     const list = order.kind === RestKind.Statusless ? this.statusless : this.regular;

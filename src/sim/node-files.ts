@@ -11,7 +11,10 @@ import { ErrorCodes, HlobError } from '../errors.js';
 import { DATE_DIR, STREAM_PREFIXES, type StreamPrefix } from '../node/format.js';
 
 async function isDir(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false);
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 /**
@@ -24,7 +27,10 @@ export async function resolveDataDir(dir: string): Promise<string> {
     if (entries.some((e) => STREAM_PREFIXES.some((s) => e.startsWith(s)))) return candidate;
   }
   if (!(await isDir(dir))) throw new HlobError(ErrorCodes.MISSING_DIR, `no such directory: ${dir}`);
-  throw new HlobError(ErrorCodes.MISSING_DIR, `no node data in ${dir}: expected node_order_statuses_by_block, node_raw_book_diffs_by_block and node_fills_by_block here or under hl/data`);
+  throw new HlobError(
+    ErrorCodes.MISSING_DIR,
+    `no node data in ${dir}: expected node_order_statuses_by_block, node_raw_book_diffs_by_block and node_fills_by_block here or under hl/data`,
+  );
 }
 
 /** `{H}` or `{H}.gz`: the hour, or undefined for other names. */

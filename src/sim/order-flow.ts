@@ -129,7 +129,20 @@ export class OrderFlow {
     const cloid = s.users.cloid(user);
     const oid = s.nextOid++;
     s.status(user, s.hash(), 'open', s.placedJson(c, side, px, lots, oid, tif, reduceOnly, cloid));
-    const order = newRestingOrder({ oid, user, side, px, lots, timestamp: s.ms, kind: RestKind.Placed, tif, orderType: 'Limit', reduceOnly, isPositionTpsl: false, cloid });
+    const order = newRestingOrder({
+      oid,
+      user,
+      side,
+      px,
+      lots,
+      timestamp: s.ms,
+      kind: RestKind.Placed,
+      tif,
+      orderType: 'Limit',
+      reduceOnly,
+      isPositionTpsl: false,
+      cloid,
+    });
     const ahead = tif === 'Alo' ? this.priorityTarget(book, side, px) : null;
     book.rest(order, ahead);
     s.diff(c, order, newDiff(s.sz(c, lots), ahead?.oid));
@@ -251,14 +264,54 @@ export class OrderFlow {
     const twap = t.twapId !== null;
     const gtc = t.tif === 'Gtc';
     if (rem === 0) {
-      if (!twap) s.status(t.user, null, 'filled', orderJson(c.json, SIDE[t.side], s.px(c, t.limit), '0.0', t.oid, s.ms, 'N/A', false, '0.0', false, false, 'Limit', s.sz(c, t.lots), t.tif, t.cloid));
+      if (!twap)
+        s.status(
+          t.user,
+          null,
+          'filled',
+          orderJson(c.json, SIDE[t.side], s.px(c, t.limit), '0.0', t.oid, s.ms, 'N/A', false, '0.0', false, false, 'Limit', s.sz(c, t.lots), t.tif, t.cloid),
+        );
     } else if (gtc) {
-      const order = newRestingOrder({ oid: t.oid, user: t.user, side: t.side, px: t.limit, lots: rem, timestamp: s.ms, kind: RestKind.Placed, tif: 'Gtc', orderType: 'Limit', reduceOnly: false, isPositionTpsl: false, cloid: t.cloid });
+      const order = newRestingOrder({
+        oid: t.oid,
+        user: t.user,
+        side: t.side,
+        px: t.limit,
+        lots: rem,
+        timestamp: s.ms,
+        kind: RestKind.Placed,
+        tif: 'Gtc',
+        orderType: 'Limit',
+        reduceOnly: false,
+        isPositionTpsl: false,
+        cloid: t.cloid,
+      });
       order.origLots = t.lots;
       book.rest(order);
       s.diff(c, order, newDiff(s.sz(c, rem)));
     } else if (!twap) {
-      s.status(t.user, null, 'canceled', orderJson(c.json, SIDE[t.side], s.px(c, t.limit), s.sz(c, rem), t.oid, s.ms, 'N/A', false, '0.0', false, false, 'Limit', s.sz(c, t.lots), t.tif, t.cloid));
+      s.status(
+        t.user,
+        null,
+        'canceled',
+        orderJson(
+          c.json,
+          SIDE[t.side],
+          s.px(c, t.limit),
+          s.sz(c, rem),
+          t.oid,
+          s.ms,
+          'N/A',
+          false,
+          '0.0',
+          false,
+          false,
+          'Limit',
+          s.sz(c, t.lots),
+          t.tif,
+          t.cloid,
+        ),
+      );
     }
   }
 
@@ -276,7 +329,20 @@ export class OrderFlow {
     const px = this.passivePx(c, book, side);
     if (px === undefined) return;
     const lots = s.sizeLots(c);
-    const order = newRestingOrder({ oid: s.nextOid++, user: 0, side, px, lots, timestamp: s.ms, kind: RestKind.Statusless, tif: 'Alo', orderType: 'Limit', reduceOnly: false, isPositionTpsl: false, cloid: null });
+    const order = newRestingOrder({
+      oid: s.nextOid++,
+      user: 0,
+      side,
+      px,
+      lots,
+      timestamp: s.ms,
+      kind: RestKind.Statusless,
+      tif: 'Alo',
+      orderType: 'Limit',
+      reduceOnly: false,
+      isPositionTpsl: false,
+      cloid: null,
+    });
     book.rest(order);
     s.diff(c, order, newDiff(s.sz(c, lots)));
   }

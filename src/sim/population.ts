@@ -116,16 +116,40 @@ export function populateBooks(s: MarketState, targets: BookTargets, startMs: num
   s.nextOid = oid + 1;
 }
 
-function initialOrder(s: MarketState, c: CoinSpec, o: { oid: number; side: SideIx; px: number; lots: number; timestamp: number }, statusless: boolean): RestingOrder {
+function initialOrder(
+  s: MarketState,
+  c: CoinSpec,
+  o: { oid: number; side: SideIx; px: number; lots: number; timestamp: number },
+  statusless: boolean,
+): RestingOrder {
   const rng = s.rng;
-  if (statusless) return newRestingOrder({ ...o, user: 0, kind: RestKind.Statusless, tif: 'Alo', orderType: 'Limit', reduceOnly: false, isPositionTpsl: false, cloid: null });
+  if (statusless)
+    return newRestingOrder({ ...o, user: 0, kind: RestKind.Statusless, tif: 'Alo', orderType: 'Limit', reduceOnly: false, isPositionTpsl: false, cloid: null });
   const user = s.users.pick(0.8);
   const roll = rng.float();
   if (c.kind !== 'spot' && roll < 0.004) {
     const orderType = rng.pick(['Stop Limit', 'Stop Market', 'Take Profit Limit']);
-    return newRestingOrder({ ...o, user, kind: RestKind.Triggered, tif: 'Gtc', orderType, reduceOnly: rng.chance(0.7), isPositionTpsl: false, cloid: s.users.cloid(user) });
+    return newRestingOrder({
+      ...o,
+      user,
+      kind: RestKind.Triggered,
+      tif: 'Gtc',
+      orderType,
+      reduceOnly: rng.chance(0.7),
+      isPositionTpsl: false,
+      cloid: s.users.cloid(user),
+    });
   }
   // A few very old orders carry `tif: null`, as in the real BTC snapshot.
   const tif = roll < 0.005 ? null : rng.chance(0.7) ? 'Gtc' : 'Alo';
-  return newRestingOrder({ ...o, user, kind: RestKind.Placed, tif, orderType: 'Limit', reduceOnly: rng.chance(0.03), isPositionTpsl: false, cloid: s.users.cloid(user) });
+  return newRestingOrder({
+    ...o,
+    user,
+    kind: RestKind.Placed,
+    tif,
+    orderType: 'Limit',
+    reduceOnly: rng.chance(0.03),
+    isPositionTpsl: false,
+    cloid: s.users.cloid(user),
+  });
 }

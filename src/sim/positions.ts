@@ -62,7 +62,14 @@ export class Positions {
     s.tape.trade(c.id, pxTicks, qty, s.ms);
     const at: TradeAt = { c, pxTicks, px: s.px(c, pxTicks), qty, sz: s.sz(c, qty), hash: taker.hash, tid };
     const takerFill = this.fill(at, { user: taker.user, side: taker.side, oid: taker.oid, crossed: true, cloid: taker.cloid, twapId: taker.twapId });
-    const makerFill = this.fill(at, { user: maker.user, side: maker.side, oid: maker.oid, crossed: false, cloid: maker.kind === RestKind.Statusless ? null : maker.cloid, twapId: null });
+    const makerFill = this.fill(at, {
+      user: maker.user,
+      side: maker.side,
+      oid: maker.oid,
+      crossed: false,
+      cloid: maker.kind === RestKind.Statusless ? null : maker.cloid,
+      twapId: null,
+    });
     if (s.rng.chance(0.5)) {
       s.fills.add(takerFill);
       s.fills.add(makerFill);
@@ -76,7 +83,19 @@ export class Positions {
     const s = this.s;
     const { c, pxTicks, qty } = t;
     if (s.external !== null && f.user >= s.external.from) {
-      return s.external.fill({ coin: c, user: f.user, side: f.side, pxTicks, lots: qty, hash: t.hash, oid: f.oid, crossed: f.crossed, tid: t.tid, cloid: f.cloid, time: s.ms });
+      return s.external.fill({
+        coin: c,
+        user: f.user,
+        side: f.side,
+        pxTicks,
+        lots: qty,
+        hash: t.hash,
+        oid: f.oid,
+        crossed: f.crossed,
+        tid: t.tid,
+        cloid: f.cloid,
+        time: s.ms,
+      });
     }
     const key = f.user * 4096 + c.id;
     let pos = this.positions.get(key);
@@ -88,7 +107,24 @@ export class Positions {
     const startPosition = formatScaled(pos.lots, c.szDecimals);
     this.move(c, key, pos, f.side === BID ? qty : -qty, pxTicks);
     const { fee, feeToken } = feeOf(c, f.side, pxTicks, qty, f.crossed);
-    return fillJson(s.users.address(f.user), { coinJson: c.json, px: t.px, sz: t.sz, side: SIDE[f.side], time: s.ms, startPosition, dir, closedPnl, hash: t.hash, oid: f.oid, crossed: f.crossed, fee, tid: t.tid, cloid: f.cloid, feeToken, twapId: f.twapId });
+    return fillJson(s.users.address(f.user), {
+      coinJson: c.json,
+      px: t.px,
+      sz: t.sz,
+      side: SIDE[f.side],
+      time: s.ms,
+      startPosition,
+      dir,
+      closedPnl,
+      hash: t.hash,
+      oid: f.oid,
+      crossed: f.crossed,
+      fee,
+      tid: t.tid,
+      cloid: f.cloid,
+      feeToken,
+      twapId: f.twapId,
+    });
   }
 
   /** The fill's `dir` and the PnL a closing perp fill realizes. */
@@ -123,7 +159,10 @@ function feeOf(c: CoinSpec, side: SideIx, pxTicks: number, qty: number, crossed:
   const ppm = crossed ? TAKER_FEE_PPM : MAKER_FEE_PPM;
   if (c.kind === 'spot' && side === BID) {
     const scale = c.szDecimals + 6;
-    return { fee: scale > 8 ? formatScaledBig((BigInt(qty) * ppm) / 10n ** BigInt(scale - 8), 8) : formatScaledBig(BigInt(qty) * ppm, scale), feeToken: c.spot!.base };
+    return {
+      fee: scale > 8 ? formatScaledBig((BigInt(qty) * ppm) / 10n ** BigInt(scale - 8), 8) : formatScaledBig(BigInt(qty) * ppm, scale),
+      feeToken: c.spot!.base,
+    };
   }
   return { fee: formatScaledBig((BigInt(pxTicks) * BigInt(qty) * ppm) / 10n ** BigInt(c.pxDecimals + c.szDecimals), 6), feeToken: 'USDC' };
 }

@@ -177,7 +177,16 @@ export function spotAssetCtx(m: MarketView, c: CoinSpec): SpotAssetCtx {
 
 /** A listed pair this market does not trade (the dense universe's fillers): no book, no volume. */
 function idleSpotCtx(name: string): SpotAssetCtx {
-  return { prevDayPx: '1.0', dayNtlVlm: '0.0', markPx: '1.0', midPx: null, circulatingSupply: formatScaled(CIRCULATING_SUPPLY, 0), coin: name, totalSupply: formatScaled(TOTAL_SUPPLY, 0), dayBaseVlm: '0.0' };
+  return {
+    prevDayPx: '1.0',
+    dayNtlVlm: '0.0',
+    markPx: '1.0',
+    midPx: null,
+    circulatingSupply: formatScaled(CIRCULATING_SUPPLY, 0),
+    coin: name,
+    totalSupply: formatScaled(TOTAL_SUPPLY, 0),
+    dayBaseVlm: '0.0',
+  };
 }
 
 /** The HIP-3 dexes in order of their first coin (the public `perpDexs` order after the main dex's `null`). */

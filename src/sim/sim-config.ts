@@ -98,7 +98,8 @@ function intOption(name: string, value: number | undefined, fallback: number, mi
 
 function numOption(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || (value === Infinity && max !== Infinity) || value < min || value > max) throw configError(name, value, `a number from ${min} to ${max}`);
+  if (typeof value !== 'number' || Number.isNaN(value) || (value === Infinity && max !== Infinity) || value < min || value > max)
+    throw configError(name, value, `a number from ${min} to ${max}`);
   return value;
 }
 
@@ -158,4 +159,3 @@ function layoutOf(o: SimulatorOptions): 'by-block' | 'streaming' | 'both' {
   if (l !== 'by-block' && l !== 'streaming' && l !== 'both') throw configError('layout', l, 'by-block, streaming or both');
   return l;
 }
-

@@ -167,14 +167,22 @@ export class SimMarket {
 
   private act(kind: number): void {
     switch (kind) {
-      case A_KIND.reject: this.flow.reject(this.pickCoin(this.cumAll, null)); break;
-      case A_KIND.openOrCancel: this.flow.openOrCancel(this.pickCoin(this.cumAll, null)); break;
-      case A_KIND.taker: this.flow.taker(this.pickCoin(this.cumAll, null)); break;
+      case A_KIND.reject:
+        this.flow.reject(this.pickCoin(this.cumAll, null));
+        break;
+      case A_KIND.openOrCancel:
+        this.flow.openOrCancel(this.pickCoin(this.cumAll, null));
+        break;
+      case A_KIND.taker:
+        this.flow.taker(this.pickCoin(this.cumAll, null));
+        break;
       case A_KIND.triggerPlace:
         if (this.perpIds.length > 0) this.triggers.place(this.pickCoin(this.cumPerp, this.perpIds));
         else this.flow.openOrCancel(this.pickCoin(this.cumAll, null));
         break;
-      default: this.flow.refresh(this.pickCoin(this.cumSpot, this.spotIds)); break;
+      default:
+        this.flow.refresh(this.pickCoin(this.cumSpot, this.spotIds));
+        break;
     }
   }
 
@@ -205,9 +213,15 @@ export class SimMarket {
     const s = this.state;
     s.external = { from: s.users.size, fill: (f) => participant.fill(f) };
     this.external = {
-      get height() { return s.height; },
-      get time() { return s.time; },
-      get ms() { return s.ms; },
+      get height() {
+        return s.height;
+      },
+      get time() {
+        return s.time;
+      },
+      get ms() {
+        return s.ms;
+      },
       coins: this.coins,
       books: this.books,
       addUser: (address) => s.users.add(address),
@@ -220,7 +234,20 @@ export class SimMarket {
       diff: (c, o, diff) => s.diff(c, o, diff),
       trade: (c, taker, maker, pxTicks, qty) => this.positions.trade(c, { ...taker, twapId: null }, maker, pxTicks, qty),
       newOrder: (oid, user, side, px, lots, tif, reduceOnly, cloid) =>
-        newRestingOrder({ oid, user, side, px, lots, timestamp: s.ms, kind: RestKind.Placed, tif, orderType: 'Limit', reduceOnly, isPositionTpsl: false, cloid }),
+        newRestingOrder({
+          oid,
+          user,
+          side,
+          px,
+          lots,
+          timestamp: s.ms,
+          kind: RestKind.Placed,
+          tif,
+          orderType: 'Limit',
+          reduceOnly,
+          isPositionTpsl: false,
+          cloid,
+        }),
     };
     return this.external;
   }
@@ -283,7 +310,13 @@ export interface ExternalMarket {
   status(user: number, hash: string | null, status: string, order: string): void;
   diff(c: CoinSpec, o: RestingOrder, diff: string): void;
   /** Two fill events of one trade at the maker's price `pxTicks`. */
-  trade(c: CoinSpec, taker: { user: number; oid: number; side: SideIx; cloid: string | null; hash: string }, maker: RestingOrder, pxTicks: number, qty: number): void;
+  trade(
+    c: CoinSpec,
+    taker: { user: number; oid: number; side: SideIx; cloid: string | null; hash: string },
+    maker: RestingOrder,
+    pxTicks: number,
+    qty: number,
+  ): void;
   /** A limit order to rest (placed now, with an `open` status). */
   newOrder(oid: number, user: number, side: SideIx, px: number, lots: number, tif: string, reduceOnly: boolean, cloid: string | null): RestingOrder;
 }

@@ -47,7 +47,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     startMs: start.ms,
   });
   sim.warmSnapshotText();
-  const faults = options.faults === undefined ? undefined : new FaultInjector(typeof options.faults === 'string' ? parseFaults(options.faults) : options.faults, cfg.seed);
+  const faults =
+    options.faults === undefined ? undefined : new FaultInjector(typeof options.faults === 'string' ? parseFaults(options.faults) : options.faults, cfg.seed);
   const exchange = new PaperExchange(sim);
   const { abort, release } = followAbort(options.signal);
 
@@ -82,7 +83,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     exchangeUrl: info.url.replace(/\/info$/, '/exchange'),
     height: () => producer.height,
     snapshot: () => sim.snapshot(),
-    stats: () => ({ ...producer.stats, bytes: writer.bytes, restingOrders: sim.restingCount, ...(faults === undefined ? {} : { faults: { ...faults.counts } }) }),
+    stats: () => ({
+      ...producer.stats,
+      bytes: writer.bytes,
+      restingOrders: sim.restingCount,
+      ...(faults === undefined ? {} : { faults: { ...faults.counts } }),
+    }),
     emitter: producer.emitter,
     abort,
     done,
@@ -146,7 +152,14 @@ class BlockProducer {
 
   async run(): Promise<void> {
     const { cfg, signal, sleep } = this.p;
-    const clock = new BlockClock({ seed: cfg.seed, blocksPerSecond: cfg.blocksPerSecond, speed: cfg.speed, startTime: cfg.startTime, spreadMs: cfg.spreadMs, now: this.p.now });
+    const clock = new BlockClock({
+      seed: cfg.seed,
+      blocksPerSecond: cfg.blocksPerSecond,
+      speed: cfg.speed,
+      startTime: cfg.startTime,
+      spreadMs: cfg.spreadMs,
+      now: this.p.now,
+    });
     try {
       while (!signal.aborted && this.stats.blocks < cfg.maxBlocks) {
         const fault = this.p.faults?.forBlock(this.stats.blocks + 1);
@@ -173,7 +186,14 @@ class BlockProducer {
       const wait = times.waitMs();
       if (wait > 0) await this.p.sleep(wait, this.p.signal);
     }
-    await writer.write({ height: block.height, blockTime: times.text, blockMs: times.time.ms, localTime: times.localTime, events: [block.statuses, block.diffs, block.fills], fault });
+    await writer.write({
+      height: block.height,
+      blockTime: times.text,
+      blockMs: times.time.ms,
+      localTime: times.localTime,
+      events: [block.statuses, block.diffs, block.fills],
+      fault,
+    });
     this.height = block.height;
     this.p.exchange.blockWritten(block.height);
     const stats = this.stats;

@@ -16,7 +16,9 @@ export async function readSnapshotText(path: string): Promise<string> {
   try {
     buf = await readFile(path);
   } catch (err) {
-    throw new HlobError(ErrorCodes.BAD_SNAPSHOT, `cannot read snapshot ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new HlobError(ErrorCodes.BAD_SNAPSHOT, `cannot read snapshot ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      cause: err,
+    });
   }
   if (buf[0] === 0x1f && buf[1] === 0x8b) buf = await gunzipAsync(buf);
   return buf.toString('utf8');
@@ -39,7 +41,8 @@ export function assertSnapshotShape(v: unknown, where: string): asserts v is L4S
     for (const side of sides) {
       if (!Array.isArray(side)) bad(`a side of ${coin} is not an array`);
       const first = (side as unknown[])[0];
-      if (first !== undefined && (!Array.isArray(first) || typeof first[0] !== 'string' || typeof first[1] !== 'object')) bad(`orders of ${coin} are not [user, order]`);
+      if (first !== undefined && (!Array.isArray(first) || typeof first[0] !== 'string' || typeof first[1] !== 'object'))
+        bad(`orders of ${coin} are not [user, order]`);
     }
   }
 }

@@ -80,7 +80,7 @@ class ChunkedWriter {
 }
 
 async function writeAll(handle: FileHandle, buf: Buffer): Promise<void> {
-  for (let at = 0; at < buf.length; ) {
+  for (let at = 0; at < buf.length;) {
     const { bytesWritten } = await handle.write(buf, at, buf.length - at);
     at += bytesWritten;
   }

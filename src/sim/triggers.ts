@@ -49,7 +49,11 @@ export class Triggers {
     const step = s.walk.step[c.id]!;
     const triggerPx = clamp(mid + (below ? -1 : 1) * step * rng.range(1, 8), c.minPx, c.maxPx);
     const through = side === BID ? 1 : -1;
-    const limitPx = clamp(market ? triggerPx + through * Math.max(1, Math.floor(triggerPx / 10)) : triggerPx + through * step * rng.range(1, 4), c.minPx, c.maxPx);
+    const limitPx = clamp(
+      market ? triggerPx + through * Math.max(1, Math.floor(triggerPx / 10)) : triggerPx + through * step * rng.range(1, 4),
+      c.minPx,
+      c.maxPx,
+    );
     const user = s.users.pick(0.2);
     const t: PendingTrigger = {
       oid: s.nextOid++,
@@ -108,7 +112,20 @@ export class Triggers {
       s.rejected++;
       return;
     }
-    const order = newRestingOrder({ oid: t.oid, user: t.user, side: t.side, px, lots: t.lots, timestamp: s.ms, kind: RestKind.Triggered, tif: 'Gtc', orderType: t.orderType, reduceOnly: t.reduceOnly, isPositionTpsl: t.isPositionTpsl, cloid: t.cloid });
+    const order = newRestingOrder({
+      oid: t.oid,
+      user: t.user,
+      side: t.side,
+      px,
+      lots: t.lots,
+      timestamp: s.ms,
+      kind: RestKind.Triggered,
+      tif: 'Gtc',
+      orderType: t.orderType,
+      reduceOnly: t.reduceOnly,
+      isPositionTpsl: t.isPositionTpsl,
+      cloid: t.cloid,
+    });
     s.books[c.id]!.rest(order);
     s.diff(c, order, newDiff(s.sz(c, t.lots)));
   }
@@ -119,6 +136,22 @@ export class Triggers {
     // "Price below 77409" for 77409.0; "Price above 3000.5" keeps its decimals.
     const condition = `Price ${t.below ? 'below' : 'above'} ${tp.endsWith('.0') ? tp.slice(0, -2) : tp}`;
     const sz = s.sz(c, t.lots);
-    return orderJson(c.json, SIDE[t.side], s.px(c, t.limitPx), sz, t.oid, t.timestamp, condition, true, tp, t.isPositionTpsl, t.reduceOnly, t.orderType, sz, null, t.cloid);
+    return orderJson(
+      c.json,
+      SIDE[t.side],
+      s.px(c, t.limitPx),
+      sz,
+      t.oid,
+      t.timestamp,
+      condition,
+      true,
+      tp,
+      t.isPositionTpsl,
+      t.reduceOnly,
+      t.orderType,
+      sz,
+      null,
+      t.cloid,
+    );
   }
 }

@@ -25,7 +25,8 @@ export function compactBlock(joined: JoinedBlock, coins?: ReadonlySet<string>): 
   }
   const statuses = opened.size === 0 ? [] : b.statuses.filter((s) => opened.has(statusOid(s))).map(plainStatus);
   const share = (kept: number, all: number): number => (all === 0 ? 0 : kept / all);
-  const bytes = Math.ceil(joined.lineBytes.statuses * share(statuses.length, b.statuses.length) + joined.lineBytes.diffs * share(diffs.length, b.diffs.length)) + 200;
+  const bytes =
+    Math.ceil(joined.lineBytes.statuses * share(statuses.length, b.statuses.length) + joined.lineBytes.diffs * share(diffs.length, b.diffs.length)) + 200;
   return { block: { height: b.height, time: b.time, statuses, diffs, fills: [] }, bytes };
 }
 

@@ -55,11 +55,18 @@ export function loadSnapshot(ctx: CatchUpContext, file: SnapshotFile, coins?: Re
  * blocks arriving meanwhile are cached and replayed too. Returns the height reached and
  * its block time when a cached block showed it.
  */
-export async function replayCache(ctx: CatchUpContext, books: Books, from: number, cache: BlockCache, only?: ReadonlySet<string>, fromTime?: number): Promise<Reached> {
+export async function replayCache(
+  ctx: CatchUpContext,
+  books: Books,
+  from: number,
+  cache: BlockCache,
+  only?: ReadonlySet<string>,
+  fromTime?: number,
+): Promise<Reached> {
   let h = from;
   let time = fromTime;
   let t0 = performance.now();
-  for (let b: Block | undefined; (b = cache.shift()) !== undefined; ) {
+  for (let b: Block | undefined; (b = cache.shift()) !== undefined;) {
     if (b.height <= h) {
       if (b.height === h) time = b.time;
       continue;

@@ -362,7 +362,10 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
     if (reached.time !== undefined) this.lastTime = reached.time;
     this.loaded = true;
     metrics.height.set(h);
-    this.logger.info({ height: s, replayedTo: h, coins: loaded.books.size, orders: loaded.orders, bytes: loaded.bytes, ms: staged.ms }, `loaded snapshot at ${s}`);
+    this.logger.info(
+      { height: s, replayedTo: h, coins: loaded.books.size, orders: loaded.orders, bytes: loaded.bytes, ms: staged.ms },
+      `loaded snapshot at ${s}`,
+    );
     if (this.lastReceived !== undefined && this.lastReceived >= h) {
       this.becomeReady('all');
     } else {

@@ -103,7 +103,10 @@ export class Validator {
     const mismatched = await this.compare(v, staging);
     if (mismatched === undefined) return;
     if (this.validation === v) this.validation = undefined;
-    this.ctx.logger.info({ height: this.host.books.height, coins: new Set([...this.host.books.coins(), ...staging.coins()]).size, mismatched }, 'validated the books against a fresh snapshot');
+    this.ctx.logger.info(
+      { height: this.host.books.height, coins: new Set([...this.host.books.coins(), ...staging.coins()]).size, mismatched },
+      'validated the books against a fresh snapshot',
+    );
   }
 
   /** The loaded snapshot at the live height, or undefined when it cannot get there (skipped). */

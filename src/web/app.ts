@@ -80,7 +80,13 @@ export class App {
 
     const select = (u: string): void => this.setUser(u);
     this.ladder = new LadderView($('bids'), $('asks'), ROWS, (sel) => this.select(sel));
-    this.picker = new CoinPicker($('coin') as HTMLInputElement, $('coin-list') as HTMLUListElement, $('coin-kind'), (coin) => this.navigate({ ...this.view, coin }), () => void this.refreshCoins());
+    this.picker = new CoinPicker(
+      $('coin') as HTMLInputElement,
+      $('coin-list') as HTMLUListElement,
+      $('coin-kind'),
+      (coin) => this.navigate({ ...this.view, coin }),
+      () => void this.refreshCoins(),
+    );
     this.queue = new QueueView($('queue'), $('queue-meta'), select);
     this.tradesView = new TradesView($('trades'), select);
     this.status = new StatusView($('status'), $('banner'), $('main'));
@@ -310,7 +316,10 @@ export class App {
       mine.bids = levelsHolding(orders, true, bidEdges);
       mine.asks = levelsHolding(orders, false, askEdges);
       const nb = orders.filter((o) => o.side === 'B').length;
-      setText(this.userSummary, `${user.slice(0, 8)}…${user.slice(-4)}: ${orders.length} resting order${orders.length === 1 ? '' : 's'} on ${r.coin} (${nb} bid, ${orders.length - nb} ask)`);
+      setText(
+        this.userSummary,
+        `${user.slice(0, 8)}…${user.slice(-4)}: ${orders.length} resting order${orders.length === 1 ? '' : 's'} on ${r.coin} (${nb} bid, ${orders.length - nb} ask)`,
+      );
       this.userSummary.hidden = false;
     } else {
       this.userSummary.hidden = true;

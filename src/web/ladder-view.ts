@@ -67,7 +67,12 @@ export class LadderView {
     return { root, px, sz, cum, n, parity: false };
   }
 
-  render(ladder: Ladder, flashes: { bids: Map<string, Flash>; asks: Map<string, Flash> }, mine: { bids: Set<number>; asks: Set<number> }, selected: Selection | null): void {
+  render(
+    ladder: Ladder,
+    flashes: { bids: Map<string, Flash>; asks: Map<string, Flash> },
+    mine: { bids: Set<number>; asks: Set<number> },
+    selected: Selection | null,
+  ): void {
     this.fill(this.bidRows, ladder.bids, flashes.bids, mine.bids, selected?.isBid === true ? selected.px : null, 'bid');
     this.fill(this.askRows, ladder.asks, flashes.asks, mine.asks, selected?.isBid === false ? selected.px : null, 'ask');
   }

@@ -59,8 +59,7 @@ export function buildLadder(levels: L2Levels, rows: number): Ladder {
   const bidTotal = b.cums[b.cums.length - 1] ?? 0;
   const askTotal = a.cums[a.cums.length - 1] ?? 0;
   const maxCum = compareUnits(bidTotal, askTotal) >= 0 ? bidTotal : askTotal;
-  const finish = (s: typeof b): LadderRow[] =>
-    s.rows.map((r, i) => ({ ...r, szFrac: ratio(s.sizes[i]!, maxSz), cumFrac: ratio(s.cums[i]!, maxCum) }));
+  const finish = (s: typeof b): LadderRow[] => s.rows.map((r, i) => ({ ...r, szFrac: ratio(s.sizes[i]!, maxSz), cumFrac: ratio(s.cums[i]!, maxCum) }));
 
   const bestBid = levels[0][0];
   const bestAsk = levels[1][0];

@@ -62,7 +62,15 @@ export class CoinPicker {
     if (this.list.hidden) this.onOpen();
     const activeName = keepActive ? this.shown[this.active]?.name : undefined;
     this.shown = searchCoins(this.coins, query === this.current ? '' : query).slice(0, MAX_SHOWN);
-    this.active = activeName !== undefined ? Math.max(0, this.shown.findIndex((c) => c.name === activeName)) : this.shown.length > 0 ? 0 : -1;
+    this.active =
+      activeName !== undefined
+        ? Math.max(
+            0,
+            this.shown.findIndex((c) => c.name === activeName),
+          )
+        : this.shown.length > 0
+          ? 0
+          : -1;
     if (query === '' || query === this.current) {
       const at = this.shown.findIndex((c) => c.name === this.current);
       if (at >= 0 && !keepActive) this.active = at;

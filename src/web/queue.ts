@@ -22,7 +22,14 @@ export interface QueueRow {
  * The orders of level `index` among `edges` (best first), from one side's orders as the
  * replica gives them (best level first, time priority within a level).
  */
-export function queueOf(orders: readonly L4Order[], isBid: boolean, edges: readonly string[], index: number, blockTime: number, user: string | null): QueueRow[] {
+export function queueOf(
+  orders: readonly L4Order[],
+  isBid: boolean,
+  edges: readonly string[],
+  index: number,
+  blockTime: number,
+  user: string | null,
+): QueueRow[] {
   const out: QueueRow[] = [];
   const target = edges[index];
   if (target === undefined) return out;

@@ -37,8 +37,20 @@ describe('Books.applyBlock', () => {
 
   it('rests a triggered order at the diff price as a converted Gtc order stamped with the status time', () => {
     const books = new Books(0);
-    const trig = nodeOrder({ oid: 7, side: 'A', limitPx: '95.0', sz: '1.0', isTrigger: true, triggerCondition: 'Price below 96', triggerPx: '96.0', tif: null, orderType: 'Stop Limit' });
-    const ch = books.applyBlock(block(1, { statuses: [status(U1, 'triggered', trig, '2026-05-05T17:39:13.024084407')], diffs: [newDiff(U1, 7, 'A', '95.5', '1.0')] }));
+    const trig = nodeOrder({
+      oid: 7,
+      side: 'A',
+      limitPx: '95.0',
+      sz: '1.0',
+      isTrigger: true,
+      triggerCondition: 'Price below 96',
+      triggerPx: '96.0',
+      tif: null,
+      orderType: 'Stop Limit',
+    });
+    const ch = books.applyBlock(
+      block(1, { statuses: [status(U1, 'triggered', trig, '2026-05-05T17:39:13.024084407')], diffs: [newDiff(U1, 7, 'A', '95.5', '1.0')] }),
+    );
     expect(ch.desyncs).toEqual([]);
     expect(books.book('BTC')!.get(7)).toMatchObject({
       limitPx: '95.5',
@@ -57,8 +69,23 @@ describe('Books.applyBlock', () => {
     expect(ch.desyncs).toEqual([]);
     expect(ch.coins.get('@107')!.bookStatuses).toEqual([]);
     expect(books.book('@107')!.get(9)).toEqual({
-      user: U1, coin: '@107', side: 'B', limitPx: '0.00001234', sz: '1000000.5', oid: 9, timestamp: 1234, triggerCondition: 'N/A', isTrigger: false,
-      triggerPx: '0.0', children: [], isPositionTpsl: false, reduceOnly: false, orderType: 'Limit', origSz: '1000000.5', tif: 'Alo', cloid: null,
+      user: U1,
+      coin: '@107',
+      side: 'B',
+      limitPx: '0.00001234',
+      sz: '1000000.5',
+      oid: 9,
+      timestamp: 1234,
+      triggerCondition: 'N/A',
+      isTrigger: false,
+      triggerPx: '0.0',
+      children: [],
+      isPositionTpsl: false,
+      reduceOnly: false,
+      orderType: 'Limit',
+      origSz: '1000000.5',
+      tif: 'Alo',
+      cloid: null,
     });
   });
 
@@ -71,7 +98,10 @@ describe('Books.applyBlock', () => {
     const ch = books.applyBlock(block(101, { diffs: [updateDiff(U2, 2, 'A', '100.0', '2.0', '0.5'), removeDiff(U1, 1, 'A', '100.0')] }));
     expect(ch.desyncs).toEqual([]);
     const b = books.book('BTC')!;
-    expect(b.l4()[1].map((o) => [o.oid, o.sz])).toEqual([[2, '0.5'], [3, '3.0']]);
+    expect(b.l4()[1].map((o) => [o.oid, o.sz])).toEqual([
+      [2, '0.5'],
+      [3, '3.0'],
+    ]);
     expect(b.bbo()).toEqual([null, { px: '100.0', sz: '3.5', n: 2 }]);
     expect(ch.coins.get('BTC')!.changedAsks).toEqual(['100.0']);
   });
@@ -134,7 +164,10 @@ describe('Books.applyBlock', () => {
   it('leaves skipped coins alone, and applies only the named coins without moving the height', () => {
     const books = booksWith(l4(U1, { oid: 1, side: 'B', limitPx: '100.0', sz: '1.0' }), l4(U1, { oid: 2, side: 'B', limitPx: '5.0', sz: '1.0' }, 'ETH'));
     const diffs = [removeDiff(U1, 1, 'B', '100.0'), removeDiff(U1, 2, 'B', '5.0', 'ETH')];
-    const fills = [fill(U1, { px: '100.0', sz: '1.0', side: 'B', tid: 5, crossed: true }), fill(U2, { px: '100.0', sz: '1.0', side: 'A', tid: 5, crossed: false })];
+    const fills = [
+      fill(U1, { px: '100.0', sz: '1.0', side: 'B', tid: 5, crossed: true }),
+      fill(U2, { px: '100.0', sz: '1.0', side: 'A', tid: 5, crossed: false }),
+    ];
     const ch = books.applyBlock(block(101, { diffs, fills }), { skip: new Set(['BTC']) });
     expect([...ch.coins.keys()]).toEqual(['ETH']);
     expect(ch.trades.get('BTC')).toHaveLength(1);
@@ -153,7 +186,9 @@ describe('Books.applyBlock', () => {
     const taker = fill(U2, { px: '81308.0', sz: '0.00033', side: 'B', tid: 316059956208702, crossed: true, hash: '0xh' });
     const lone = fill(U2, { px: '1.0', sz: '2.0', side: 'A', tid: 42, crossed: true, coin: 'ETH' });
     const ch = books.applyBlock(block(1, { fills: [maker, lone, taker] }));
-    expect(ch.trades.get('BTC')).toEqual([{ coin: 'BTC', side: 'B', px: '81308.0', sz: '0.00033', hash: '0xh', time: 1_778_002_753_024, tid: 316059956208702, users: [U2, U1] }]);
+    expect(ch.trades.get('BTC')).toEqual([
+      { coin: 'BTC', side: 'B', px: '81308.0', sz: '0.00033', hash: '0xh', time: 1_778_002_753_024, tid: 316059956208702, users: [U2, U1] },
+    ]);
     expect(ch.unmatchedFills).toEqual([lone]);
     expect([...ch.coins.keys()].sort()).toEqual(['BTC', 'ETH']);
   });

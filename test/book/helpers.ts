@@ -1,5 +1,16 @@
 /** Hand-built node events for tests. */
-import { parsePrice, parseUnits, type Block, type BookDiffEvent, type FillEvent, type L4Order, type NodeOrder, type OrderBook, type OrderStatusEvent, type Side } from '../../src/book/index.js';
+import {
+  parsePrice,
+  parseUnits,
+  type Block,
+  type BookDiffEvent,
+  type FillEvent,
+  type L4Order,
+  type NodeOrder,
+  type OrderBook,
+  type OrderStatusEvent,
+  type Side,
+} from '../../src/book/index.js';
 
 export function nodeOrder(o: Partial<NodeOrder> & { oid: number; side: Side; limitPx: string; sz: string }, coin = 'BTC'): NodeOrder {
   return {
@@ -44,7 +55,10 @@ export function removeDiff(user: string, oid: number, side: Side, px: string, co
   return { user, oid, coin, side, px, raw_book_diff: 'remove' };
 }
 
-export function fill(user: string, f: { coin?: string; px: string; sz: string; side: Side; tid: number; crossed: boolean; oid?: number; time?: number; hash?: string }): FillEvent {
+export function fill(
+  user: string,
+  f: { coin?: string; px: string; sz: string; side: Side; tid: number; crossed: boolean; oid?: number; time?: number; hash?: string },
+): FillEvent {
   return [
     user,
     {

@@ -60,11 +60,29 @@ describe('insertBefore', () => {
     expect(ch.coins.get('BTC')!.changedBids.sort()).toEqual(['100.0', '99.0']);
     expect(ch.coins.get('BTC')!.bboChanged).toBe(true);
     // Updates and removes keep working on orders placed ahead, and the level's links stay whole.
-    expect(books.applyBlock(block(3, { diffs: [removeDiff('0xb', 10, 'B', '100.0'), updateDiff('0xb', 11, 'B', '100.0', '0.25', '0.2'), removeDiff('0xa', 3, 'B', '100.0'), removeDiff('0xb', 13, 'B', '100.0')] })).desyncs).toEqual([]);
+    expect(
+      books.applyBlock(
+        block(3, {
+          diffs: [
+            removeDiff('0xb', 10, 'B', '100.0'),
+            updateDiff('0xb', 11, 'B', '100.0', '0.25', '0.2'),
+            removeDiff('0xa', 3, 'B', '100.0'),
+            removeDiff('0xb', 13, 'B', '100.0'),
+          ],
+        }),
+      ).desyncs,
+    ).toEqual([]);
     expect(queues(btc, 'B')['100.0']).toEqual([1, 12, 2, 11]);
-    expect(books.applyBlock(block(4, { diffs: [newDiff('0xc', 16, 'B', '100.0', '1.0'), newDiffBefore('0xc', 17, 'B', '100.0', '1.0', 16)] })).desyncs).toEqual([]);
+    expect(books.applyBlock(block(4, { diffs: [newDiff('0xc', 16, 'B', '100.0', '1.0'), newDiffBefore('0xc', 17, 'B', '100.0', '1.0', 16)] })).desyncs).toEqual(
+      [],
+    );
     expect(queues(btc, 'B')['100.0']).toEqual([1, 12, 2, 11, 17, 16]);
-    expect(btc.l4()[0].slice(0, 6).map((o) => o.oid)).toEqual([1, 12, 2, 11, 17, 16]);
+    expect(
+      btc
+        .l4()[0]
+        .slice(0, 6)
+        .map((o) => o.oid),
+    ).toEqual([1, 12, 2, 11, 17, 16]);
   });
 
   it('keeps the status fields of the order placed ahead (bookOnly statuses, L4 output)', () => {
@@ -81,7 +99,11 @@ describe('insertBefore', () => {
       ['other side', newDiffBefore('0xb', 30, 'B', '101.0', '1.0', 5), /on side B before oid 5, which rests on the other side/],
       ['other price', newDiffBefore('0xb', 30, 'B', '99.0', '1.0', 1), /at 99.0 before oid 1, which rests at 100.0/],
       ['other coin', newDiffBefore('0xb', 30, 'B', '10.0', '1.0', 7), /before oid 7, which does not rest/],
-      ['a string', { ...newDiff('0xb', 30, 'B', '100.0', '1.0'), raw_book_diff: { new: { sz: '1.0', insertBefore: '1' as unknown as number } } }, /insertBefore "1", not an oid/],
+      [
+        'a string',
+        { ...newDiff('0xb', 30, 'B', '100.0', '1.0'), raw_book_diff: { new: { sz: '1.0', insertBefore: '1' as unknown as number } } },
+        /insertBefore "1", not an oid/,
+      ],
       ['itself', newDiffBefore('0xb', 30, 'B', '100.0', '1.0', 30), /before oid 30, which does not rest/],
     ];
     for (const [what, bad, reason] of cases) {
@@ -102,7 +124,10 @@ describe('insertBefore', () => {
           ],
         }),
       );
-      expect(ch.desyncs.map((e) => [e.coin, e.code]), what).toEqual([['BTC', 'HLOB_ERR_DESYNC']]);
+      expect(
+        ch.desyncs.map((e) => [e.coin, e.code]),
+        what,
+      ).toEqual([['BTC', 'HLOB_ERR_DESYNC']]);
       expect(ch.desyncs[0]!.message, what).toMatch(reason);
       expect(JSON.stringify([btc.l4(), btc.l2({ nLevels: 100 }), btc.bbo()]), what).toBe(before);
       expect(queues(btc, 'B'), what).toEqual({ '100.0': [1, 2, 3], '99.0': [4] });
@@ -129,7 +154,9 @@ describe('insertBefore', () => {
       { px: '99.0', sz: '4.0', n: 1 },
     ]);
     // A `before` that is not at that price is refused before anything changes.
-    expect(() => btc.rest('0xe', nodeOrder({ oid: 52, side: 'B', limitPx: '99.0', sz: '1.0' }), 99_0000_0000, 1_0000_0000, true, btc.resting(1)!)).toThrow(/insertBefore 1 on BTC/);
+    expect(() => btc.rest('0xe', nodeOrder({ oid: 52, side: 'B', limitPx: '99.0', sz: '1.0' }), 99_0000_0000, 1_0000_0000, true, btc.resting(1)!)).toThrow(
+      /insertBefore 1 on BTC/,
+    );
     expect(btc.has(52)).toBe(false);
     expect(() => restL4(btc, l4('0xe', { oid: 53, side: 'A', limitPx: '100.0', sz: '1.0' }), 1)).toThrow(/insertBefore 1 on BTC: it rests on the other side/);
   });
@@ -145,7 +172,9 @@ describe('insertBefore', () => {
     const backOnly = seeded();
     backOnly.applyBlock(block(2, { diffs: [newDiff('0xb', 10, 'B', '100.0', '0.5')] }));
     expect(backOnly.book('BTC')!.l2({ nLevels: 100 })).toEqual(books.book('BTC')!.l2({ nLevels: 100 }));
-    expect(books.compare(backOnly.toSnapshot())).toBe('BTC bid #1: expected oid 2 of 0xa at 100.0 x 2.0, book has oid 10 of 0xb at 100.0 x 0.5 (queue order within level 100.0: oid 2 is 1 place(s) further back in the book)');
+    expect(books.compare(backOnly.toSnapshot())).toBe(
+      'BTC bid #1: expected oid 2 of 0xa at 100.0 x 2.0, book has oid 10 of 0xb at 100.0 x 0.5 (queue order within level 100.0: oid 2 is 1 place(s) further back in the book)',
+    );
     expect(books.book('BTC')!.compareBook(backOnly.book('BTC')!)).toMatch(/^BTC bid #1: expected oid 2 .* \(queue order within level 100\.0/);
     expect(books.book('BTC')!.compareBook(again.book('BTC')!)).toBeNull();
   });

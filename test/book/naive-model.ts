@@ -68,7 +68,8 @@ export class NaiveBook {
       this.orders.push(o);
     } else {
       const target = this.byOid.get(insertBefore);
-      if (target === undefined || target.side !== o.side || target.px !== o.px) throw new Error(`model: insertBefore ${insertBefore} does not rest at ${px} ${o.side}`);
+      if (target === undefined || target.side !== o.side || target.px !== o.px)
+        throw new Error(`model: insertBefore ${insertBefore} does not rest at ${px} ${o.side}`);
       this.orders.splice(this.orders.indexOf(target), 0, o);
     }
     this.byOid.set(o.oid, o);
@@ -111,9 +112,7 @@ export class NaiveBook {
 
   /** One side, best price first, then queue order (the stable sort keeps `orders`' order within a level). */
   sorted(side: Side): ModelOrder[] {
-    return this.orders
-      .filter((o) => o.side === side)
-      .sort((a, b) => (a.px === b.px ? 0 : (side === 'B' ? a.px > b.px : a.px < b.px) ? -1 : 1));
+    return this.orders.filter((o) => o.side === side).sort((a, b) => (a.px === b.px ? 0 : (side === 'B' ? a.px > b.px : a.px < b.px) ? -1 : 1));
   }
 
   l2(sigFigs: number | null, mantissa: number | null, nLevels: number): L2Levels {

@@ -9,12 +9,34 @@ const USERS = ['0xa', '0xb', '0xc'] as const;
 
 /** Prices in units: a pool of edge values (collisions, bucket edges, powers of ten, tiny, huge) and random ones. */
 const priceUnits = fc.oneof(
-  { weight: 5, arbitrary: fc.constantFrom(999_950_000_000n, 1_000_000_000_000n, 1_000_100_000_000n, 8_130_700_000_000n, 8_130_800_000_000n, 8_129_900_000_000n, 8_130_000_000_000n, 1234n, 1n, 9n, 10n, 100_000_000n, 99_999_999n, 8_999_999_999_999_999n) },
+  {
+    weight: 5,
+    arbitrary: fc.constantFrom(
+      999_950_000_000n,
+      1_000_000_000_000n,
+      1_000_100_000_000n,
+      8_130_700_000_000n,
+      8_130_800_000_000n,
+      8_129_900_000_000n,
+      8_130_000_000_000n,
+      1234n,
+      1n,
+      9n,
+      10n,
+      100_000_000n,
+      99_999_999n,
+      8_999_999_999_999_999n,
+    ),
+  },
   { weight: 3, arbitrary: fc.bigInt({ min: 8_130_000_000_000n, max: 8_131_000_000_000n }).map((u) => u - (u % 100_000_000n)) },
   { weight: 2, arbitrary: fc.bigInt({ min: 1n, max: 9_000_000_000_000_000n }) },
 );
 /** Sizes in units: up to 10^12 whole units with 8 decimals, and small ones. */
-const sizeUnits = fc.oneof(fc.bigInt({ min: 1n, max: 100_000_000_000_000_000_000n }), fc.bigInt({ min: 1n, max: 10_000_000_000n }), fc.constantFrom(1n, 100_000_000n, 9_007_199_254_740_991n, 9_007_199_254_740_992n));
+const sizeUnits = fc.oneof(
+  fc.bigInt({ min: 1n, max: 100_000_000_000_000_000_000n }),
+  fc.bigInt({ min: 1n, max: 10_000_000_000n }),
+  fc.constantFrom(1n, 100_000_000n, 9_007_199_254_740_991n, 9_007_199_254_740_992n),
+);
 
 type Op =
   | { kind: 'add'; coin: string; side: Side; px: string; sz: string; user: string }
@@ -23,9 +45,22 @@ type Op =
   | { kind: 'remove'; pick: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('add' as const), coin: fc.constantFrom(...COINS), side: fc.constantFrom<Side>('B', 'A'), px: priceUnits.map(fromUnits), sz: sizeUnits.map(fromUnits), user: fc.constantFrom(...USERS) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('add' as const),
+      coin: fc.constantFrom(...COINS),
+      side: fc.constantFrom<Side>('B', 'A'),
+      px: priceUnits.map(fromUnits),
+      sz: sizeUnits.map(fromUnits),
+      user: fc.constantFrom(...USERS),
+    }),
+  },
   // insertBefore: a new order joins the level of a resting one, just ahead of it.
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('addBefore' as const), pick: fc.nat(), sz: sizeUnits.map(fromUnits), user: fc.constantFrom(...USERS) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('addBefore' as const), pick: fc.nat(), sz: sizeUnits.map(fromUnits), user: fc.constantFrom(...USERS) }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('update' as const), pick: fc.nat(), sz: sizeUnits.map(fromUnits) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }) },
 );
@@ -85,12 +120,33 @@ describe('OrderBook against the naive model', () => {
     // Few prices so that changes often land exactly on a view's last level or bucket edge.
     const px = fc.constantFrom('100.0', '100.5', '101.0', '99.0', '98.0', '110.0', '90.0', '100.9', '99.9');
     const small: fc.Arbitrary<Op> = fc.oneof(
-      { weight: 3, arbitrary: fc.record({ kind: fc.constant('add' as const), coin: fc.constant('BTC'), side: fc.constantFrom<Side>('B', 'A'), px, sz: fc.constantFrom('1.0', '2.0', '0.5'), user: fc.constant('0xa') }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('addBefore' as const), pick: fc.nat(), sz: fc.constantFrom('1.0', '0.5'), user: fc.constant('0xb') }) },
+      {
+        weight: 3,
+        arbitrary: fc.record({
+          kind: fc.constant('add' as const),
+          coin: fc.constant('BTC'),
+          side: fc.constantFrom<Side>('B', 'A'),
+          px,
+          sz: fc.constantFrom('1.0', '2.0', '0.5'),
+          user: fc.constant('0xa'),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant('addBefore' as const), pick: fc.nat(), sz: fc.constantFrom('1.0', '0.5'), user: fc.constant('0xb') }),
+      },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('update' as const), pick: fc.nat(), sz: fc.constantFrom('1.0', '3.0', '0.25') }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }) },
     );
-    const params = [{ nLevels: 1 }, { nLevels: 2 }, { nLevels: 3 }, { nSigFigs: 3, nLevels: 1 }, { nSigFigs: 3, nLevels: 2 }, { nSigFigs: 2, nLevels: 1 }, { nSigFigs: 5, mantissa: 5, nLevels: 2 }];
+    const params = [
+      { nLevels: 1 },
+      { nLevels: 2 },
+      { nLevels: 3 },
+      { nSigFigs: 3, nLevels: 1 },
+      { nSigFigs: 3, nLevels: 2 },
+      { nSigFigs: 2, nLevels: 1 },
+      { nSigFigs: 5, mantissa: 5, nLevels: 2 },
+    ];
     fc.assert(
       fc.property(fc.array(small, { maxLength: 60 }), (ops) => {
         const book = new OrderBook('BTC');
@@ -129,28 +185,41 @@ describe('OrderBook against the naive model', () => {
 
   it('rebuilds the same book from its own L4 output, in one go or in slices', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom<Side>('B', 'A'), priceUnits.map(fromUnits), sizeUnits.map(fromUnits)), { maxLength: 80 }), fc.integer({ min: 1, max: 10 }), (adds, slice) => {
-        const book = new OrderBook('BTC');
-        adds.forEach(([side, px, sz], i) => restL4(book, l4(USERS[i % 3]!, { oid: i + 1, side, limitPx: px, sz })));
-        const [bids, asks] = book.l4();
-        const entries = (orders: typeof bids) => orders.map((o) => [o.user, o] as [string, typeof o]);
-        const whole = OrderBook.fromL4('BTC', entries(bids), entries(asks));
-        expect(whole.l4()).toEqual(book.l4());
-        const sliced = new OrderBook('BTC');
-        for (const [side, list] of [['B', entries(bids)], ['A', entries(asks)]] as const) {
-          for (let from = 0; from < list.length; from += slice) sliced.addSnapshotOrders(side, list, from, Math.min(list.length, from + slice));
-        }
-        expect(sliced.l4()).toEqual(book.l4());
-        expect(sliced.compareL4(entries(bids), entries(asks))).toBeNull();
-        expect(sliced.l2({ nSigFigs: 3, nLevels: 100 })).toEqual(book.l2({ nSigFigs: 3, nLevels: 100 }));
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom<Side>('B', 'A'), priceUnits.map(fromUnits), sizeUnits.map(fromUnits)), { maxLength: 80 }),
+        fc.integer({ min: 1, max: 10 }),
+        (adds, slice) => {
+          const book = new OrderBook('BTC');
+          adds.forEach(([side, px, sz], i) => restL4(book, l4(USERS[i % 3]!, { oid: i + 1, side, limitPx: px, sz })));
+          const [bids, asks] = book.l4();
+          const entries = (orders: typeof bids) => orders.map((o) => [o.user, o] as [string, typeof o]);
+          const whole = OrderBook.fromL4('BTC', entries(bids), entries(asks));
+          expect(whole.l4()).toEqual(book.l4());
+          const sliced = new OrderBook('BTC');
+          for (const [side, list] of [
+            ['B', entries(bids)],
+            ['A', entries(asks)],
+          ] as const) {
+            for (let from = 0; from < list.length; from += slice) sliced.addSnapshotOrders(side, list, from, Math.min(list.length, from + slice));
+          }
+          expect(sliced.l4()).toEqual(book.l4());
+          expect(sliced.compareL4(entries(bids), entries(asks))).toBeNull();
+          expect(sliced.l2({ nSigFigs: 3, nLevels: 100 })).toEqual(book.l2({ nSigFigs: 3, nLevels: 100 }));
+        },
+      ),
       { seed: 7, numRuns: 100 },
     );
   });
 
   it('compares a book with another book in the same words as with that book as snapshot sides', () => {
     // Few prices, users and sizes: the two books often differ only in queue order or in one field.
-    const order = fc.tuple(fc.constantFrom<Side>('B', 'A'), fc.constantFrom('100.0', '100.5', '99.0', '101.0'), fc.constantFrom('1.0', '2.0'), fc.constantFrom(...USERS), fc.integer({ min: 1, max: 12 }));
+    const order = fc.tuple(
+      fc.constantFrom<Side>('B', 'A'),
+      fc.constantFrom('100.0', '100.5', '99.0', '101.0'),
+      fc.constantFrom('1.0', '2.0'),
+      fc.constantFrom(...USERS),
+      fc.integer({ min: 1, max: 12 }),
+    );
     const build = (orders: [Side, string, string, string, number][]): OrderBook => {
       const book = new OrderBook('BTC');
       for (const [side, px, sz, user, oid] of orders) if (!book.has(oid)) restL4(book, l4(user, { oid, side, limitPx: px, sz }));
@@ -178,7 +247,18 @@ type DiffOp =
   | { kind: 'bad'; coin: string; variant: number };
 
 const diffOp: fc.Arbitrary<DiffOp> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('new' as const), coin: fc.constantFrom(...COINS), side: fc.constantFrom<Side>('B', 'A'), px: priceUnits.map(fromUnits), sz: sizeUnits.map(fromUnits), withStatus: fc.boolean(), explicitNull: fc.boolean() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('new' as const),
+      coin: fc.constantFrom(...COINS),
+      side: fc.constantFrom<Side>('B', 'A'),
+      px: priceUnits.map(fromUnits),
+      sz: sizeUnits.map(fromUnits),
+      withStatus: fc.boolean(),
+      explicitNull: fc.boolean(),
+    }),
+  },
   // insertBefore of a resting order (picked among those resting at that point of the block).
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('newBefore' as const), pick: fc.nat(), sz: sizeUnits.map(fromUnits), withStatus: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('update' as const), pick: fc.nat(), sz: sizeUnits.map(fromUnits) }) },
@@ -225,7 +305,8 @@ describe('Books.applyBlock against the naive model', () => {
               const known = scratch.get(d.coin)!.orders[0];
               if (d.variant === 0 || known === undefined) diffs.push(removeDiff('0xa', 1e12 + oid, 'B', '1.0', d.coin));
               else if (d.variant === 1) diffs.push(newDiff(known.user, known.oid, known.side, fromUnits(known.px), '1.0', d.coin));
-              else if (d.variant === 2) diffs.push(updateDiff(known.user, known.oid, known.side === 'B' ? 'A' : 'B', fromUnits(known.px), '1.0', '2.0', d.coin));
+              else if (d.variant === 2)
+                diffs.push(updateDiff(known.user, known.oid, known.side === 'B' ? 'A' : 'B', fromUnits(known.px), '1.0', '2.0', d.coin));
               else if (d.variant === 3) diffs.push(newDiffBefore('0xa', oid++, known.side, fromUnits(known.px), '1.0', 1e12 + oid, d.coin));
               else if (d.variant === 4) diffs.push(newDiffBefore('0xa', oid++, known.side === 'B' ? 'A' : 'B', fromUnits(known.px), '1.0', known.oid, d.coin));
               else diffs.push(newDiffBefore('0xa', oid++, known.side, fromUnits(known.px + 1n), '1.0', known.oid, d.coin));

@@ -18,7 +18,9 @@ describe('real mainnet data with insertBefore', () => {
     expect(data.placed).toBeGreaterThan(50);
     expect(data.nulls).toBeGreaterThan(10);
     // Named orders are spread over the queue, not only its head.
-    const heads = data.blocks.flatMap((b) => b.diffs).filter((d) => typeof d.raw_book_diff === 'object' && 'new' in d.raw_book_diff && typeof d.raw_book_diff.new.insertBefore === 'number');
+    const heads = data.blocks
+      .flatMap((b) => b.diffs)
+      .filter((d) => typeof d.raw_book_diff === 'object' && 'new' in d.raw_book_diff && typeof d.raw_book_diff.new.insertBefore === 'number');
     expect(heads).toHaveLength(data.placed);
   });
 
@@ -62,7 +64,9 @@ describe('real mainnet data with insertBefore', () => {
 
   it('rolls a block with insertBefore back exactly when a later diff of the coin cannot apply, then applies it whole', () => {
     const books = Books.fromSnapshot(data.snapshot);
-    const withPlaced = data.blocks.findIndex((b) => b.diffs.some((d) => typeof d.raw_book_diff === 'object' && 'new' in d.raw_book_diff && typeof d.raw_book_diff.new.insertBefore === 'number'));
+    const withPlaced = data.blocks.findIndex((b) =>
+      b.diffs.some((d) => typeof d.raw_book_diff === 'object' && 'new' in d.raw_book_diff && typeof d.raw_book_diff.new.insertBefore === 'number'),
+    );
     expect(withPlaced).toBeGreaterThanOrEqual(0);
     for (const b of data.blocks.slice(0, withPlaced)) books.applyBlock(b);
     const b = data.blocks[withPlaced]!;

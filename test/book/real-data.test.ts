@@ -42,7 +42,10 @@ describe('real mainnet data', () => {
     const first = books.applyBlock(blocks[0]!);
     expect(first.desyncs).toEqual([]);
     const btc = books.book('BTC')!;
-    expect(btc.bbo()).toEqual([{ px: '81307.0', sz: '0.20195', n: 4 }, { px: '81308.0', sz: '6.08174', n: 49 }]);
+    expect(btc.bbo()).toEqual([
+      { px: '81307.0', sz: '0.20195', n: 4 },
+      { px: '81308.0', sz: '6.08174', n: 49 },
+    ]);
     expect(btc.mid()).toBe('81307.5');
     for (const b of blocks.slice(1)) expect(books.applyBlock(b).desyncs).toEqual([]);
     expect(books.height).toBe(985148206);
@@ -53,7 +56,15 @@ describe('real mainnet data', () => {
     for (const b of blocks) books.applyBlock(b);
     const btc = books.book('BTC')!;
     const model = naiveReplay(snapshot, blocks);
-    const sets: [number | null, number | null][] = [[null, null], [5, null], [5, 2], [5, 5], [4, null], [3, null], [2, null]];
+    const sets: [number | null, number | null][] = [
+      [null, null],
+      [5, null],
+      [5, 2],
+      [5, 5],
+      [4, null],
+      [3, null],
+      [2, null],
+    ];
     for (const [nSigFigs, mantissa] of sets) {
       for (const nLevels of [20, 100]) {
         expect(btc.l2({ nSigFigs, mantissa, nLevels }), `${nSigFigs}/${mantissa}/${nLevels}`).toEqual(model.l2(nSigFigs, mantissa, nLevels));

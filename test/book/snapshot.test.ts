@@ -3,20 +3,44 @@ import { Books, OrderBook, type L4SnapshotFile, type NodeOrder } from '../../src
 import { ErrorCodes } from '../../src/errors.js';
 import { nodeOrder, restL4 } from './helpers.js';
 
-const bid = (oid: number, px: string, sz: string, extra: Partial<NodeOrder> = {}): [string, NodeOrder] => ['0xu', nodeOrder({ oid, side: 'B', limitPx: px, sz, ...extra })];
-const ask = (oid: number, px: string, sz: string, extra: Partial<NodeOrder> = {}): [string, NodeOrder] => ['0xu', nodeOrder({ oid, side: 'A', limitPx: px, sz, ...extra })];
+const bid = (oid: number, px: string, sz: string, extra: Partial<NodeOrder> = {}): [string, NodeOrder] => [
+  '0xu',
+  nodeOrder({ oid, side: 'B', limitPx: px, sz, ...extra }),
+];
+const ask = (oid: number, px: string, sz: string, extra: Partial<NodeOrder> = {}): [string, NodeOrder] => [
+  '0xu',
+  nodeOrder({ oid, side: 'A', limitPx: px, sz, ...extra }),
+];
 
 describe('L4 snapshots', () => {
   it('skips untriggered trigger orders and keeps triggered ones', () => {
     const file: L4SnapshotFile = [
       10,
-      [['BTC', [[bid(1, '100.0', '1.0'), bid(2, '99.0', '1.0', { isTrigger: true, triggerCondition: 'Price above 120', triggerPx: '120.0' }), bid(3, '99.0', '2.0', { triggerCondition: 'Triggered' })], [ask(4, '101.0', '1.0')]]]],
+      [
+        [
+          'BTC',
+          [
+            [
+              bid(1, '100.0', '1.0'),
+              bid(2, '99.0', '1.0', { isTrigger: true, triggerCondition: 'Price above 120', triggerPx: '120.0' }),
+              bid(3, '99.0', '2.0', { triggerCondition: 'Triggered' }),
+            ],
+            [ask(4, '101.0', '1.0')],
+          ],
+        ],
+      ],
     ];
     const books = Books.fromSnapshot(file);
     const btc = books.book('BTC')!;
     expect(btc.size).toBe(3);
     expect(btc.get(2)).toBeUndefined();
-    expect(btc.l2()).toEqual([[{ px: '100.0', sz: '1.0', n: 1 }, { px: '99.0', sz: '2.0', n: 1 }], [{ px: '101.0', sz: '1.0', n: 1 }]]);
+    expect(btc.l2()).toEqual([
+      [
+        { px: '100.0', sz: '1.0', n: 1 },
+        { px: '99.0', sz: '2.0', n: 1 },
+      ],
+      [{ px: '101.0', sz: '1.0', n: 1 }],
+    ]);
     expect(books.compare(file)).toBeNull();
   });
 
@@ -32,7 +56,9 @@ describe('L4 snapshots', () => {
     const file: L4SnapshotFile = [10, [['BTC', [[bid(1, '100.0', '1.0'), bid(2, '100.0', '2.0')], [ask(3, '101.0', '1.0')]]]]];
     const books = Books.fromSnapshot(file);
     const swapped: L4SnapshotFile = [10, [['BTC', [[bid(2, '100.0', '2.0'), bid(1, '100.0', '1.0')], [ask(3, '101.0', '1.0')]]]]];
-    expect(books.compare(swapped)).toBe('BTC bid #0: expected oid 2 of 0xu at 100.0 x 2.0, book has oid 1 of 0xu at 100.0 x 1.0 (queue order within level 100.0: oid 2 is 1 place(s) further back in the book)');
+    expect(books.compare(swapped)).toBe(
+      'BTC bid #0: expected oid 2 of 0xu at 100.0 x 2.0, book has oid 1 of 0xu at 100.0 x 1.0 (queue order within level 100.0: oid 2 is 1 place(s) further back in the book)',
+    );
     const resized: L4SnapshotFile = [10, [['BTC', [file[1][0]![1][0], [ask(3, '101.0', '1.5')]]]]];
     expect(books.compare(resized)).toMatch(/^BTC ask #0: expected oid 3 .* x 1\.5, book has .* x 1\.0$/);
     const fewer: L4SnapshotFile = [10, [['BTC', [[bid(1, '100.0', '1.0')], [ask(3, '101.0', '1.0')]]]]];

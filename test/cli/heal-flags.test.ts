@@ -7,7 +7,10 @@ describe('serve flags: --gap-after-ms and --sim-faults', () => {
     expect(DEFAULTS.gapAfterMs).toBe(500);
     expect(DEFAULTS.simFaults).toBeNull();
     expect(resolveServeConfig({ gapAfterMs: '0', simFaults: 'rate=0.01' }, {})).toMatchObject({ gapAfterMs: 0, simFaults: 'rate=0.01' });
-    expect(resolveServeConfig({}, { HL_ORDERBOOK_GAP_AFTER_MS: '250', HL_ORDERBOOK_SIM_FAULTS: 'skip@10,pause@11:10s' })).toMatchObject({ gapAfterMs: 250, simFaults: 'skip@10,pause@11:10s' });
+    expect(resolveServeConfig({}, { HL_ORDERBOOK_GAP_AFTER_MS: '250', HL_ORDERBOOK_SIM_FAULTS: 'skip@10,pause@11:10s' })).toMatchObject({
+      gapAfterMs: 250,
+      simFaults: 'skip@10,pause@11:10s',
+    });
   });
 
   it('refuse bad values, naming the flag or variable', () => {

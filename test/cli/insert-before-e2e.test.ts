@@ -65,7 +65,13 @@ function recorded(lines: Record<(typeof STREAMS)[number], Envelope[]>, heights: 
   for (const stream of STREAMS) {
     const hourly = join(dir, 'hl', 'data', stream, 'hourly', '20260505');
     mkdirSync(hourly, { recursive: true });
-    writeFileSync(join(hourly, '17'), lines[stream].filter((e) => heights.has(e.block_number)).map((e) => JSON.stringify(e)).join('\n') + '\n');
+    writeFileSync(
+      join(hourly, '17'),
+      lines[stream]
+        .filter((e) => heights.has(e.block_number))
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n',
+    );
   }
   return dir;
 }
@@ -89,7 +95,8 @@ async function postInfo(httpUrl: string, body: unknown): Promise<unknown> {
 
 function metric(text: string, name: string): number {
   let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  for (const line of text.split('\n'))
+    if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   return sum;
 }
 
@@ -102,7 +109,11 @@ describe('real data with insertBefore through replay and serve', () => {
     const first = Date.parse(`${data.lines.statuses[0]!.block_time.slice(0, 23)}Z`);
     const stretch = (envs: Envelope[]): Envelope[] =>
       envs.map((e) => ({ ...e, block_time: later(e.block_time, Math.round((Date.parse(`${e.block_time.slice(0, 23)}Z`) - first) * 4)) }));
-    const lines = { node_order_statuses_by_block: stretch(data.lines.statuses), node_raw_book_diffs_by_block: stretch(data.lines.diffs), node_fills_by_block: stretch(data.lines.fills) };
+    const lines = {
+      node_order_statuses_by_block: stretch(data.lines.statuses),
+      node_raw_book_diffs_by_block: stretch(data.lines.diffs),
+      node_fills_by_block: stretch(data.lines.fills),
+    };
     const heights = data.blocks.map((b) => b.height);
     const loaded = 985148189;
     const split = 985148197;
@@ -132,7 +143,8 @@ describe('real data with insertBefore through replay and serve', () => {
     });
     const httpUrl = url.replace(/^ws/, 'http').replace(/\/ws$/, '');
 
-    const replay = (from: string): ChildProcess => spawnCli(['replay', '--from', from, '--snapshot', SNAPSHOT, '--data-dir', dataDir, '--info-port', String(infoPort), '--speed', 'max'], home);
+    const replay = (from: string): ChildProcess =>
+      spawnCli(['replay', '--from', from, '--snapshot', SNAPSHOT, '--data-dir', dataDir, '--info-port', String(infoPort), '--speed', 'max'], home);
     const c = await TestClient.open(url);
     clients.push(c);
     await c.request({ method: 'subscribe', subscription: { type: 'serverStatus' } }, (f) => f.channel === 'subscriptionResponse');
@@ -174,7 +186,9 @@ describe('real data with insertBefore through replay and serve', () => {
       const u = ((await c.channel('l4Book', 60_000)).data as { Updates: UpdatesData }).Updates;
       expect(u.height).toBe(height + 1);
       height = u.height;
-      carried += u.book_diffs.filter((d: BookDiffEvent) => typeof d.raw_book_diff === 'object' && 'new' in d.raw_book_diff && typeof d.raw_book_diff.new.insertBefore === 'number').length;
+      carried += u.book_diffs.filter(
+        (d: BookDiffEvent) => typeof d.raw_book_diff === 'object' && 'new' in d.raw_book_diff && typeof d.raw_book_diff.new.insertBefore === 'number',
+      ).length;
       applyBlockToModel(fromFrames, u.book_diffs, u.order_statuses);
     }
     for (const b of data.blocks.filter((x) => x.height > split)) applyBlockToModel(model, b.diffs, b.statuses);

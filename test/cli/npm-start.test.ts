@@ -56,7 +56,10 @@ describe('npm start', () => {
     const home = await mkdtemp(join(tmpdir(), 'hlob-home-'));
     dirs.push(home);
     // --ignore-scripts skips only the prestart build (the test run has built already), not `start`.
-    const npm = spawn('npm', ['start', '--ignore-scripts', '--silent', '--', '--port', '0'], { env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const npm = spawn('npm', ['start', '--ignore-scripts', '--silent', '--', '--port', '0'], {
+      env: { ...process.env, HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(npm);
     const url = await new Promise<string>((resolve, reject) => {
       createInterface({ input: npm.stdout! }).on('line', (line) => {

@@ -74,13 +74,40 @@ async function replayThenServe(serveArgs: string[]): Promise<void> {
   const dir = tempDir('hlob-replay-serve-');
   dirs.push(dir);
   const dataDir = join(dir, 'data');
-  const replay = run(['replay', '--from', BTC, '--snapshot', join(BTC, 'snapshot-985148181.json.gz'), '--data-dir', dataDir, '--info-port', '0', '--speed', 'max']);
+  const replay = run([
+    'replay',
+    '--from',
+    BTC,
+    '--snapshot',
+    join(BTC, 'snapshot-985148181.json.gz'),
+    '--data-dir',
+    dataDir,
+    '--info-port',
+    '0',
+    '--speed',
+    'max',
+  ]);
   const infoUrl = (await replay.until(/info server (http:\/\/127\.0\.0\.1:\d+\/info)/))[1]!;
   const last = Number((await replay.until(/done, \d+ blocks up to height (\d+)/))[1]);
-  const lastLine = fixtureLines('statuses').map((l) => parseLine('statuses', l)).find((e) => e.block_number === last)!;
+  const lastLine = fixtureLines('statuses')
+    .map((l) => parseLine('statuses', l))
+    .find((e) => e.block_number === last)!;
   const lastTime = blockTimeMs(lastLine.block_time);
 
-  const serve = run(['serve', '--data-dir', dataDir, '--info-url', infoUrl, '--port', '0', '--stale-after', '600', '--snapshot-dir', join(dir, 'snapshots'), ...serveArgs]);
+  const serve = run([
+    'serve',
+    '--data-dir',
+    dataDir,
+    '--info-url',
+    infoUrl,
+    '--port',
+    '0',
+    '--stale-after',
+    '600',
+    '--snapshot-dir',
+    join(dir, 'snapshots'),
+    ...serveArgs,
+  ]);
   const { url } = JSON.parse((await serve.until(/"msg":"listening"/)).input) as { url: string };
   const ready = JSON.parse((await serve.until(/"msg":"books ready"/)).input) as { height: number };
   // Ready once the snapshot is caught up from the files read so far; the last line of a
@@ -89,7 +116,7 @@ async function replayThenServe(serveArgs: string[]): Promise<void> {
   const http = url.replace(/^ws/, 'http').replace(/\/ws$/, '');
   const healthNow = async () => (await (await fetch(`${http}/health`)).json()) as { state: string; height: number; time: number };
   let health = await healthNow();
-  for (const deadline = Date.now() + 30_000; health.height !== last && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 30_000; health.height !== last && Date.now() < deadline;) {
     await new Promise<void>((r) => setTimeout(r, 50));
     health = await healthNow();
   }

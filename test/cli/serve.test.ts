@@ -34,7 +34,9 @@ describe('chooseSource', () => {
     expect(await chooseSource({ dataDir: null, wait: false }, home)).toEqual({ kind: 'simulated' });
     await mkdir(join(home, 'hl', 'data'), { recursive: true });
     await expect(chooseSource({ dataDir: null, wait: false }, home)).rejects.toThrow(HlobError);
-    await expect(chooseSource({ dataDir: null, wait: false }, home)).rejects.toThrow(`missing directory ${join(home, 'hl', 'data', 'node_order_statuses_by_block')}: run the node with --write-order-statuses --batch-by-block`);
+    await expect(chooseSource({ dataDir: null, wait: false }, home)).rejects.toThrow(
+      `missing directory ${join(home, 'hl', 'data', 'node_order_statuses_by_block')}: run the node with --write-order-statuses --batch-by-block`,
+    );
     expect(await chooseSource({ dataDir: null, wait: true }, home)).toEqual({ kind: 'node', dataDir: join(home, 'hl', 'data') });
     for (const d of ['node_order_statuses_by_block', 'node_raw_book_diffs_by_block', 'node_fills_by_block']) await mkdir(join(home, 'hl', 'data', d));
     expect(await chooseSource({ dataDir: null, wait: false }, home)).toEqual({ kind: 'node', dataDir: join(home, 'hl', 'data') });
@@ -64,7 +66,10 @@ describe('the serve command', () => {
     expect(logs[0]!.msg).toMatch(/^no node data at .*: serving a simulated node/);
     const c = await TestClient.open(url);
     c.send({ method: 'subscribe', subscription: { type: 'l2Book', coin: 'BTC' } });
-    expect(await c.channel('subscriptionResponse')).toEqual({ channel: 'subscriptionResponse', data: { method: 'subscribe', subscription: { type: 'l2Book', coin: 'BTC' } } });
+    expect(await c.channel('subscriptionResponse')).toEqual({
+      channel: 'subscriptionResponse',
+      data: { method: 'subscribe', subscription: { type: 'l2Book', coin: 'BTC' } },
+    });
     const first = (await c.channel('l2Book')).data as { coin: string; levels: unknown[][] };
     expect(first.coin).toBe('BTC');
     expect(first.levels[0]!.length).toBeGreaterThan(0);
@@ -80,7 +85,10 @@ describe('the serve command', () => {
 
   it('with --workers 2 on a machine without a node: the simulated node runs once (in the primary), both workers serve it, SIGTERM stops all with 1001 and exit 0', async () => {
     const home = await emptyHome();
-    const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--workers', '2'], { env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--workers', '2'], {
+      env: { ...process.env, HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     const logs: { msg: string; url?: string }[] = [];
     const ready = new Promise<string>((resolve, reject) => {
@@ -135,6 +143,17 @@ describe('the serve command', () => {
     const r = spawnSync(process.execPath, [MAIN, 'serve', '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     const help = r.stdout.replace(/\s+/g, ' ');
-    for (const s of ['--workers <n>', 'HL_ORDERBOOK_WORKERS', '--port <port>', 'default: 8000', 'HL_ORDERBOOK_PORT', '--address <host>', '--websocket-compression-level', 'default: 127.0.0.1', 'HL_ORDERBOOK_L2_HEARTBEAT_MS']) expect(help).toContain(s);
+    for (const s of [
+      '--workers <n>',
+      'HL_ORDERBOOK_WORKERS',
+      '--port <port>',
+      'default: 8000',
+      'HL_ORDERBOOK_PORT',
+      '--address <host>',
+      '--websocket-compression-level',
+      'default: 127.0.0.1',
+      'HL_ORDERBOOK_L2_HEARTBEAT_MS',
+    ])
+      expect(help).toContain(s);
   });
 });

@@ -24,7 +24,27 @@ async function fails(args: string[]): Promise<{ code: number; stderr: string }> 
 describe('hl-orderbook simulate / replay commands', () => {
   it('simulate writes the blocks asked for and exits 0', async () => {
     const dir = tempDir();
-    const r = await run('node', [CLI, 'simulate', '--data-dir', dir, '--info-port', '0', '--max-blocks', '12', '--speed', 'max', '--profile', 'quiet', '--events-per-block', '40', '--resting-orders', '500', '--start-time', '2026-07-01T08:00:00', '--exit-when-done']);
+    const r = await run('node', [
+      CLI,
+      'simulate',
+      '--data-dir',
+      dir,
+      '--info-port',
+      '0',
+      '--max-blocks',
+      '12',
+      '--speed',
+      'max',
+      '--profile',
+      'quiet',
+      '--events-per-block',
+      '40',
+      '--resting-orders',
+      '500',
+      '--start-time',
+      '2026-07-01T08:00:00',
+      '--exit-when-done',
+    ]);
     expect(r.stderr).toMatch(/done, 12 blocks up to height 1000000011/);
     expect(readdirSync(join(dir, 'node_fills_by_block', 'hourly', '20260701'))).toEqual(['8']);
   });
@@ -50,7 +70,9 @@ describe('hl-orderbook simulate / replay commands', () => {
       ]) {
         const r = await fails(args);
         expect(r.code).toBe(2);
-        expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^hl-orderbook ${args[0]}: info server port ${port} on 127.0.0.1 is in use`))]);
+        expect(r.stderr.trim().split('\n')).toEqual([
+          expect.stringMatching(new RegExp(`^hl-orderbook ${args[0]}: info server port ${port} on 127.0.0.1 is in use`)),
+        ]);
         expect(existsSync(dir)).toBe(false);
       }
     } finally {

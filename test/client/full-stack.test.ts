@@ -53,7 +53,17 @@ describe('simulated node → ingest → server → client', () => {
   it('the replica equals the server book after N blocks, and again after the server is restarted', async () => {
     dir = await mkdtemp(join(tmpdir(), 'hlob-client-'));
     const dataDir = join(dir, 'hl', 'data');
-    sim = await startSimulator({ dataDir, infoPort: 0, seed: 7, profile: 'quiet', coins: 3, restingOrders: 3_000, blocksPerSecond: 40, maxBlocks: 120, startHeight: 5_000_000 });
+    sim = await startSimulator({
+      dataDir,
+      infoPort: 0,
+      seed: 7,
+      profile: 'quiet',
+      coins: 3,
+      restingOrders: 3_000,
+      blocksPerSecond: 40,
+      maxBlocks: 120,
+      startHeight: 5_000_000,
+    });
     await new Promise<void>((resolve) => sim?.once('block', () => resolve()));
     feed = createNodeFeed({ dataDir, infoUrl: sim.infoUrl, source: 'simulated' }) as NodeFeed;
     const coin = sim.coins[0]?.name ?? 'BTC';

@@ -30,10 +30,7 @@ class EnginePeer {
   peer!: ScriptedPeer;
 
   async start(port = 0): Promise<void> {
-    this.peer = await ScriptedPeer.start(
-      { extraTypes: ['l4Book'], onSubscribe: (sub, send) => sub.type === 'l4Book' && send(this.snapshot()) },
-      port,
-    );
+    this.peer = await ScriptedPeer.start({ extraTypes: ['l4Book'], onSubscribe: (sub, send) => sub.type === 'l4Book' && send(this.snapshot()) }, port);
   }
 
   snapshot(): object {

@@ -2,7 +2,17 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateHealth, type Health } from '../../src/server/health.js';
 
-const h = (o: Partial<Health>): Health => ({ state: 'ready', height: 100, time: 1000, lagMs: 20, clients: 0, subscriptions: 0, eventsPerSecond: 500, source: 'node', ...o });
+const h = (o: Partial<Health>): Health => ({
+  state: 'ready',
+  height: 100,
+  time: 1000,
+  lagMs: 20,
+  clients: 0,
+  subscriptions: 0,
+  eventsPerSecond: 500,
+  source: 'node',
+  ...o,
+});
 
 describe('aggregateHealth', () => {
   it('sums clients and subscriptions, takes the lowest height and time and the highest lag', () => {
@@ -41,7 +51,13 @@ describe('aggregateHealth', () => {
   });
 
   it('counts a worker that does not answer as starting', () => {
-    const a = aggregateHealth([{ worker: 1, pid: 11, health: h({ clients: 1 }) }, { worker: 2, pid: null, health: null }], 'simulated');
+    const a = aggregateHealth(
+      [
+        { worker: 1, pid: 11, health: h({ clients: 1 }) },
+        { worker: 2, pid: null, health: null },
+      ],
+      'simulated',
+    );
     expect(a).toMatchObject({ state: 'starting', clients: 1, source: 'simulated', error: 'worker 2 is restarting or did not answer' });
     expect(a.workers![1]).toEqual({ worker: 2, pid: null, state: 'starting', height: null, clients: 0, subscriptions: 0 });
   });

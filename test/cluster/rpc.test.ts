@@ -32,7 +32,10 @@ describe('Calls', () => {
     expect(sent).toEqual([1, 2]);
     expect(calls.answer({ id: 2, v: 'two' })).toBe(true);
     expect(calls.answer({ id: 1, v: 'one' })).toBe(true);
-    expect(await Promise.all([a, b])).toEqual([{ id: 1, v: 'one' }, { id: 2, v: 'two' }]);
+    expect(await Promise.all([a, b])).toEqual([
+      { id: 1, v: 'one' },
+      { id: 2, v: 'two' },
+    ]);
     expect(calls.answer({ id: 1, v: 'again' })).toBe(false);
     expect(calls.answer({ id: 9, v: 'never asked' })).toBe(false);
   });

@@ -42,7 +42,7 @@ async function deadUrl(): Promise<string> {
 }
 
 describe('user streams with --workers 2', () => {
-  it('every worker streams any address\'s fills, exactly; /exchange forwarded by each', async () => {
+  it("every worker streams any address's fills, exactly; /exchange forwarded by each", async () => {
     dir = await mkdtemp(join(tmpdir(), 'hlob-user-workers-'));
     const dataDir = join(dir, 'hl', 'data');
     sim = await startSimulator({ dataDir, infoPort: 0, seed: 31, profile: 'mainnet', restingOrders: 3_000, blocksPerSecond: 20, startHeight: 7_000_000 });
@@ -60,7 +60,26 @@ describe('user streams with --workers 2', () => {
     });
     await feed.start();
     const exchangeUrl = await deadUrl();
-    child = spawn(process.execPath, [MAIN, 'serve', '--workers', '2', '--data-dir', dataDir, '--info-url', sim.infoUrl, '--exchange-url', exchangeUrl, '--snapshot-dir', join(dir, 'snapshots'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = spawn(
+      process.execPath,
+      [
+        MAIN,
+        'serve',
+        '--workers',
+        '2',
+        '--data-dir',
+        dataDir,
+        '--info-url',
+        sim.infoUrl,
+        '--exchange-url',
+        exchangeUrl,
+        '--snapshot-dir',
+        join(dir, 'snapshots'),
+        '--port',
+        '0',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const lines: { msg: string; url?: string }[] = [];
     const waiters: (() => void)[] = [];
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -110,7 +129,11 @@ describe('user streams with --workers 2', () => {
     }
 
     for (let i = 0; i < 2; i++) {
-      const r = await fetch(`${httpUrl}/exchange`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"action":{"type":"noop"},"nonce":1,"signature":{}}' });
+      const r = await fetch(`${httpUrl}/exchange`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"action":{"type":"noop"},"nonce":1,"signature":{}}',
+      });
       expect(r.status).toBe(502);
       expect(await r.text()).toContain(exchangeUrl);
     }

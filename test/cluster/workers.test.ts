@@ -110,7 +110,11 @@ describe('serve --workers 2', () => {
       for (const coin of COINS) {
         const book = feed!.books.book(coin);
         if (book === undefined) continue;
-        expected.set(`${coin} ${change.time}`, { l2: JSON.stringify(book.l2({ nSigFigs: null, mantissa: null })), bbo: JSON.stringify(book.bbo()), trades: JSON.stringify(change.trades.get(coin) ?? []) });
+        expected.set(`${coin} ${change.time}`, {
+          l2: JSON.stringify(book.l2({ nSigFigs: null, mantissa: null })),
+          bbo: JSON.stringify(book.bbo()),
+          trades: JSON.stringify(change.trades.get(coin) ?? []),
+        });
       }
       lastTime = change.time;
       for (const w of timeWaiters.splice(0)) w();
@@ -118,10 +122,14 @@ describe('serve --workers 2', () => {
     await feed.start();
     const info = await countingProxy(sim.infoUrl);
 
-    child = spawn(process.execPath, [MAIN, 'serve', '--workers', '2', '--data-dir', dataDir, '--info-url', info.url, '--snapshot-dir', join(dir, 'snapshots'), '--port', '0'], {
-      env: { ...process.env, HL_ORDERBOOK_WORKERS: '7' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    child = spawn(
+      process.execPath,
+      [MAIN, 'serve', '--workers', '2', '--data-dir', dataDir, '--info-url', info.url, '--snapshot-dir', join(dir, 'snapshots'), '--port', '0'],
+      {
+        env: { ...process.env, HL_ORDERBOOK_WORKERS: '7' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const logs: Log[] = [];
     const onLine: ((l: Log) => void)[] = [];
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -188,7 +196,10 @@ describe('serve --workers 2', () => {
     const victim = h.workers![0]!;
     process.kill(victim.pid!, 'SIGKILL');
     await logged((l) => /^worker 1 died/.test(l.msg));
-    const after = await healthUntil(httpUrl, (x) => x.state === 'ready' && x.workers!.every((w) => w.state === 'ready' && w.pid !== null && w.pid !== victim.pid));
+    const after = await healthUntil(
+      httpUrl,
+      (x) => x.state === 'ready' && x.workers!.every((w) => w.state === 'ready' && w.pid !== null && w.pid !== victim.pid),
+    );
     expect(after.clients).toBe(3);
     expect(info.snapshots()).toBe(2);
     const survivors = clients.filter((c) => c.closed === null);

@@ -25,8 +25,17 @@ describe('ActiveOrderTracker (real mainnet BTC book)', () => {
     active.events.on('change', (_p, r) => changes.push(r.length));
     for (const b of blocks) source.send(diffMessage(b));
     // Whatever the blocks did to this user's orders, the rows match the book afterwards.
-    const after = tracker.book(PAIR)!.ordersOf(user).map((o) => o.oid).sort();
-    expect(active.rows(PAIR).map((r) => r.oid).sort()).toEqual(after);
+    const after = tracker
+      .book(PAIR)!
+      .ordersOf(user)
+      .map((o) => o.oid)
+      .sort();
+    expect(
+      active
+        .rows(PAIR)
+        .map((r) => r.oid)
+        .sort(),
+    ).toEqual(after);
     // Diff rows: every diff of the user, remove as size 0.
     const all = blocks.flatMap((b) => rowsFromDiff(diffMessage(b), user));
     const expected = blocks.flatMap((b) => b.diffs.filter((d) => d.coin === PAIR && d.user === user));

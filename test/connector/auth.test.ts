@@ -15,9 +15,13 @@ describe('signing through hl-orderbook/connector (src/sign re-exported)', () => 
   it('reproduces the @nktkas/hyperliquid action hashes (base, vault, expiresAfter, both)', () => {
     const nonce = 1234567890;
     expect(actionHash({ action: NK_ACTION, nonce })).toBe('0x25367e0dba84351148288c2233cd6130ed6cec5967ded0c0b7334f36f957cc90');
-    expect(actionHash({ action: NK_ACTION, nonce, vaultAddress: '0x1234567890123456789012345678901234567890' })).toBe('0x214e2ea3270981b6fd18174216691e69f56872663139d396b10ded319cb4bb1e');
+    expect(actionHash({ action: NK_ACTION, nonce, vaultAddress: '0x1234567890123456789012345678901234567890' })).toBe(
+      '0x214e2ea3270981b6fd18174216691e69f56872663139d396b10ded319cb4bb1e',
+    );
     expect(actionHash({ action: NK_ACTION, nonce, expiresAfter: 1234567890 })).toBe('0xc30b002ba3775e4c31c43c1dfd3291dfc85c6ae06c6b9f393991de86cad5fac7');
-    expect(actionHash({ action: NK_ACTION, nonce, vaultAddress: '0x1234567890123456789012345678901234567890', expiresAfter: 1234567890 })).toBe('0x2d62412aa0fc57441b5189841d81554a6a9680bf07204e1454983a9ca44f0744');
+    expect(actionHash({ action: NK_ACTION, nonce, vaultAddress: '0x1234567890123456789012345678901234567890', expiresAfter: 1234567890 })).toBe(
+      '0x2d62412aa0fc57441b5189841d81554a6a9680bf07204e1454983a9ca44f0744',
+    );
   });
 
   it('reproduces the @nktkas/hyperliquid signatures on mainnet and testnet', () => {
@@ -34,17 +38,31 @@ describe('signing through hl-orderbook/connector (src/sign re-exported)', () => 
   });
 
   it('reproduces the Python SDK order_with_cloid and matches_with_vault rows (r without leading zeros there)', () => {
-    const orderA = { type: 'order', orders: [{ a: 1, b: true, p: '100', s: '100', r: false, t: { limit: { tif: 'Gtc' } }, c: '0x00000000000000000000000000000001' }], grouping: 'na' };
+    const orderA = {
+      type: 'order',
+      orders: [{ a: 1, b: true, p: '100', s: '100', r: false, t: { limit: { tif: 'Gtc' } }, c: '0x00000000000000000000000000000001' }],
+      grouping: 'na',
+    };
     const sig = signL1Action({ privateKey: PY_KEY, action: orderA, nonce: 0, isMainnet: true });
-    expect(sig).toEqual({ r: pad('0x41ae18e8239a56cacbc5dad94d45d0b747e5da11ad564077fcac71277a946e3'), s: '0x3c61f667e747404fe7eea8f90ab0e76cc12ce60270438b2058324681a00116da', v: 27 });
+    expect(sig).toEqual({
+      r: pad('0x41ae18e8239a56cacbc5dad94d45d0b747e5da11ad564077fcac71277a946e3'),
+      s: '0x3c61f667e747404fe7eea8f90ab0e76cc12ce60270438b2058324681a00116da',
+      v: 27,
+    });
     const dummy = { type: 'dummy', num: 100000000000 };
     const vault = signL1Action({ privateKey: PY_KEY, action: dummy, nonce: 0, vaultAddress: '0x1719884eb866cb12b2287399b15f7db5e7d775ea', isMainnet: false });
-    expect(vault).toEqual({ r: '0xe281d2fb5c6e25ca01601f878e4d69c965bb598b88fac58e475dd1f5e56c362b', s: '0x7ddad27e9a238d045c035bc606349d075d5c5cd00a6cd1da23ab5c39d4ef0f60', v: 27 });
+    expect(vault).toEqual({
+      r: '0xe281d2fb5c6e25ca01601f878e4d69c965bb598b88fac58e475dd1f5e56c362b',
+      s: '0x7ddad27e9a238d045c035bc606349d075d5c5cd00a6cd1da23ab5c39d4ef0f60',
+      v: 27,
+    });
   });
 
   it('reproduces the Rust SDK cancel signature (verbatim wire strings, nonce 1583838)', () => {
     const sig = signL1Action({ privateKey: RS_KEY, action: { type: 'cancel', cancels: [{ a: 1, o: 82382 }] }, nonce: 1583838, isMainnet: true });
-    expect(`${sig.r}${sig.s.slice(2)}${sig.v.toString(16)}`).toBe('0x02f76cc5b16e0810152fa0e14e7b219f49c361e3325f771544c6f54e157bf9fa17ed0afc11a98596be85d5cd9f86600aad515337318f7ab346e5ccc1b03425d51b');
+    expect(`${sig.r}${sig.s.slice(2)}${sig.v.toString(16)}`).toBe(
+      '0x02f76cc5b16e0810152fa0e14e7b219f49c361e3325f771544c6f54e157bf9fa17ed0afc11a98596be85d5cd9f86600aad515337318f7ab346e5ccc1b03425d51b',
+    );
   });
 });
 
@@ -84,7 +102,18 @@ describe('Auth', () => {
     expect(auth.account).toBe(vaultAddress);
     expect(body.vaultAddress).toBe(vaultAddress);
     expect(body.expiresAfter).toBe(1234567890);
-    expect(body.signature).toEqual(signL1Action({ privateKey: NK_KEY, action: NK_ACTION, nonce: 1234567890, vaultAddress, expiresAfter: 1234567890, isMainnet: true }));
-    expect(recoverL1ActionSigner({ action: NK_ACTION, nonce: body.nonce, vaultAddress, expiresAfter: 1234567890, signature: body.signature, source: 'a' }).toLowerCase()).toBe(auth.signer);
+    expect(body.signature).toEqual(
+      signL1Action({ privateKey: NK_KEY, action: NK_ACTION, nonce: 1234567890, vaultAddress, expiresAfter: 1234567890, isMainnet: true }),
+    );
+    expect(
+      recoverL1ActionSigner({
+        action: NK_ACTION,
+        nonce: body.nonce,
+        vaultAddress,
+        expiresAfter: 1234567890,
+        signature: body.signature,
+        source: 'a',
+      }).toLowerCase(),
+    ).toBe(auth.signer);
   });
 });

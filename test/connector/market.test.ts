@@ -40,12 +40,21 @@ describe('HyperliquidMarket on the paper exchange through our server', () => {
       market.events.on('orderCreated', (o) => created.push(o.clientOrderId));
       const cloid = market.buy('BTC', '0.001', { type: 'limitMaker', price: bid });
       expect(market.inFlightOrders.get(cloid)?.state).toBe('pendingCreate');
-      const open = await until(market, () => market.inFlightOrders.get(cloid), (o) => o.state === 'open');
+      const open = await until(
+        market,
+        () => market.inFlightOrders.get(cloid),
+        (o) => o.state === 'open',
+      );
       expect(created).toEqual([cloid]);
       await market.orderBookTracker.waitForSync('BTC');
       await new Promise<void>((resolve) => {
         const check = (): void => {
-          if (market.getOrderBook('BTC').ordersOf(market.account).some((o) => o.oid === open.exchangeOrderId)) {
+          if (
+            market
+              .getOrderBook('BTC')
+              .ordersOf(market.account)
+              .some((o) => o.oid === open.exchangeOrderId)
+          ) {
             off();
             resolve();
           }
@@ -56,7 +65,11 @@ describe('HyperliquidMarket on the paper exchange through our server', () => {
       const q = market.getOrderBook('BTC').queuePosition(open.exchangeOrderId!);
       expect(q?.px).toBe(bid.includes('.') ? bid : `${bid}.0`);
       await market.cancel('BTC', cloid);
-      const done = await until(market, () => market.inFlightOrders.get(cloid), (o) => o.isDone);
+      const done = await until(
+        market,
+        () => market.inFlightOrders.get(cloid),
+        (o) => o.isDone,
+      );
       expect(done.state).toBe('canceled');
     } finally {
       await market.close();

@@ -23,10 +23,12 @@ describe('NonceManager', () => {
 
   it('gives distinct increasing nonces to concurrent async callers', async () => {
     const nonces = new NonceManager({ now: () => 5 });
-    const got = await Promise.all(Array.from({ length: 500 }, async (_, i) => {
-      await Promise.resolve(i);
-      return nonces.next('0x1');
-    }));
+    const got = await Promise.all(
+      Array.from({ length: 500 }, async (_, i) => {
+        await Promise.resolve(i);
+        return nonces.next('0x1');
+      }),
+    );
     expect(new Set(got).size).toBe(500);
     expect([...got].sort((a, b) => a - b)).toEqual(got);
   });

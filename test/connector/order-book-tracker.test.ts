@@ -162,7 +162,10 @@ describe('OrderBookTracker (L4, real mainnet BTC blocks)', () => {
       const same = bids.slice(0, i).filter((x) => x.limitPx === o.limitPx);
       const q = book.queuePosition(o.oid)!;
       expect(q.ordersAhead).toBe(same.length);
-      expect(Number(q.sizeAhead)).toBeCloseTo(same.reduce((s, x) => s + Number(x.sz), 0), 8);
+      expect(Number(q.sizeAhead)).toBeCloseTo(
+        same.reduce((s, x) => s + Number(x.sz), 0),
+        8,
+      );
       expect(q.levelsAhead).toBe(levelOf.get(o.limitPx));
       expect(q.px).toBe(o.limitPx);
     }

@@ -3,7 +3,22 @@ import { UserStreamTracker, type WsFill } from '../../src/connector/index.js';
 import type { UserStreamTrackerDataSource } from '../../src/connector/user-stream-tracker-data-source.js';
 
 function fill(tid: number, oid = 5): WsFill {
-  return { coin: 'BTC', px: '100.0', sz: '0.1', side: 'B', time: 1, startPosition: '0.0', dir: 'Open Long', closedPnl: '0.0', hash: '0x' + '0'.repeat(64), oid, crossed: false, fee: '0.01', tid, feeToken: 'USDC' };
+  return {
+    coin: 'BTC',
+    px: '100.0',
+    sz: '0.1',
+    side: 'B',
+    time: 1,
+    startPosition: '0.0',
+    dir: 'Open Long',
+    closedPnl: '0.0',
+    hash: '0x' + '0'.repeat(64),
+    oid,
+    crossed: false,
+    fee: '0.01',
+    tid,
+    feeToken: 'USDC',
+  };
 }
 
 const source = { user: '0xabc' } as unknown as UserStreamTrackerDataSource;
@@ -16,7 +31,11 @@ describe('UserStreamTracker', () => {
     tracker.onMessage({ type: 'fills', fills: [fill(1), fill(2)], snapshot: false, source: 'userFills' });
     tracker.onMessage({ type: 'fills', fills: [fill(2), fill(1)], snapshot: false, source: 'user' });
     tracker.onMessage({ type: 'fills', fills: [fill(1), fill(2), fill(3)], snapshot: true, source: 'userFills' });
-    expect(seen).toEqual([[1, false], [2, false], [3, true]]);
+    expect(seen).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+    ]);
     expect(tracker.stats).toMatchObject({ fills: 3, duplicateFills: 4 });
   });
 
@@ -34,7 +53,13 @@ describe('UserStreamTracker', () => {
     tracker.events.on('orderUpdate', (u) => got.push(`${u.order.oid}:${u.status}`));
     tracker.events.on('openOrders', (o, reconnect) => got.push(`open ${o.length} ${reconnect}`));
     const order = { coin: 'BTC', side: 'B' as const, limitPx: '1.0', sz: '1.0', oid: 1, timestamp: 0, origSz: '1.0' };
-    tracker.onMessage({ type: 'orderUpdates', orders: [{ order, status: 'open', statusTimestamp: 0 }, { order, status: 'canceled', statusTimestamp: 1 }] });
+    tracker.onMessage({
+      type: 'orderUpdates',
+      orders: [
+        { order, status: 'open', statusTimestamp: 0 },
+        { order, status: 'canceled', statusTimestamp: 1 },
+      ],
+    });
     tracker.onMessage({ type: 'openOrders', orders: [], reconnect: true });
     expect(got).toEqual(['1:open', '1:canceled', 'open 0 true']);
     expect(tracker.stats.reconciles).toBe(1);

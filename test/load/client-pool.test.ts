@@ -51,7 +51,11 @@ describe('a pool of load clients', () => {
     expect(s.bytes).toBe(bytes);
     expect(s.framesByChannel).toEqual({ l2Book: 12, bbo: 12 });
     expect(s.latency.count).toBe(sent);
-    expect(s.latency.buckets).toEqual([[98, 8], [99, 8], [100, 8]]);
+    expect(s.latency.buckets).toEqual([
+      [98, 8],
+      [99, 8],
+      [100, 8],
+    ]);
     expect(s.latency.max).toBe(100);
   });
 

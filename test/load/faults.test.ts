@@ -99,7 +99,14 @@ describe('faults survived end to end', () => {
     await feedState(s.feed, (st) => st.state === 'stale');
 
     // It comes back in the next hour, 100 blocks further on, with its info server on the same port.
-    s.sim = await startSimulator({ dataDir: s.dataDir, infoPort, ...SMALL_SIM, seed: 6, startTime: Date.parse('2026-05-05T17:00:10Z'), startHeight: lastHeight + 101 });
+    s.sim = await startSimulator({
+      dataDir: s.dataDir,
+      infoPort,
+      ...SMALL_SIM,
+      seed: 6,
+      startTime: Date.parse('2026-05-05T17:00:10Z'),
+      startHeight: lastHeight + 101,
+    });
     const resynced = feedState(s.feed, (st) => st.state === 'resyncing');
     await resynced;
     await feedState(s.feed, (st) => st.state === 'ready');
@@ -209,7 +216,8 @@ describe('faults survived end to end', () => {
     appendWhole(statuses, huge);
     appendWhole(diffs, Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d, 0x0a]));
     // Each bad line is logged as a warning naming its file and offset.
-    const namesFile = (file: string) => (l: LogLine) => l.level === 'warn' && (l.obj as { file?: string }).file === file && typeof (l.obj as { offset?: unknown }).offset === 'number';
+    const namesFile = (file: string) => (l: LogLine) =>
+      l.level === 'warn' && (l.obj as { file?: string }).file === file && typeof (l.obj as { offset?: unknown }).offset === 'number';
     await s.log.untilLine(namesFile(statuses));
     await s.log.untilLine(namesFile(diffs));
     await feedHeight(s.feed, s.sim.height() + 3);

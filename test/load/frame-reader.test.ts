@@ -23,7 +23,10 @@ interface Seen {
 function read(chunks: Buffer[], prefixBytes = 16): { seen: Seen[]; errors: string[] } {
   const seen: Seen[] = [];
   const errors: string[] = [];
-  const r = new FrameReader({ onMessage: (opcode, length, prefix) => seen.push({ opcode, length, prefix: prefix.toString('latin1') }), onProtocolError: (e) => errors.push(e) }, prefixBytes);
+  const r = new FrameReader(
+    { onMessage: (opcode, length, prefix) => seen.push({ opcode, length, prefix: prefix.toString('latin1') }), onProtocolError: (e) => errors.push(e) },
+    prefixBytes,
+  );
   for (const c of chunks) r.push(c);
   return { seen, errors };
 }
@@ -44,7 +47,7 @@ function split(buf: Buffer, cuts: number[]): Buffer[] {
 describe('reading WebSocket frames from a byte stream', () => {
   const text = (n: number, c = 'x'): Buffer => Buffer.from(`{"channel":"l2Book"${c.repeat(Math.max(0, n - 19))}`.slice(0, n));
 
-  it('reports each message\'s opcode, length and first bytes whatever the chunking, for 7, 16 and 64-bit lengths', () => {
+  it("reports each message's opcode, length and first bytes whatever the chunking, for 7, 16 and 64-bit lengths", () => {
     const messages = [text(5), text(125), text(126), text(65_535), text(65_536), text(200_000), Buffer.alloc(0)];
     const stream = Buffer.concat([
       ...messages.map((m) => serverFrame(OPCODE.text, m)),

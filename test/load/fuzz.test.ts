@@ -188,9 +188,7 @@ describe('hostile clients', () => {
     const got = good.frames.slice(firstFrame);
     expect(good.closed).toBeNull();
     expect(got.filter((f) => f.channel === 'error')).toEqual([]);
-    const updates = got
-      .filter((f) => f.channel === 'l4Book')
-      .map((f) => (f.data as { Updates?: { height: number } }).Updates?.height);
+    const updates = got.filter((f) => f.channel === 'l4Book').map((f) => (f.data as { Updates?: { height: number } }).Updates?.height);
     const ethHeights = changes.filter((c) => c.coins.has('ETH')).map((c) => c.height);
     expect(ethHeights.length).toBeGreaterThan(BLOCKS / 2);
     expect(updates).toEqual(ethHeights);

@@ -8,7 +8,13 @@ describe('watching /health back to back', () => {
     // The watcher's clock is this test's: the server moves it forward while it "works" on a
     // call, so each answer takes exactly the time the script says, whatever the machine's load.
     let clock = 1_000;
-    const script: [state: string, tookMs: number][] = [['starting', 5], ['starting', 0], ['resyncing', 60], ['ready', 2], ['ready', 0]];
+    const script: [state: string, tookMs: number][] = [
+      ['starting', 5],
+      ['starting', 0],
+      ['resyncing', 60],
+      ['ready', 2],
+      ['ready', 0],
+    ];
     let call = 0;
     const http = createServer((_req, res) => {
       const [state, tookMs] = script[Math.min(call, script.length - 1)]!;
@@ -38,11 +44,16 @@ describe('watching /health back to back', () => {
     await new Promise<void>((resolve) => http.close(() => resolve()));
     const ac = new AbortController();
     let clockReads = 0;
-    const r = await watchHealth({ url: `http://127.0.0.1:${port}/health`, signal: ac.signal, retryMs: 1, now: () => {
-      // The clock is read at the start and once per call: abort on the fourth call.
-      if (++clockReads === 5) ac.abort();
-      return 0;
-    } });
+    const r = await watchHealth({
+      url: `http://127.0.0.1:${port}/health`,
+      signal: ac.signal,
+      retryMs: 1,
+      now: () => {
+        // The clock is read at the start and once per call: abort on the fourth call.
+        if (++clockReads === 5) ac.abort();
+        return 0;
+      },
+    });
     expect(r.readyAfterMs).toBeNull();
     expect(r.failures).toBe(3);
     expect(r.calls).toBe(0);

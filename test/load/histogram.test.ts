@@ -21,7 +21,7 @@ describe('the latency histogram', () => {
     );
   });
 
-  it('merges workers\' histograms into the histogram of all their values', () => {
+  it("merges workers' histograms into the histogram of all their values", () => {
     fc.assert(
       fc.property(fc.array(fc.array(fc.integer({ min: 0, max: 700_000 }), { maxLength: 50 }), { minLength: 1, maxLength: 4 }), (parts) => {
         const all = new LatencyHistogram();

@@ -10,9 +10,40 @@ export type Rng = () => number;
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 
 const WEIRD_VALUES: readonly unknown[] = [
-  null, true, false, 0, -1, 1.5, 1e308, -1e308, Number.MAX_SAFE_INTEGER, 2 ** 64, '', ' ', 'BTC', 'btc', '@107',
-  'PURR/USDC', 'xyz:ABC', '\u0000', '\uD800', '😀'.repeat(10), 'x'.repeat(5000), [], {}, [1, 2, 3], { a: { b: { c: 1 } } },
-  '__proto__', 'constructor', 'toString', 'l2Book', 'NaN', 'Infinity', '-0', '0x10', '1e5',
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  1e308,
+  -1e308,
+  Number.MAX_SAFE_INTEGER,
+  2 ** 64,
+  '',
+  ' ',
+  'BTC',
+  'btc',
+  '@107',
+  'PURR/USDC',
+  'xyz:ABC',
+  '\u0000',
+  '\uD800',
+  '😀'.repeat(10),
+  'x'.repeat(5000),
+  [],
+  {},
+  [1, 2, 3],
+  { a: { b: { c: 1 } } },
+  '__proto__',
+  'constructor',
+  'toString',
+  'l2Book',
+  'NaN',
+  'Infinity',
+  '-0',
+  '0x10',
+  '1e5',
 ];
 
 const TYPES = ['l2Book', 'trades', 'bbo', 'allMids', 'l4Book', 'serverStatus', 'candle', 'userFills', 'notification', 'webData2', ''];
@@ -45,11 +76,26 @@ function nested(depth: number, open: string, close: string, inner: string): stri
 export function hostileFrame(r: Rng, maxBytes = 60_000): string {
   // Deep nesting (6, 7) is costly to parse: a third as often as the other kinds.
   const roll = Math.floor(r() * 32);
-  const kind = roll < 30 ? [0, 1, 2, 3, 4, 5, 8, 9, 10, 11][roll % 10] ?? 0 : roll - 24;
+  const kind = roll < 30 ? ([0, 1, 2, 3, 4, 5, 8, 9, 10, 11][roll % 10] ?? 0) : roll - 24;
   let f: string;
   switch (kind) {
     case 0: // not JSON at all
-      f = pick(r, ['', ' ', 'null', 'true', '42', '"subscribe"', '[]', '{', '}', '{"method":', 'undefined', '\u0000\u0001', '{method:"ping"}', "{'method':'ping'}"]);
+      f = pick(r, [
+        '',
+        ' ',
+        'null',
+        'true',
+        '42',
+        '"subscribe"',
+        '[]',
+        '{',
+        '}',
+        '{"method":',
+        'undefined',
+        '\u0000\u0001',
+        '{method:"ping"}',
+        "{'method':'ping'}",
+      ]);
       break;
     case 1: // random printable garbage
       f = Array.from({ length: 1 + Math.floor(r() * 200) }, () => String.fromCharCode(32 + Math.floor(r() * 95))).join('');
@@ -71,7 +117,11 @@ export function hostileFrame(r: Rng, maxBytes = 60_000): string {
       f = `{"method":"${pick(r, ['subscribe', 'unsubscribe'])}","subscription":{"type":"bbo","coin":"ETH","x":${nested(Math.floor(r() * 8000), '{"a":', '}', '1')}}}`;
       break;
     case 8: // post with bad payloads
-      f = JSON.stringify({ method: 'post', id: r() < 0.5 ? weird(r) : Math.floor(r() * 1e6), request: r() < 0.3 ? weird(r) : { type: pick(r, ['info', 'action', 'x']), payload: r() < 0.5 ? weird(r) : mangledSubscription(r) } });
+      f = JSON.stringify({
+        method: 'post',
+        id: r() < 0.5 ? weird(r) : Math.floor(r() * 1e6),
+        request: r() < 0.3 ? weird(r) : { type: pick(r, ['info', 'action', 'x']), payload: r() < 0.5 ? weird(r) : mangledSubscription(r) },
+      });
       break;
     case 9: // duplicate keys and prototype pollution attempts
       f = `{"method":"subscribe","method":"unsubscribe","subscription":{"type":"bbo","coin":"BTC","__proto__":{"polluted":1},"constructor":{"prototype":{"x":1}}}}`;

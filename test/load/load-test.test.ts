@@ -47,7 +47,7 @@ describe('runLoadTest', () => {
       source: 'metrics',
       cpuSeconds: 2.5,
       cpuPercent: Math.round((2.5 / r.durationSeconds) * 1000) / 10,
-      cpuMicrosPerFrame: Math.round((2.5e9 / r.frames)) / 1000,
+      cpuMicrosPerFrame: Math.round(2.5e9 / r.frames) / 1000,
       rssMb: 52.4,
     });
     expect(progress[0]).toMatch(/opening 12 clients \(2 subscriptions each\) from this process/);
@@ -71,7 +71,9 @@ describe('runLoadTest', () => {
     await expect(runLoadTest({ ...base, url: server.url, clients: 20_001 })).rejects.toThrow(/--clients: 20001 is not a whole number from 1 to 20000/);
     await expect(runLoadTest({ ...base, url: server.url, clients: 0 })).rejects.toThrow(/--clients/);
     await expect(runLoadTest({ ...base, url: server.url, clients: 1, durationMs: 3 * 3_600_000 })).rejects.toThrow(/--duration/);
-    await expect(runLoadTest({ ...base, url: server.url, clients: 1, metricsUrl: 'http://10.0.0.1:9000/metrics' })).rejects.toThrow(/refusing host 10\.0\.0\.1/);
+    await expect(runLoadTest({ ...base, url: server.url, clients: 1, metricsUrl: 'http://10.0.0.1:9000/metrics' })).rejects.toThrow(
+      /refusing host 10\.0\.0\.1/,
+    );
     expect(server.subscribes()).toBe(0);
   });
 
@@ -79,9 +81,17 @@ describe('runLoadTest', () => {
     server = await startTinyServer();
     const ac = new AbortController();
     const started = Date.now();
-    const run = runLoadTest({ url: server.url, clients: 1, subscribe: 'bbo:BTC', durationMs: 60_000, workers: 0, signal: ac.signal, onProgress: (l) => {
-      if (l.startsWith('ramp done')) setImmediate(() => ac.abort());
-    } });
+    const run = runLoadTest({
+      url: server.url,
+      clients: 1,
+      subscribe: 'bbo:BTC',
+      durationMs: 60_000,
+      workers: 0,
+      signal: ac.signal,
+      onProgress: (l) => {
+        if (l.startsWith('ramp done')) setImmediate(() => ac.abort());
+      },
+    });
     const r = await run;
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(r.durationSeconds).toBeLessThan(30);
@@ -106,6 +116,8 @@ describe('runLoadTest', () => {
     expect(coins.slice(0, 4).sort()).toEqual(['A', 'A', 'B', 'C']);
     expect(coins.slice(4).sort()).toEqual(['B', 'C']);
     expect(formatReport(r)).toMatch(/tail +p50 \d+ ms, p99 \d+ ms, max \d+ ms on 2 clients opened last/);
-    await expect(runLoadTest({ url: server.url, clients: 1, tailClients: 1001, subscribe: 'bbo:A', durationMs: 10, workers: 0 })).rejects.toThrow(/--tail-clients: 1001/);
+    await expect(runLoadTest({ url: server.url, clients: 1, tailClients: 1001, subscribe: 'bbo:A', durationMs: 10, workers: 0 })).rejects.toThrow(
+      /--tail-clients: 1001/,
+    );
   });
 });

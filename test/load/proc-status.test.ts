@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseProcStatus, readProcMemory } from '../../src/load/proc-status.js';
 
-describe('a process\'s memory from /proc', () => {
+describe("a process's memory from /proc", () => {
   it('reads VmRSS and VmHWM in kB', () => {
     expect(parseProcStatus('Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n')).toEqual({ rssBytes: 102400 * 1024, peakRssBytes: 204800 * 1024 });
     expect(parseProcStatus('Name:\tkthreadd\n')).toBeNull();

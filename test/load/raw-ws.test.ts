@@ -43,22 +43,26 @@ function connect(url: URL, onOpen?: (ws: RawWebSocket) => void, onMessage?: () =
     closed: new Promise((resolve) => (done = resolve)),
     ws: undefined as unknown as RawWebSocket,
   };
-  got.ws = new RawWebSocket(url, {
-    onOpen: () => {
-      got.open = true;
-      onOpen?.(got.ws);
+  got.ws = new RawWebSocket(
+    url,
+    {
+      onOpen: () => {
+        got.open = true;
+        onOpen?.(got.ws);
+      },
+      onMessage: (opcode, length, prefix) => {
+        got.messages.push({ opcode, length, prefix: prefix.toString('utf8') });
+        onMessage?.();
+      },
+      onError: (e) => got.errors.push(e.message),
+      onClose: (code, reason, wasOpen) => done({ code, reason, wasOpen }),
     },
-    onMessage: (opcode, length, prefix) => {
-      got.messages.push({ opcode, length, prefix: prefix.toString('utf8') });
-      onMessage?.();
-    },
-    onError: (e) => got.errors.push(e.message),
-    onClose: (code, reason, wasOpen) => done({ code, reason, wasOpen }),
-  }, { prefixBytes: 32 });
+    { prefixBytes: 32 },
+  );
   return got;
 }
 
-describe('the load tool\'s WebSocket client', () => {
+describe("the load tool's WebSocket client", () => {
   it('shakes hands, sends masked text a ws server reads, and gets messages of every size as length and first bytes', async () => {
     const big = 'y'.repeat(300_000);
     const url = await server((ws) => {
@@ -79,7 +83,7 @@ describe('the load tool\'s WebSocket client', () => {
     expect(got.errors).toEqual([]);
   });
 
-  it('answers the server\'s pings (a ws server sees the pong)', async () => {
+  it("answers the server's pings (a ws server sees the pong)", async () => {
     let ponged: (payload: string) => void = () => undefined;
     const pong = new Promise<string>((resolve) => (ponged = resolve));
     const url = await server((ws) => {

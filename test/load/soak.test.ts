@@ -31,7 +31,10 @@ describe('judging a soak run', () => {
   it('passes a clean run and names each thing a bad run got wrong', () => {
     expect(soakChecks(goodRun(), shape)).toEqual([]);
     const bad = soakChecks(
-      goodRun({ errors: 2, errorLines: ['tailer failed'], booksEqual: false, difference: 'BTC: order 7 missing', crossedHour: false, rssMb: [200, 201] }, { churned: 10, frames: 900, errorSamples: ['closed 1006'] }),
+      goodRun(
+        { errors: 2, errorLines: ['tailer failed'], booksEqual: false, difference: 'BTC: order 7 missing', crossedHour: false, rssMb: [200, 201] },
+        { churned: 10, frames: 900, errorSamples: ['closed 1006'] },
+      ),
       shape,
     );
     expect(bad).toHaveLength(8);

@@ -54,7 +54,13 @@ export class LogRecorder implements Logger {
     for (;;) {
       const found = this.lines.filter(pred);
       if (found.length >= count) return found;
-      if (Date.now() > deadline) throw new Error(`no ${count} log line(s) matching ${what} within ${timeoutMs} ms; last: ${this.lines.slice(-5).map((l) => l.msg).join(' | ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no ${count} log line(s) matching ${what} within ${timeoutMs} ms; last: ${this.lines
+            .slice(-5)
+            .map((l) => l.msg)
+            .join(' | ')}`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, deadline - Date.now());
         this.waiters.push(() => {
@@ -121,13 +127,15 @@ export interface Stack {
 /** A small, fast simulated market by default: 3 coins, 20 blocks/s, few events a block. */
 export const SMALL_SIM: Partial<SimulatorOptions> = { seed: 5, profile: 'quiet', coins: 3, blocksPerSecond: 20, eventsPerBlock: 30, restingOrders: 600 };
 
-export async function startStack(opts: {
-  sim?: Partial<SimulatorOptions>;
-  feed?: Partial<NodeFeedOptions>;
-  server?: Partial<ServerOptions>;
-  /** The info URL the feed asks (a proxy in front of the simulator's). Default the simulator's. */
-  infoUrl?: (sim: RunningSim) => string;
-} = {}): Promise<Stack> {
+export async function startStack(
+  opts: {
+    sim?: Partial<SimulatorOptions>;
+    feed?: Partial<NodeFeedOptions>;
+    server?: Partial<ServerOptions>;
+    /** The info URL the feed asks (a proxy in front of the simulator's). Default the simulator's. */
+    infoUrl?: (sim: RunningSim) => string;
+  } = {},
+): Promise<Stack> {
   const root = await mkdtemp(join(tmpdir(), 'hlob-faults-'));
   const dataDir = join(root, 'data');
   const sim = await startSimulator({ dataDir, infoPort: 0, ...SMALL_SIM, ...opts.sim });

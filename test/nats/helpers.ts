@@ -4,7 +4,8 @@ import { fixtureLines } from '../node/files.js';
 
 /** Resolves once the edge's books are ready at `height` or above. */
 export function edgeAt(edge: EdgeFeed, height: number, timeoutMs = 60_000): Promise<void> {
-  const ok = (): boolean => edge.status().state !== 'starting' && edge.status().state !== 'resyncing' && edge.status().height !== null && edge.books.height >= height;
+  const ok = (): boolean =>
+    edge.status().state !== 'starting' && edge.status().state !== 'resyncing' && edge.status().height !== null && edge.books.height >= height;
   if (ok()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -41,10 +42,17 @@ export function users(): { trader: string; placer: string } {
 }
 
 /** Logs to stderr when HLOB_DEBUG_NATS=1 (investigating a failing run), else nothing. */
-export function debugLogger(tag: string): { debug: (o: object, m?: string) => void; info: (o: object, m?: string) => void; warn: (o: object, m?: string) => void; error: (o: object, m?: string) => void } {
+export function debugLogger(tag: string): {
+  debug: (o: object, m?: string) => void;
+  info: (o: object, m?: string) => void;
+  warn: (o: object, m?: string) => void;
+  error: (o: object, m?: string) => void;
+} {
   const on = process.env.HLOB_DEBUG_NATS === '1';
-  const log = (level: string) => (o: object, m?: string): void => {
-    if (on) process.stderr.write(`#${tag} ${level} ${m ?? ''} ${JSON.stringify(o).slice(0, 200)}\n`);
-  };
+  const log =
+    (level: string) =>
+    (o: object, m?: string): void => {
+      if (on) process.stderr.write(`#${tag} ${level} ${m ?? ''} ${JSON.stringify(o).slice(0, 200)}\n`);
+    };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }

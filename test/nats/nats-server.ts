@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 function findBinary(): string | undefined {
-  const candidates = [process.env.HL_ORDERBOOK_NATS_SERVER, '/usr/sbin/nats-server', '/usr/bin/nats-server', ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'nats-server'))];
+  const candidates = [
+    process.env.HL_ORDERBOOK_NATS_SERVER,
+    '/usr/sbin/nats-server',
+    '/usr/bin/nats-server',
+    ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'nats-server')),
+  ];
   for (const c of candidates) {
     if (c === undefined || c === '') continue;
     try {
@@ -28,7 +33,9 @@ export const NATS_BINARY = findBinary();
 export const NATS_REQUIRED = process.env.HL_ORDERBOOK_REQUIRE_NATS === '1';
 if (NATS_BINARY === undefined) {
   if (NATS_REQUIRED) throw new Error('HL_ORDERBOOK_REQUIRE_NATS=1 but no nats-server found (apt-get install nats-server, or set HL_ORDERBOOK_NATS_SERVER)');
-  process.stderr.write('\n*** WARNING: nats-server not found: the NATS scale-out tests (test/nats) are SKIPPED. Install it (apt-get install nats-server) to run them. ***\n\n');
+  process.stderr.write(
+    '\n*** WARNING: nats-server not found: the NATS scale-out tests (test/nats) are SKIPPED. Install it (apt-get install nats-server) to run them. ***\n\n',
+  );
 }
 /** `describe.skipIf(!HAVE_NATS)`. */
 export const HAVE_NATS = NATS_BINARY !== undefined;

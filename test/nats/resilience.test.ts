@@ -25,9 +25,18 @@ interface Core {
 
 async function startCore(node: TestNode, nats: TestNats, opts: Partial<PublisherOptions> = {}): Promise<Core> {
   const feed = createNodeFeed({ dataDir: node.dataDir, infoUrl: node.info.url, snapshotDir: `${node.snapshotDir}-${Math.random()}` }) as NodeFeed;
-  const publisher = new BlockLogPublisher({ connection: { servers: [nats.url], reconnectTimeWaitMs: 100 }, snapshotEvery: 1_000, publishTimeoutMs: 1_000, logger: debugLogger('core'), ...opts });
+  const publisher = new BlockLogPublisher({
+    connection: { servers: [nats.url], reconnectTimeWaitMs: 100 },
+    snapshotEvery: 1_000,
+    publishTimeoutMs: 1_000,
+    logger: debugLogger('core'),
+    ...opts,
+  });
   publisher.attach(feed);
-  cleanups.push(() => feed.stop(), () => publisher.close());
+  cleanups.push(
+    () => feed.stop(),
+    () => publisher.close(),
+  );
   await feed.start();
   await whenStatus(feed, (s) => s.state === 'ready');
   return { feed, publisher };

@@ -21,7 +21,13 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.stop()));
 });
 
-function source(opts: FileBlockSourceOptions): { src: FileBlockSource; blocks: JoinedBlock[]; gaps: Gap[]; skipped: LinePosition[]; until: (n: number) => Promise<void> } {
+function source(opts: FileBlockSourceOptions): {
+  src: FileBlockSource;
+  blocks: JoinedBlock[];
+  gaps: Gap[];
+  skipped: LinePosition[];
+  until: (n: number) => Promise<void>;
+} {
   const src = new FileBlockSource({ layout: 'by-block', ...opts, tailer: { pollMs: 20, ...opts.tailer } });
   running.push(src);
   const blocks: JoinedBlock[] = [];
@@ -44,7 +50,17 @@ function streamDirs(dataDir: string): void {
 
 /** Write fixture blocks [from, to) of every stream, one stream after the other. */
 function write(dataDir: string, from: number, to: number, hour = 17): void {
-  for (const s of NAMES) appendNode(dataDir, s, '20260505', hour, LINES[s].slice(from, to).map((l) => l + '\n').join(''));
+  for (const s of NAMES)
+    appendNode(
+      dataDir,
+      s,
+      '20260505',
+      hour,
+      LINES[s]
+        .slice(from, to)
+        .map((l) => l + '\n')
+        .join(''),
+    );
 }
 
 describe('FileBlockSource, by-block layout', { timeout: 15_000 }, () => {
@@ -113,7 +129,11 @@ describe('FileBlockSource, by-block layout', { timeout: 15_000 }, () => {
     streamDirs(dataDir);
     const logged: { obj: Record<string, unknown>; msg: string | undefined }[] = [];
     const log = (obj: object, msg?: string): void => void logged.push({ obj: obj as Record<string, unknown>, msg });
-    const { src, blocks, gaps, skipped, until } = source({ dataDir, logger: { debug: () => undefined, info: () => undefined, warn: log, error: log }, joiner: { reorderWindow: 4 } });
+    const { src, blocks, gaps, skipped, until } = source({
+      dataDir,
+      logger: { debug: () => undefined, info: () => undefined, warn: log, error: log },
+      joiner: { reorderWindow: 4 },
+    });
     const before = (await metrics.skippedLines.get()).values.find((v) => v.labels.stream === 'diffs')?.value ?? 0;
     await src.start();
     await src.settle();
@@ -122,9 +142,36 @@ describe('FileBlockSource, by-block layout', { timeout: 15_000 }, () => {
     const f = appendNode(dataDir, 'diffs', '20260505', 17, 'garbage\n');
     const offsetOfGarbage = LINES.diffs.slice(0, 3).reduce((n, l) => n + l.length + 1, 0);
     appendNode(dataDir, 'diffs', '20260505', 17, LINES.diffs[3]!.slice(0, 500) + '\n');
-    appendNode(dataDir, 'statuses', '20260505', 17, LINES.statuses.slice(3, 10).map((l) => l + '\n').join(''));
-    appendNode(dataDir, 'fills', '20260505', 17, LINES.fills.slice(3, 10).map((l) => l + '\n').join(''));
-    appendNode(dataDir, 'diffs', '20260505', 17, LINES.diffs.slice(4, 10).map((l) => l + '\n').join(''));
+    appendNode(
+      dataDir,
+      'statuses',
+      '20260505',
+      17,
+      LINES.statuses
+        .slice(3, 10)
+        .map((l) => l + '\n')
+        .join(''),
+    );
+    appendNode(
+      dataDir,
+      'fills',
+      '20260505',
+      17,
+      LINES.fills
+        .slice(3, 10)
+        .map((l) => l + '\n')
+        .join(''),
+    );
+    appendNode(
+      dataDir,
+      'diffs',
+      '20260505',
+      17,
+      LINES.diffs
+        .slice(4, 10)
+        .map((l) => l + '\n')
+        .join(''),
+    );
     await until(9);
     expect(skipped).toEqual([
       { file: f, offset: offsetOfGarbage },
@@ -144,10 +191,30 @@ describe('FileBlockSource, by-block layout', { timeout: 15_000 }, () => {
     const { src, blocks, gaps, until } = source({ dataDir });
     await src.start();
     await src.settle();
-    for (const s of NAMES) appendNode(dataDir, s, '20260505', 23, LINES[s].slice(0, 5).map((l) => l + '\n').join(''));
+    for (const s of NAMES)
+      appendNode(
+        dataDir,
+        s,
+        '20260505',
+        23,
+        LINES[s]
+          .slice(0, 5)
+          .map((l) => l + '\n')
+          .join(''),
+      );
     await until(5);
     // The next day's files appear; one stream's last line of the old hour lands after that.
-    for (const s of NAMES) appendNode(dataDir, s, '20260506', 0, LINES[s].slice(s === 'fills' ? 6 : 5, 12).map((l) => l + '\n').join(''));
+    for (const s of NAMES)
+      appendNode(
+        dataDir,
+        s,
+        '20260506',
+        0,
+        LINES[s]
+          .slice(s === 'fills' ? 6 : 5, 12)
+          .map((l) => l + '\n')
+          .join(''),
+      );
     await src.settle();
     expect(blocks).toHaveLength(5);
     appendNode(dataDir, 'fills', '20260505', 23, LINES.fills[5]! + '\n');
@@ -186,7 +253,12 @@ describe('FileBlockSource, streaming layout', { timeout: 15_000 }, () => {
     expect(blocks[0]!.block.height).toBeGreaterThan(FIRST);
     for (const { block } of blocks) {
       const want = (s: StreamName): number => lines[s].filter((l) => height(l) === block.height).length;
-      expect([block.height, block.statuses.length, block.diffs.length, block.fills.length]).toEqual([block.height, want('statuses'), want('diffs'), want('fills')]);
+      expect([block.height, block.statuses.length, block.diffs.length, block.fills.length]).toEqual([
+        block.height,
+        want('statuses'),
+        want('diffs'),
+        want('fills'),
+      ]);
     }
     expect(gaps).toEqual([]);
   });
@@ -198,11 +270,24 @@ describe('FileBlockSource, streaming layout', { timeout: 15_000 }, () => {
     for (const s of NAMES) mkdirSync(join(dataDir, STREAMING_DIRS[s]), { recursive: true });
     const lines = { statuses: streamingLines('statuses'), diffs: streamingLines('diffs'), fills: streamingLines('fills') };
     const last = Math.max(...NAMES.map((s) => height(lines[s].at(-1)!)));
-    const before = (s: StreamName): string => lines[s].filter((l) => height(l) < last).map((l) => l + '\n').join('');
-    const lastOf = (s: StreamName): string => lines[s].filter((l) => height(l) === last).map((l) => l + '\n').join('');
+    const before = (s: StreamName): string =>
+      lines[s]
+        .filter((l) => height(l) < last)
+        .map((l) => l + '\n')
+        .join('');
+    const lastOf = (s: StreamName): string =>
+      lines[s]
+        .filter((l) => height(l) === last)
+        .map((l) => l + '\n')
+        .join('');
     for (const s of NAMES) append(dataDir, s, before(s));
     const clock = new FakeClock();
-    const { src, blocks, gaps, until } = source({ dataDir, layout: 'streaming', tailer: { backfillBytes: 1 << 30 }, streamJoiner: { clock, blockIdleMs: 500 } });
+    const { src, blocks, gaps, until } = source({
+      dataDir,
+      layout: 'streaming',
+      tailer: { backfillBytes: 1 << 30 },
+      streamJoiner: { clock, blockIdleMs: 500 },
+    });
     const untilHeight = async (h: number): Promise<void> => {
       while ((blocks.at(-1)?.block.height ?? 0) < h) await until(blocks.length + 1);
     };

@@ -48,7 +48,9 @@ describe('blocksFromFiles', () => {
     write(dataDir, 17, 10, N);
     // An older hour is not searched.
     appendNode(dataDir, 'diffs', '20260505', 15, 'not even json\n');
-    expect(await recentHourlyFiles(join(dataDir, STREAMS.diffs.dir), 2)).toEqual([16, 17].map((h) => join(dataDir, STREAMS.diffs.dir, 'hourly', '20260505', String(h))));
+    expect(await recentHourlyFiles(join(dataDir, STREAMS.diffs.dir), 2)).toEqual(
+      [16, 17].map((h) => join(dataDir, STREAMS.diffs.dir, 'hourly', '20260505', String(h))),
+    );
     expect(await collect(dataDir, FIRST, FIRST + N - 1)).toEqual(range(FIRST, FIRST + N - 1));
     expect(await collect(dataDir, FIRST + 7, FIRST + 13)).toEqual(range(FIRST + 7, FIRST + 13));
     expect(await collect(dataDir, FIRST + 12, FIRST + 12)).toEqual([FIRST + 12]);
@@ -64,10 +66,15 @@ describe('blocksFromFiles', () => {
       for await (const b of blocksFromFiles(dataDir, FIRST + 2, FIRST + 9)) heights.push(b.height);
     })().catch((e: unknown) => e);
     expect(heights).toEqual(range(FIRST + 2, FIRST + 5));
-    expect(err).toMatchObject({ code: ErrorCodes.HEIGHT_GAP, message: `block ${FIRST + 6} is not in the node_fills_by_block files (next there: ${FIRST + 7})` });
+    expect(err).toMatchObject({
+      code: ErrorCodes.HEIGHT_GAP,
+      message: `block ${FIRST + 6} is not in the node_fills_by_block files (next there: ${FIRST + 7})`,
+    });
     // Below the oldest line, or past the newest: the same error.
     await expect(collect(dataDir, FIRST - 3, FIRST)).rejects.toMatchObject({ code: ErrorCodes.HEIGHT_GAP });
-    await expect(collect(dataDir, FIRST + N - 1, FIRST + N)).rejects.toThrow(`block ${FIRST + N} is not in the node_order_statuses_by_block files (they end before it)`);
+    await expect(collect(dataDir, FIRST + N - 1, FIRST + N)).rejects.toThrow(
+      `block ${FIRST + N} is not in the node_order_statuses_by_block files (they end before it)`,
+    );
   });
 
   it('ignores an unfinished last line (the node is writing it) and fails on a corrupt line in the range', async () => {
@@ -76,10 +83,19 @@ describe('blocksFromFiles', () => {
     appendNode(dataDir, 'statuses', '20260505', 17, LINES.statuses[5]! + '\n');
     appendNode(dataDir, 'diffs', '20260505', 17, LINES.diffs[5]!.slice(0, 40));
     appendNode(dataDir, 'fills', '20260505', 17, LINES.fills[5]! + '\n');
-    await expect(collect(dataDir, FIRST + 4, FIRST + 5)).rejects.toThrow(`block ${FIRST + 5} is not in the node_raw_book_diffs_by_block files (they end before it)`);
+    await expect(collect(dataDir, FIRST + 4, FIRST + 5)).rejects.toThrow(
+      `block ${FIRST + 5} is not in the node_raw_book_diffs_by_block files (they end before it)`,
+    );
     const bad = tempDir();
     write(bad, 17, 0, 3);
-    for (const s of NAMES) appendNode(bad, s, '20260505', 17, s === 'fills' ? `{"local_time":"x","block_time":"2026-05-05T17:00:00","block_number":${FIRST + 3},"events":{}}\n` : LINES[s][3]! + '\n');
+    for (const s of NAMES)
+      appendNode(
+        bad,
+        s,
+        '20260505',
+        17,
+        s === 'fills' ? `{"local_time":"x","block_time":"2026-05-05T17:00:00","block_number":${FIRST + 3},"events":{}}\n` : LINES[s][3]! + '\n',
+      );
     await expect(collect(bad, FIRST + 1, FIRST + 3)).rejects.toMatchObject({ code: ErrorCodes.BAD_LINE });
   });
 });

@@ -14,7 +14,10 @@ export const NAMES = Object.keys(STREAMS) as StreamName[];
 /** The lines of a fixture stream file (by-block), without newlines. */
 export function fixtureLines(stream: StreamName, fixture = BTC, hourPath = '20260505/17'): string[] {
   const gz = readFileSync(join(fixture, 'hl', 'data', STREAMS[stream].dir, 'hourly', `${hourPath}.gz`));
-  return gunzipSync(gz).toString('utf8').split('\n').filter((l) => l.length > 0);
+  return gunzipSync(gz)
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
 }
 
 /** The fixture snapshot file's text. */

@@ -15,7 +15,9 @@ export interface InfoServer {
   close(): Promise<void>;
 }
 
-export async function startInfoServer(handle: (body: SnapshotRequestBody, res: ServerResponse, req: IncomingMessage) => void | Promise<void>): Promise<InfoServer> {
+export async function startInfoServer(
+  handle: (body: SnapshotRequestBody, res: ServerResponse, req: IncomingMessage) => void | Promise<void>,
+): Promise<InfoServer> {
   const requests: SnapshotRequestBody[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -9,7 +9,14 @@ function env(h: number): { local_time: string; block_time: string; block_number:
   return { local_time: '2026-05-05T17:39:13.5', block_time: `2026-05-05T17:39:13.${String(h % 1000).padStart(3, '0')}`, block_number: h, events: [] };
 }
 
-function joiner(opts: BlockJoinerOptions = {}): { j: BlockJoiner; heights: number[]; blocks: JoinedBlock[]; gaps: Gap[]; dropped: number[]; push: (s: StreamName, ...hs: number[]) => void } {
+function joiner(opts: BlockJoinerOptions = {}): {
+  j: BlockJoiner;
+  heights: number[];
+  blocks: JoinedBlock[];
+  gaps: Gap[];
+  dropped: number[];
+  push: (s: StreamName, ...hs: number[]) => void;
+} {
   const heights: number[] = [];
   const blocks: JoinedBlock[] = [];
   const gaps: Gap[] = [];

@@ -11,7 +11,11 @@ const LINE =
 describe('parsing insertBefore', () => {
   it('keeps the field (an oid or null) and its absence, from a string and from bytes', () => {
     for (const env of [parseLine('diffs', LINE), parseLineBytes('diffs', Buffer.from(LINE))]) {
-      expect(env.events.map((e) => e.raw_book_diff)).toEqual([{ new: { sz: '1.5', insertBefore: 405401002864 } }, { new: { sz: '0.1', insertBefore: null } }, { new: { sz: '0.2' } }]);
+      expect(env.events.map((e) => e.raw_book_diff)).toEqual([
+        { new: { sz: '1.5', insertBefore: 405401002864 } },
+        { new: { sz: '0.1', insertBefore: null } },
+        { new: { sz: '0.2' } },
+      ]);
       // Serialized again (as l4Book Updates do), byte for byte as the node wrote the events.
       expect(JSON.stringify(env.events)).toBe(LINE.slice(LINE.indexOf('[{'), -1));
     }

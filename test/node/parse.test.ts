@@ -44,7 +44,9 @@ describe('parseLine', () => {
   it('rejects envelopes without a usable block number, block time or events list', () => {
     expect(badLine(() => parseLine('fills', '[1,2]')).message).toMatch(/not a JSON object/);
     expect(badLine(() => parseLine('fills', '{"block_time":"2026-05-05T17:39:13.0","block_number":"7","events":[]}')).message).toMatch(/block_number "7"/);
-    expect(badLine(() => parseLine('fills', '{"block_time":"yesterday","block_number":7,"events":[]}')).message).toMatch(/block 7: block_time "yesterday" is not a time/);
+    expect(badLine(() => parseLine('fills', '{"block_time":"yesterday","block_number":7,"events":[]}')).message).toMatch(
+      /block 7: block_time "yesterday" is not a time/,
+    );
     expect(badLine(() => parseLine('fills', '{"block_time":"2026-05-05T17:39:13.0","block_number":7,"events":{}}')).message).toMatch(/events is not an array/);
   });
 

@@ -92,7 +92,11 @@ describe('readSnapshotFile', () => {
     };
     try {
       setImmediate(tick);
-      const summary = await readSnapshotFile(fixturePath, { height: () => undefined, coin: () => undefined, orders: (_c, _s, orders) => void (clock += orders.length * 0.04) });
+      const summary = await readSnapshotFile(fixturePath, {
+        height: () => undefined,
+        coin: () => undefined,
+        orders: (_c, _s, orders) => void (clock += orders.length * 0.04),
+      });
       reading = false;
       expect(summary.orders).toBe(51_351);
       expect(clock).toBeCloseTo(2054.04, 6);
@@ -105,14 +109,38 @@ describe('readSnapshotFile', () => {
 
   it('gives the same result whatever the read size (pieces split inside strings, escapes, nested children)', async () => {
     const order = (oid: number, side: 'B' | 'A', px: string, extra: Partial<NodeOrder> = {}): NodeOrder => ({
-      coin: 'A"B\\[', side, limitPx: px, sz: '1.0', oid, timestamp: 1, triggerCondition: 'N/A', isTrigger: false, triggerPx: '0.0',
-      children: [], isPositionTpsl: false, reduceOnly: false, orderType: 'Limit', origSz: '1.0', tif: 'Gtc', cloid: null, ...extra,
+      coin: 'A"B\\[',
+      side,
+      limitPx: px,
+      sz: '1.0',
+      oid,
+      timestamp: 1,
+      triggerCondition: 'N/A',
+      isTrigger: false,
+      triggerPx: '0.0',
+      children: [],
+      isPositionTpsl: false,
+      reduceOnly: false,
+      orderType: 'Limit',
+      origSz: '1.0',
+      tif: 'Gtc',
+      cloid: null,
+      ...extra,
     });
     const weird = 'A"B\\[';
     const snap: L4SnapshotFile = [
       42,
       [
-        [weird, [[['0x1', order(1, 'B', '2.0', { children: [{ a: [1, { b: ']}' }] }] as unknown[] })], ['0x2', order(2, 'B', '1.0')]], [['0x3', order(3, 'A', '3.0', { cloid: '0x"]' })]]]],
+        [
+          weird,
+          [
+            [
+              ['0x1', order(1, 'B', '2.0', { children: [{ a: [1, { b: ']}' }] }] as unknown[] })],
+              ['0x2', order(2, 'B', '1.0')],
+            ],
+            [['0x3', order(3, 'A', '3.0', { cloid: '0x"]' })]],
+          ],
+        ],
         ['@107', [[], [['0x4', { ...order(4, 'A', '9.0'), coin: '@107' }]]]],
       ],
     ];
@@ -131,7 +159,13 @@ describe('readSnapshotFile', () => {
   });
 
   it('skips the orders of coins it was not asked for', async () => {
-    const snap = [7, [['BTC', [[], []]], ['ETH', [[['0x1', { coin: 'ETH', side: 'B', limitPx: '1.0', sz: '2.0', oid: 9 }]], []]]]];
+    const snap = [
+      7,
+      [
+        ['BTC', [[], []]],
+        ['ETH', [[['0x1', { coin: 'ETH', side: 'B', limitPx: '1.0', sz: '2.0', oid: 9 }]], []]],
+      ],
+    ];
     const p = join(dir, 'two.json');
     writeFileSync(p, JSON.stringify(snap));
     const seen: string[] = [];

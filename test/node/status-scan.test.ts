@@ -69,7 +69,17 @@ const statusArb = fc.record({
   user: hex(40),
   hash: fc.option(hex(64)),
   builder: fc.option(fc.record({ b: hex(40), f: fc.nat(100) })),
-  status: fc.constantFrom('open', 'triggered', 'filled', 'canceled', 'badAloPxRejected', 'perpMarginRejected', 'iocCancelRejected', 'rejected', 'marginCanceled'),
+  status: fc.constantFrom(
+    'open',
+    'triggered',
+    'filled',
+    'canceled',
+    'badAloPxRejected',
+    'perpMarginRejected',
+    'iocCancelRejected',
+    'rejected',
+    'marginCanceled',
+  ),
   order: orderArb(fc.array(child, { maxLength: 2 })),
 });
 
@@ -86,7 +96,15 @@ describe('scanStatusesLine (the fast path for statuses lines)', () => {
 
   it('agrees with JSON.parse on the simulated node’s lines (every coin kind, triggers, children)', async () => {
     const dataDir = tempDir();
-    const sim = await startSimulator({ dataDir, infoPort: 0, speed: 'max', restingOrders: 2000, maxBlocks: 12, profile: 'mainnet', startTime: '2026-06-01T12:00:00' });
+    const sim = await startSimulator({
+      dataDir,
+      infoPort: 0,
+      speed: 'max',
+      restingOrders: 2000,
+      maxBlocks: 12,
+      profile: 'mainnet',
+      startTime: '2026-06-01T12:00:00',
+    });
     await sim.done;
     await sim.stop();
     const dir = join(dataDir, 'node_order_statuses_by_block', 'hourly', '20260601');
@@ -117,7 +135,24 @@ describe('scanStatusesLine (the fast path for statuses lines)', () => {
       hash: null,
       builder: null,
       status: 'badAloPxRejected',
-      order: { coin: 'BTC', side: 'A', limitPx: '1.0', sz: '1', oid: 5, timestamp: 1, triggerCondition: 'N/A', isTrigger: false, triggerPx: '0.0', children: [], isPositionTpsl: false, reduceOnly: false, orderType: 'Limit', origSz: '1', tif: 'Alo', cloid: null },
+      order: {
+        coin: 'BTC',
+        side: 'A',
+        limitPx: '1.0',
+        sz: '1',
+        oid: 5,
+        timestamp: 1,
+        triggerCondition: 'N/A',
+        isTrigger: false,
+        triggerPx: '0.0',
+        children: [],
+        isPositionTpsl: false,
+        reduceOnly: false,
+        orderType: 'Limit',
+        origSz: '1',
+        tif: 'Alo',
+        cloid: null,
+      },
     };
     const good = line([ev, { ...ev, status: 'open' }]);
     expect(scanStatusesLine(good)).toBeDefined();
@@ -150,7 +185,8 @@ describe('scanStatusesLine (the fast path for statuses lines)', () => {
     for (const at of [0.1, 0.37, 0.5, 0.83].map((f) => Math.floor(a.length * f))) {
       const joined = a.slice(0, at) + b;
       expect(() => parseLine('statuses', joined), `cut at ${at}`).toThrow(/not JSON/);
-      for (const pieceBytes of [STATUS_PIECE_BYTES, 1000, 50]) expect(scanStatusesBytes(Buffer.from(joined, 'utf8'), pieceBytes), `cut at ${at}, pieces of ${pieceBytes}`).toBeUndefined();
+      for (const pieceBytes of [STATUS_PIECE_BYTES, 1000, 50])
+        expect(scanStatusesBytes(Buffer.from(joined, 'utf8'), pieceBytes), `cut at ${at}, pieces of ${pieceBytes}`).toBeUndefined();
     }
   });
 

@@ -17,9 +17,30 @@ function env<E>(h: number, e: E): BlockEnvelope<E> {
 }
 const status = (oid: number) => ({ time: TIME(0), user: '0x1', hash: null, builder: null, status: 'canceled', order: { coin: 'BTC', oid } });
 const diff = (oid: number) => ({ user: '0x1', oid, coin: 'BTC', side: 'B', px: '1.0', raw_book_diff: 'remove' });
-const fill = (tid: number, side: 'B' | 'A', crossed: boolean): FillEvent => [side === 'B' ? '0xb' : '0xa', { coin: 'BTC', px: '1.0', sz: '2.0', side, time: 0, startPosition: '0', dir: 'Open', closedPnl: '0', hash: '0x', oid: 1, crossed, fee: '0', tid, feeToken: 'USDC' }];
+const fill = (tid: number, side: 'B' | 'A', crossed: boolean): FillEvent => [
+  side === 'B' ? '0xb' : '0xa',
+  {
+    coin: 'BTC',
+    px: '1.0',
+    sz: '2.0',
+    side,
+    time: 0,
+    startPosition: '0',
+    dir: 'Open',
+    closedPnl: '0',
+    hash: '0x',
+    oid: 1,
+    crossed,
+    fee: '0',
+    tid,
+    feeToken: 'USDC',
+  },
+];
 
-function joiner(blockCloseMs = 0, opts: StreamJoinerOptions = { blockIdleMs: 0 }): { j: StreamJoiner; blocks: JoinedBlock[]; gaps: Gap[]; nextBlock: () => Promise<JoinedBlock> } {
+function joiner(
+  blockCloseMs = 0,
+  opts: StreamJoinerOptions = { blockIdleMs: 0 },
+): { j: StreamJoiner; blocks: JoinedBlock[]; gaps: Gap[]; nextBlock: () => Promise<JoinedBlock> } {
   const blocks: JoinedBlock[] = [];
   const gaps: Gap[] = [];
   let waiters: ((b: JoinedBlock) => void)[] = [];

@@ -37,7 +37,10 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Every block the layout's source emits up to `last`. */
 async function read(layout: NodeLayout, last: number): Promise<Block[]> {
-  const src = new FileBlockSource({ dataDir: join(root, layout === 'by-block' ? 'by_block' : 'streaming'), tailer: { backfillBytes: 1 << 30, watch: false, pollMs: 20 } });
+  const src = new FileBlockSource({
+    dataDir: join(root, layout === 'by-block' ? 'by_block' : 'streaming'),
+    tailer: { backfillBytes: 1 << 30, watch: false, pollMs: 20 },
+  });
   const blocks: Block[] = [];
   const done = new Promise<void>((resolve, reject) => {
     src.on('block', (jb: JoinedBlock) => {

@@ -17,7 +17,10 @@ afterEach(async () => {
 });
 
 /** A started tailer (past its first look at the files) and what it emitted; `until(n)` resolves once n lines came. */
-async function tail(dir: string, opts: Omit<TailerOptions, 'dir'> = {}): Promise<{ t: Tailer; seen: Seen[]; warnings: HlobError[]; until: (n: number) => Promise<void> }> {
+async function tail(
+  dir: string,
+  opts: Omit<TailerOptions, 'dir'> = {},
+): Promise<{ t: Tailer; seen: Seen[]; warnings: HlobError[]; until: (n: number) => Promise<void> }> {
   const t = new Tailer({ dir, pollMs: 20, ...opts });
   open.push(t);
   const seen: Seen[] = [];

@@ -90,7 +90,10 @@ describe('with --auth-token', () => {
     expect(await ok.json()).toHaveProperty('ETH');
     expect((await fetch(`${base}/info?token=${TOKEN_A}`, INFO)).status).toBe(200);
 
-    const preflight = await fetch(`${base}/info`, { method: 'OPTIONS', headers: { origin: 'https://example.com', 'access-control-request-headers': 'authorization' } });
+    const preflight = await fetch(`${base}/info`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://example.com', 'access-control-request-headers': 'authorization' },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/authorization/);
 

@@ -19,7 +19,8 @@ describe('TokenSet', () => {
     expect(set.enabled).toBe(true);
     expect(set.accepts('alpha-token-0123456789')).toBe(true);
     expect(set.accepts('beta-token-9876543210')).toBe(true);
-    for (const bad of [undefined, '', 'alpha-token-012345678', 'alpha-token-01234567890', 'ALPHA-TOKEN-0123456789', 'beta-token-9876543210 ']) expect(set.accepts(bad)).toBe(false);
+    for (const bad of [undefined, '', 'alpha-token-012345678', 'alpha-token-01234567890', 'ALPHA-TOKEN-0123456789', 'beta-token-9876543210 '])
+      expect(set.accepts(bad)).toBe(false);
   });
 
   it('matches exactly what a naive comparison matches, for any strings', () => {

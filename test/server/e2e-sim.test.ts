@@ -38,7 +38,16 @@ describe('simulated node → ingest → server → client', () => {
   it('l2Book and bbo equal the books at each block; l4Book replicas end equal to the server books', async () => {
     dir = await mkdtemp(join(tmpdir(), 'hlob-server-e2e-'));
     const dataDir = join(dir, 'hl', 'data');
-    sim = await startSimulator({ dataDir, infoPort: 0, seed: 17, profile: 'mainnet', restingOrders: 4_000, blocksPerSecond: 30, maxBlocks: 140, startHeight: 7_000_000 });
+    sim = await startSimulator({
+      dataDir,
+      infoPort: 0,
+      seed: 17,
+      profile: 'mainnet',
+      restingOrders: 4_000,
+      blocksPerSecond: 30,
+      maxBlocks: 140,
+      startHeight: 7_000_000,
+    });
     feed = createNodeFeed({ dataDir, infoUrl: sim.infoUrl, source: 'simulated' }) as NodeFeed;
     sim.on('block', () => feed?.wake());
     server = await startServer({ feed, host: '127.0.0.1', port: 0 });
@@ -50,7 +59,9 @@ describe('simulated node → ingest → server → client', () => {
       for (const coin of coins) {
         const book = feed!.books.book(coin);
         if (book === undefined) continue;
-        const l2 = new Map(Object.entries(params).map(([k, p]) => [k, JSON.stringify(book.l2({ nSigFigs: p.nSigFigs ?? null, mantissa: p.mantissa ?? null }))]));
+        const l2 = new Map(
+          Object.entries(params).map(([k, p]) => [k, JSON.stringify(book.l2({ nSigFigs: p.nSigFigs ?? null, mantissa: p.mantissa ?? null }))]),
+        );
         expected.get(coin)!.set(change.time, { l2, bbo: JSON.stringify(book.bbo()) });
       }
     });

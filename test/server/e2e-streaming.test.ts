@@ -31,7 +31,17 @@ interface Seen {
 async function serveSim(layout: 'by-block' | 'streaming'): Promise<{ seen: Seen; server: RunningServer; sim: RunningSim; feed: NodeFeed }> {
   const dataDir = join(dir!, layout, 'hl', 'data');
   // Real time, so that the streaming lines are spaced through each block as a node writes them.
-  const sim = await startSimulator({ dataDir, infoPort: 0, seed: 23, profile: 'mainnet', restingOrders: 3_000, blocksPerSecond: 20, maxBlocks: 140, startHeight: 5_000_000, layout });
+  const sim = await startSimulator({
+    dataDir,
+    infoPort: 0,
+    seed: 23,
+    profile: 'mainnet',
+    restingOrders: 3_000,
+    blocksPerSecond: 20,
+    maxBlocks: 140,
+    startHeight: 5_000_000,
+    layout,
+  });
   sims.push(sim);
   const feed = createNodeFeed({ dataDir, infoUrl: sim.infoUrl, source: 'simulated' }) as NodeFeed;
   feeds.push(feed);

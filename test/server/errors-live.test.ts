@@ -30,13 +30,28 @@ async function expectError(sent: string, text: string): Promise<void> {
 
 describe('bad requests get an error frame and the connection stays open', () => {
   it('Invalid subscription: unknown type, unknown coin, bad parameters (object quoted as sent)', async () => {
-    await expectError('{"method":"subscribe","subscription":{"type":"candle","coin":"ETH","interval":"2m"}}', 'Invalid subscription {"type":"candle","coin":"ETH","interval":"2m"}');
-    await expectError('{"method":"subscribe","subscription":{"type":"candle","coin":"DOGE","interval":"1m"}}', 'Invalid subscription {"type":"candle","coin":"DOGE","interval":"1m"}');
+    await expectError(
+      '{"method":"subscribe","subscription":{"type":"candle","coin":"ETH","interval":"2m"}}',
+      'Invalid subscription {"type":"candle","coin":"ETH","interval":"2m"}',
+    );
+    await expectError(
+      '{"method":"subscribe","subscription":{"type":"candle","coin":"DOGE","interval":"1m"}}',
+      'Invalid subscription {"type":"candle","coin":"DOGE","interval":"1m"}',
+    );
     await expectError('{"method":"subscribe","subscription":{"type":"l2Book","coin":"DOGE"}}', 'Invalid subscription {"type":"l2Book","coin":"DOGE"}');
-    await expectError('{"method":"subscribe","subscription":{"coin":"ETH","type":"l2Book","nSigFigs":7,"mantissa":null}}', 'Invalid subscription {"coin":"ETH","type":"l2Book","nSigFigs":7,"mantissa":null}');
-    await expectError('{"method":"subscribe","subscription":{"type":"l2Book","coin":"ETH","nSigFigs":4,"mantissa":2}}', 'Invalid subscription {"type":"l2Book","coin":"ETH","nSigFigs":4,"mantissa":2}');
+    await expectError(
+      '{"method":"subscribe","subscription":{"coin":"ETH","type":"l2Book","nSigFigs":7,"mantissa":null}}',
+      'Invalid subscription {"coin":"ETH","type":"l2Book","nSigFigs":7,"mantissa":null}',
+    );
+    await expectError(
+      '{"method":"subscribe","subscription":{"type":"l2Book","coin":"ETH","nSigFigs":4,"mantissa":2}}',
+      'Invalid subscription {"type":"l2Book","coin":"ETH","nSigFigs":4,"mantissa":2}',
+    );
     await expectError('{"method":"subscribe","subscription":{"type":"l4Book","coin":"@9999"}}', 'Invalid subscription {"type":"l4Book","coin":"@9999"}');
-    await expectError('{"method":"subscribe","subscription":{"type":"l2Book","coin":"ETH","nLevels":101}}', 'Invalid subscription {"type":"l2Book","coin":"ETH","nLevels":101}');
+    await expectError(
+      '{"method":"subscribe","subscription":{"type":"l2Book","coin":"ETH","nLevels":101}}',
+      'Invalid subscription {"type":"l2Book","coin":"ETH","nLevels":101}',
+    );
   });
 
   it('Already subscribed, also for the same view written differently', async () => {
@@ -44,7 +59,10 @@ describe('bad requests get an error frame and the connection stays open', () => 
     c.send({ method: 'subscribe', subscription: { type: 'l2Book', coin: 'ETH' } });
     await c.untilPong();
     await expectError('{"method":"subscribe","subscription":{"type":"trades","coin":"PURR/USDC"}}', 'Already subscribed: {"type":"trades","coin":"PURR/USDC"}');
-    await expectError('{"method":"subscribe","subscription":{"type":"l2Book","coin":"ETH","nSigFigs":null,"nLevels":20}}', 'Already subscribed: {"type":"l2Book","coin":"ETH","nSigFigs":null,"nLevels":20}');
+    await expectError(
+      '{"method":"subscribe","subscription":{"type":"l2Book","coin":"ETH","nSigFigs":null,"nLevels":20}}',
+      'Already subscribed: {"type":"l2Book","coin":"ETH","nSigFigs":null,"nLevels":20}',
+    );
   });
 
   it('Already unsubscribed', async () => {

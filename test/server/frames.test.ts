@@ -9,12 +9,26 @@ describe('parseClientFrame', () => {
 
   it('parses ping, unsubscribe and post', () => {
     expect(parseClientFrame('{"method":"ping"}')).toEqual({ ok: true, request: { method: 'ping' } });
-    expect(parseClientFrame('{"method":"unsubscribe","subscription":{"type":"bbo","coin":"ETH"}}')).toEqual({ ok: true, request: { method: 'unsubscribe', subscription: { type: 'bbo', coin: 'ETH' } } });
-    expect(parseClientFrame('{"method":"post","id":7,"request":{"type":"info","payload":{"type":"meta"}}}')).toEqual({ ok: true, request: { method: 'post', id: 7, request: { type: 'info', payload: { type: 'meta' } } } });
+    expect(parseClientFrame('{"method":"unsubscribe","subscription":{"type":"bbo","coin":"ETH"}}')).toEqual({
+      ok: true,
+      request: { method: 'unsubscribe', subscription: { type: 'bbo', coin: 'ETH' } },
+    });
+    expect(parseClientFrame('{"method":"post","id":7,"request":{"type":"info","payload":{"type":"meta"}}}')).toEqual({
+      ok: true,
+      request: { method: 'post', id: 7, request: { type: 'info', payload: { type: 'meta' } } },
+    });
   });
 
   it('refuses text that is not JSON or not a known method with the public API error text', () => {
-    for (const text of ['nope', '{"method":"dance"}', '[]', 'null', '{"method":"subscribe"}', '{"method":"subscribe","subscription":"BTC"}', '{"method":"post","id":"x","request":{"type":"info"}}']) {
+    for (const text of [
+      'nope',
+      '{"method":"dance"}',
+      '[]',
+      'null',
+      '{"method":"subscribe"}',
+      '{"method":"subscribe","subscription":"BTC"}',
+      '{"method":"post","id":"x","request":{"type":"info"}}',
+    ]) {
       expect(parseClientFrame(text)).toEqual({ ok: false, error: `Error parsing JSON into valid websocket request: ${text}` });
     }
   });

@@ -81,7 +81,9 @@ describe('l4Book Updates with insertBefore', () => {
     const want = [l4Keys(server[0]), l4Keys(server[1])];
     expect(mAll.l4()).toEqual(want);
     expect(mOnly.l4()).toEqual(want);
-    const info = (await (await fetch(h.server.url.replace(/^ws/, 'http').replace(/\/ws$/, '') + '/info', { method: 'POST', body: JSON.stringify({ type: 'l4Book', coin: 'BTC' }) })).json()) as { height: number; levels: [L4Order[], L4Order[]] };
+    const info = (await (
+      await fetch(h.server.url.replace(/^ws/, 'http').replace(/\/ws$/, '') + '/info', { method: 'POST', body: JSON.stringify({ type: 'l4Book', coin: 'BTC' }) })
+    ).json()) as { height: number; levels: [L4Order[], L4Order[]] };
     expect(info.height).toBe(985148206);
     expect([l4Keys(info.levels[0]), l4Keys(info.levels[1])]).toEqual(mAll.l4());
   }, 120_000);

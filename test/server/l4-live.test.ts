@@ -29,11 +29,13 @@ async function subscribeL4(c: TestClient, coin: string, bookOnly?: boolean): Pro
 }
 
 function updatesOf(frames: Frame[]): UpdatesData[] {
-  return frames.filter((f) => f.channel === 'l4Book').map((f) => {
-    const d = f.data as { Updates?: UpdatesData };
-    expect(d.Updates, JSON.stringify(f).slice(0, 200)).toBeDefined();
-    return d.Updates!;
-  });
+  return frames
+    .filter((f) => f.channel === 'l4Book')
+    .map((f) => {
+      const d = f.data as { Updates?: UpdatesData };
+      expect(d.Updates, JSON.stringify(f).slice(0, 200)).toBeDefined();
+      return d.Updates!;
+    });
 }
 
 describe('l4Book on real mainnet BTC blocks', () => {
@@ -146,8 +148,14 @@ describe('l4Book on spot and HIP-3 coins', () => {
     const abc = await h.client();
     await subscribeL4(eth, 'ETH');
     const rAbc = await subscribeL4(abc, 'xyz:ABC');
-    const bad = { ...m.blocks[0]!, diffs: [...m.blocks[0]!.diffs, { user: '0x1', oid: 1, coin: 'ETH', side: 'B' as const, px: '1.0', raw_book_diff: 'remove' as const }] };
-    bad.statuses = [...bad.statuses, { time: '2026-05-05T17:39:13.024084407', user: '0x1', hash: null, builder: null, status: 'canceled', order: m.snapshot[1][0]![1][0][0]![1] }];
+    const bad = {
+      ...m.blocks[0]!,
+      diffs: [...m.blocks[0]!.diffs, { user: '0x1', oid: 1, coin: 'ETH', side: 'B' as const, px: '1.0', raw_book_diff: 'remove' as const }],
+    };
+    bad.statuses = [
+      ...bad.statuses,
+      { time: '2026-05-05T17:39:13.024084407', user: '0x1', hash: null, builder: null, status: 'canceled', order: m.snapshot[1][0]![1][0][0]![1] },
+    ];
     const change = h.feed.apply(bad);
     expect(change.desyncs.map((d) => d.coin)).toEqual(['ETH']);
     expect((await eth.untilPong()).filter((f) => f.channel === 'l4Book')).toEqual([]);
@@ -161,7 +169,12 @@ describe('l4Book on spot and HIP-3 coins', () => {
 
   it('serializes one snapshot per block for all new subscribers; a later one gets it with the Updates since', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
     h = await harness({ logger: createLogger({ level: 'debug', pretty: false, stream: sink }) });
     const m = makeMarket({ seed: 8, blocks: 20 });
     h.feed.load(m.snapshot, m.snapshotTime);

@@ -43,8 +43,15 @@ describe('Outbox', () => {
     turns.run();
     expect(a.socket.writes).toHaveLength(1);
     expect(b.socket.writes).toHaveLength(1);
-    expect(a.socket.frames).toEqual([{ channel: 'pong', data: null }, { channel: 'l2Book', data: 1 }, { channel: 'l2Book', data: 2 }]);
-    expect(b.socket.frames).toEqual([{ channel: 'l2Book', data: 1 }, { channel: 'l2Book', data: 2 }]);
+    expect(a.socket.frames).toEqual([
+      { channel: 'pong', data: null },
+      { channel: 'l2Book', data: 1 },
+      { channel: 'l2Book', data: 2 },
+    ]);
+    expect(b.socket.frames).toEqual([
+      { channel: 'l2Book', data: 1 },
+      { channel: 'l2Book', data: 2 },
+    ]);
     expect(outbox.unsent(a.peer)).toBe(0);
   });
 
@@ -53,8 +60,16 @@ describe('Outbox', () => {
     const peers = [connect(), connect(), connect()];
     const f1 = frame('l2Book', 'x'.repeat(200));
     const f2 = frame('trades', [1, 2]);
-    outbox.sendToAll(peers.map((p) => p.peer), f1, 'l2Book');
-    outbox.sendToAll(peers.map((p) => p.peer), f2, 'trades');
+    outbox.sendToAll(
+      peers.map((p) => p.peer),
+      f1,
+      'l2Book',
+    );
+    outbox.sendToAll(
+      peers.map((p) => p.peer),
+      f2,
+      'trades',
+    );
     turns.run();
     const [w0, w1, w2] = peers.map((p) => p.socket.writes[0]!);
     expect(w1).toBe(w0);
@@ -177,7 +192,10 @@ describe('Outbox', () => {
     turns.run();
     expect(a.socket.corked).toBe(1);
     expect(a.socket.writes).toEqual([]);
-    expect(a.socket.frames).toEqual([{ channel: 'a', data: 1 }, { channel: 'b', data: 2 }]);
+    expect(a.socket.frames).toEqual([
+      { channel: 'a', data: 1 },
+      { channel: 'b', data: 2 },
+    ]);
   });
 });
 

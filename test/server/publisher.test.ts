@@ -31,7 +31,13 @@ describe('Publisher', () => {
     const b = peer();
     c.publisher.subscribe(a.peer, sub({ type: 'l2Book', coin: 'ETH' }));
     c.turns.run();
-    expect(a.socket.channel('l2Book')).toEqual([{ coin: 'ETH', time: market.snapshotTime, levels: JSON.parse(JSON.stringify(c.feed.books.book('ETH')!.l2({ nSigFigs: null, mantissa: null, nLevels: 20 }))) }]);
+    expect(a.socket.channel('l2Book')).toEqual([
+      {
+        coin: 'ETH',
+        time: market.snapshotTime,
+        levels: JSON.parse(JSON.stringify(c.feed.books.book('ETH')!.l2({ nSigFigs: null, mantissa: null, nLevels: 20 }))),
+      },
+    ]);
     c.publisher.subscribe(b.peer, sub({ type: 'l2Book', coin: 'ETH', nSigFigs: null }));
     expect(c.publisher.viewCount).toBe(1);
     c.turns.run();
@@ -151,6 +157,7 @@ describe('Publisher', () => {
     const bbo = a.socket.channel('bbo');
     expect(bbo.length).toBeGreaterThan(1);
     expect(bbo.length).toBeLessThanOrEqual(1 + bboMoves);
-    for (let i = 1; i < bbo.length; i++) expect(JSON.stringify((bbo[i] as { bbo: unknown }).bbo)).not.toBe(JSON.stringify((bbo[i - 1] as { bbo: unknown }).bbo));
+    for (let i = 1; i < bbo.length; i++)
+      expect(JSON.stringify((bbo[i] as { bbo: unknown }).bbo)).not.toBe(JSON.stringify((bbo[i - 1] as { bbo: unknown }).bbo));
   });
 });

@@ -4,7 +4,16 @@
  * acknowledgement that does not echo every field, matches errors by the JSON in their
  * text, and drops allMids frames whose `dex` differs from the subscription's.
  */
-import { InfoClient, SubscriptionClient, WebSocketRequestError, WebSocketTransport, type AllMidsWsEvent as AllMidsEvent, type BboWsEvent as BboEvent, type L2BookWsEvent as L2BookEvent, type TradesWsEvent as TradesEvent } from '@nktkas/hyperliquid';
+import {
+  InfoClient,
+  SubscriptionClient,
+  WebSocketRequestError,
+  WebSocketTransport,
+  type AllMidsWsEvent as AllMidsEvent,
+  type BboWsEvent as BboEvent,
+  type L2BookWsEvent as L2BookEvent,
+  type TradesWsEvent as TradesEvent,
+} from '@nktkas/hyperliquid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { harness, type Harness } from './helpers/harness.js';
@@ -25,7 +34,11 @@ afterEach(async () => {
 });
 
 function transport(): WebSocketTransport {
-  const t = new WebSocketTransport({ url: h.server.url, timeout: 5000, reconnect: { WebSocket: WebSocket as unknown as typeof globalThis.WebSocket, maxRetries: 0 } });
+  const t = new WebSocketTransport({
+    url: h.server.url,
+    timeout: 5000,
+    reconnect: { WebSocket: WebSocket as unknown as typeof globalThis.WebSocket, maxRetries: 0 },
+  });
   transports.push(t);
   return t;
 }
@@ -59,7 +72,11 @@ describe('@nktkas/hyperliquid SubscriptionClient', () => {
       const l = first<L2BookEvent>();
       const sub = await client.l2Book(params, l.listener);
       const e = await l.got;
-      expect(e).toEqual({ coin: params.coin, time: m.snapshotTime, levels: h.feed.books.book(params.coin)!.l2({ nSigFigs: params.nSigFigs ?? null, mantissa: params.mantissa ?? null }) });
+      expect(e).toEqual({
+        coin: params.coin,
+        time: m.snapshotTime,
+        levels: h.feed.books.book(params.coin)!.l2({ nSigFigs: params.nSigFigs ?? null, mantissa: params.mantissa ?? null }),
+      });
       await sub.unsubscribe();
     }
   });

@@ -11,10 +11,11 @@ import { COINS, makeMarket, type Market } from './helpers/market.js';
 const NUMBER = /^(0|[1-9]\d*)\.(0|\d*[1-9])$/;
 
 function expectNumbers(levels: { px: string; sz: string }[][]): void {
-  for (const side of levels) for (const l of side) {
-    expect(l.px).toMatch(NUMBER);
-    expect(l.sz).toMatch(NUMBER);
-  }
+  for (const side of levels)
+    for (const l of side) {
+      expect(l.px).toMatch(NUMBER);
+      expect(l.sz).toMatch(NUMBER);
+    }
 }
 
 let h: Harness;
@@ -40,13 +41,23 @@ async function drain(c: TestClient, channel: string): Promise<Frame[]> {
 }
 
 describe('l2Book', () => {
-  const paramSets: (L2Params & { fast?: boolean })[] = [{}, { nSigFigs: 2 }, { nSigFigs: 3 }, { nSigFigs: 5, mantissa: 2 }, { nSigFigs: 5, mantissa: 5 }, { nLevels: 3 }, { fast: true }];
+  const paramSets: (L2Params & { fast?: boolean })[] = [
+    {},
+    { nSigFigs: 2 },
+    { nSigFigs: 3 },
+    { nSigFigs: 5, mantissa: 2 },
+    { nSigFigs: 5, mantissa: 5 },
+    { nLevels: 3 },
+    { fast: true },
+  ];
 
   it('echoes the subscription exactly (key order, nulls) before the first data', async () => {
     const c = await h.client();
     c.send('{"method":"subscribe","subscription":{"coin":"ETH","type":"l2Book","nSigFigs":null,"mantissa":null}}');
     await c.channel('l2Book');
-    expect(c.texts[0]).toBe('{"channel":"subscriptionResponse","data":{"method":"subscribe","subscription":{"coin":"ETH","type":"l2Book","nSigFigs":null,"mantissa":null}}}');
+    expect(c.texts[0]).toBe(
+      '{"channel":"subscriptionResponse","data":{"method":"subscribe","subscription":{"coin":"ETH","type":"l2Book","nSigFigs":null,"mantissa":null}}}',
+    );
   });
 
   it('sends the view at once, then after every block that changed it, equal to the books, for every coin kind and parameter set', async () => {

@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { L1_DOMAIN, phantomAgentDigest, typedDataDigest } from '../../src/sign/index.js';
 import { toHex } from '../../src/sign/hex.js';
 
-const AGENT = { Agent: [{ name: 'source', type: 'string' }, { name: 'connectionId', type: 'bytes32' }] };
+const AGENT = {
+  Agent: [
+    { name: 'source', type: 'string' },
+    { name: 'connectionId', type: 'bytes32' },
+  ],
+};
 
 describe('phantomAgentDigest', () => {
   it('is the generic typed-data digest of {source, connectionId}', () => {

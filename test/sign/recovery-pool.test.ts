@@ -123,7 +123,10 @@ describe('RecoveryPool', () => {
 
   it('closed with "drop", refuses what it had not answered, clearly', async () => {
     const dropping = new RecoveryPool({ workers: 1 });
-    const samples = fc.sample(cases.filter((c) => c.shape === 'honest'), { seed: 3, numRuns: 20 });
+    const samples = fc.sample(
+      cases.filter((c) => c.shape === 'honest'),
+      { seed: 3, numRuns: 20 },
+    );
     const pending = samples.map((c) => pooled(dropping, c.digest, signatureOf(c)));
     await dropping.close('drop');
     const answers = await Promise.all(pending);

@@ -51,8 +51,22 @@ describe('user-signed actions', () => {
   it('usdSend and withdraw3 round-trip for a fresh key', () => {
     const fresh = randomPrivateKey();
     for (const action of [
-      { type: 'usdSend', signatureChainId: '0xa4b1', hyperliquidChain: 'Mainnet', destination: '0x0000000000000000000000000000000000000001', amount: '1', time: 1 },
-      { type: 'withdraw3', signatureChainId: '0xa4b1', hyperliquidChain: 'Mainnet', destination: '0x0000000000000000000000000000000000000001', amount: '1', time: 1 },
+      {
+        type: 'usdSend',
+        signatureChainId: '0xa4b1',
+        hyperliquidChain: 'Mainnet',
+        destination: '0x0000000000000000000000000000000000000001',
+        amount: '1',
+        time: 1,
+      },
+      {
+        type: 'withdraw3',
+        signatureChainId: '0xa4b1',
+        hyperliquidChain: 'Mainnet',
+        destination: '0x0000000000000000000000000000000000000001',
+        amount: '1',
+        time: 1,
+      },
     ]) {
       expect(recoverUserSignedActionSigner({ action, signature: signUserSignedAction({ privateKey: fresh, action }) })).toBe(addressFromPrivateKey(fresh));
     }
@@ -63,7 +77,9 @@ describe('user-signed actions', () => {
     expect(() => recoverUserSignedActionSigner({ action: { ...approve, type: 'nope' }, signature: sig })).toThrow(/unknown user-signed action type nope/);
     expect(() => recoverUserSignedActionSigner({ action: { ...approve, signatureChainId: 'x' }, signature: sig })).toThrow(/signatureChainId/);
     expect(() => recoverUserSignedActionSigner({ action: approve, signature: { ...sig, v: 30 } })).toThrow(/v must be 27 or 28/);
-    expect(() => recoverUserSignedActionSigner({ action: approve, signature: { ...sig, r: '0x' } })).toThrow(expect.objectContaining({ code: 'HLOB_ERR_SIGNATURE' }));
+    expect(() => recoverUserSignedActionSigner({ action: approve, signature: { ...sig, r: '0x' } })).toThrow(
+      expect.objectContaining({ code: 'HLOB_ERR_SIGNATURE' }),
+    );
     expect(() => recoverUserSignedActionSigner({ action: { ...approve, agentAddress: '0x12' }, signature: sig })).toThrow(/agentAddress/);
   });
 });

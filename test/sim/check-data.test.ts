@@ -23,11 +23,48 @@ function order(oid: number, status: string, extra: Partial<NodeOrder> = {}): unk
     hash: null,
     builder: null,
     status,
-    order: { coin: 'BTC', side: 'B', limitPx: '100.0', sz: '1.0', oid, timestamp: 1, triggerCondition: 'N/A', isTrigger: false, triggerPx: '0.0', children: [], isPositionTpsl: false, reduceOnly: false, orderType: 'Limit', origSz: '1.0', tif: 'Alo', cloid: null, ...extra },
+    order: {
+      coin: 'BTC',
+      side: 'B',
+      limitPx: '100.0',
+      sz: '1.0',
+      oid,
+      timestamp: 1,
+      triggerCondition: 'N/A',
+      isTrigger: false,
+      triggerPx: '0.0',
+      children: [],
+      isPositionTpsl: false,
+      reduceOnly: false,
+      orderType: 'Limit',
+      origSz: '1.0',
+      tif: 'Alo',
+      cloid: null,
+      ...extra,
+    },
   };
 }
 const diff = (oid: number, raw: unknown, coin = 'BTC', px = '100.0'): unknown => ({ user: '0x1', oid, coin, side: 'B', px, raw_book_diff: raw });
-const fill = (tid: number, side: string, crossed: boolean): unknown => ['0x1', { coin: 'BTC', px: '100.0', sz: '1.0', side, time: 1, startPosition: '0.0', dir: 'Open Long', closedPnl: '0.0', hash: '0x0', oid: 5, crossed, fee: '0.0', tid, feeToken: 'USDC', twapId: null }];
+const fill = (tid: number, side: string, crossed: boolean): unknown => [
+  '0x1',
+  {
+    coin: 'BTC',
+    px: '100.0',
+    sz: '1.0',
+    side,
+    time: 1,
+    startPosition: '0.0',
+    dir: 'Open Long',
+    closedPnl: '0.0',
+    hash: '0x0',
+    oid: 5,
+    crossed,
+    fee: '0.0',
+    tid,
+    feeToken: 'USDC',
+    twapId: null,
+  },
+];
 
 /** Write blocks (height → [statuses, diffs, fills]) as a node data directory; returns it. */
 function writeData(blocks: [number, unknown[], unknown[], unknown[]][]): string {
@@ -43,7 +80,12 @@ function writeData(blocks: [number, unknown[], unknown[], unknown[]][]): string 
 }
 
 const BAD_BLOCKS: [number, unknown[], unknown[], unknown[]][] = [
-  [100, [order(1, 'open'), order(2, 'badAloPxRejected')], [diff(1, { new: { sz: '1.0' } }), diff(2, { new: { sz: '1.0' } }), diff(3, { new: { sz: '1.0' } }), diff(4, { new: { sz: '5.0' } }, '@5', '0.5')], [fill(9, 'B', true)]],
+  [
+    100,
+    [order(1, 'open'), order(2, 'badAloPxRejected')],
+    [diff(1, { new: { sz: '1.0' } }), diff(2, { new: { sz: '1.0' } }), diff(3, { new: { sz: '1.0' } }), diff(4, { new: { sz: '5.0' } }, '@5', '0.5')],
+    [fill(9, 'B', true)],
+  ],
   [101, [], [diff(1, { update: { origSz: '0.5', newSz: '0.25' } }), diff(7, 'remove')], [fill(10, 'B', true), fill(10, 'A', false)]],
   [103, [], [diff(7, 'remove')], [fill(11, 'B', true), fill(11, 'B', false)]],
 ];

@@ -12,8 +12,18 @@ import { l4Request, postInfo, tempDir } from './helpers.js';
 
 describe('parseFaults', () => {
   it('reads rates, kinds, durations and a schedule', () => {
-    const p = parseFaults('rate=0.01, snapshot-rate=0.5,kinds=skip+restart+snapshot-late,pause=1.5s,restart=250ms,restart-blocks=3,late=1m,skip@10,pause@20:3s,snapshot-fail@1,snapshot-late@2:20s');
-    expect(p).toMatchObject({ rate: 0.01, snapshotRate: 0.5, kinds: ['skip', 'restart', 'snapshot-late'], pauseMs: 1500, restartMs: 250, restartBlocks: 3, lateMs: 60_000 });
+    const p = parseFaults(
+      'rate=0.01, snapshot-rate=0.5,kinds=skip+restart+snapshot-late,pause=1.5s,restart=250ms,restart-blocks=3,late=1m,skip@10,pause@20:3s,snapshot-fail@1,snapshot-late@2:20s',
+    );
+    expect(p).toMatchObject({
+      rate: 0.01,
+      snapshotRate: 0.5,
+      kinds: ['skip', 'restart', 'snapshot-late'],
+      pauseMs: 1500,
+      restartMs: 250,
+      restartBlocks: 3,
+      lateMs: 60_000,
+    });
     expect([...p.blocks]).toEqual([
       [10, { kind: 'skip' }],
       [20, { kind: 'pause', ms: 3000 }],
@@ -61,7 +71,10 @@ describe('parseFaults', () => {
 /** Each stream's lines as written (the raw text, so that broken lines show). */
 function lines(dataDir: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const s of STREAMS) out[s] = readFileSync(join(byBlockDir(dataDir, s), '20260601', '12'), 'utf8').split('\n').slice(0, -1);
+  for (const s of STREAMS)
+    out[s] = readFileSync(join(byBlockDir(dataDir, s), '20260601', '12'), 'utf8')
+      .split('\n')
+      .slice(0, -1);
   return out;
 }
 
@@ -106,7 +119,15 @@ describe('the simulated node with faults', () => {
 
   it('fails a snapshot request, and answers another late with a snapshot taken when it was asked', async () => {
     const dataDir = tempDir();
-    const sim = await startSimulator({ dataDir, infoPort: 0, speed: 'realtime', blocksPerSecond: 50, restingOrders: 2000, profile: 'quiet', faults: 'snapshot-fail@1,snapshot-late@2:400ms' });
+    const sim = await startSimulator({
+      dataDir,
+      infoPort: 0,
+      speed: 'realtime',
+      blocksPerSecond: 50,
+      restingOrders: 2000,
+      profile: 'quiet',
+      faults: 'snapshot-fail@1,snapshot-late@2:400ms',
+    });
     try {
       const out = join(tempDir(), 'snap.json');
       const failed = await postInfo(sim.infoUrl, l4Request(out));

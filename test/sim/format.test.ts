@@ -45,7 +45,7 @@ function kindsOf(stream: string, env: Envelope, into: Map<Kind, Shapes>): void {
     if (stream === 'node_order_statuses') shapes('status').add(e);
     else if (stream === 'node_raw_book_diffs') {
       const raw = (e as { raw_book_diff: unknown }).raw_book_diff;
-      shapes(raw === 'remove' ? 'diff.remove' : `diff.${Object.keys(raw as object)[0]}` as Kind).add(e);
+      shapes(raw === 'remove' ? 'diff.remove' : (`diff.${Object.keys(raw as object)[0]}` as Kind)).add(e);
     } else shapes('fill').add(e, '$[pair]');
   }
 }
@@ -101,9 +101,25 @@ describe('simulated files have the real node format', () => {
     }
     // Today's `new` form, which the recorded fixtures predate: node-data.md's example line
     // (`{"new":{"sz":"1.5","insertBefore":405401002864}}`, ALO priority since July 2026).
-    real.get('diff.new')!.add({ user: '0x5eaac7c475b1fad85701f02c4e9e796a53f94bd5', oid: 405401002900, coin: 'BTC', side: 'B', px: '76471.0', raw_book_diff: { new: { sz: '1.5', insertBefore: 405401002864 } } });
+    real.get('diff.new')!.add({
+      user: '0x5eaac7c475b1fad85701f02c4e9e796a53f94bd5',
+      oid: 405401002900,
+      coin: 'BTC',
+      side: 'B',
+      px: '76471.0',
+      raw_book_diff: { new: { sz: '1.5', insertBefore: 405401002864 } },
+    });
     dir = tempDir();
-    const running = await startSimulator({ dataDir: dir, infoPort: 0, speed: 'max', maxBlocks: 90, profile: 'mainnet', seed: 7, restingOrders: 5000, startTime: '2026-03-08T09:59:57' });
+    const running = await startSimulator({
+      dataDir: dir,
+      infoPort: 0,
+      speed: 'max',
+      maxBlocks: 90,
+      profile: 'mainnet',
+      seed: 7,
+      restingOrders: 5000,
+      startTime: '2026-03-08T09:59:57',
+    });
     coins = running.coins;
     await running.done;
     await running.stop();
@@ -131,7 +147,18 @@ describe('simulated files have the real node format', () => {
   it('writes every kind of status a node writes, trigger orders included', () => {
     const statuses = lines.node_order_statuses!.flatMap((e) => e.events) as { status: string; hash: string | null; order: Record<string, unknown> }[];
     const names = new Set(statuses.map((s) => s.status));
-    for (const s of ['open', 'canceled', 'filled', 'triggered', 'badAloPxRejected', 'perpMarginRejected', 'iocCancelRejected', 'reduceOnlyRejected', 'minTradeNtlRejected']) expect(names).toContain(s);
+    for (const s of [
+      'open',
+      'canceled',
+      'filled',
+      'triggered',
+      'badAloPxRejected',
+      'perpMarginRejected',
+      'iocCancelRejected',
+      'reduceOnlyRejected',
+      'minTradeNtlRejected',
+    ])
+      expect(names).toContain(s);
     const rejected = statuses.filter((s) => s.status.endsWith('Rejected')).length / statuses.length;
     expect(rejected).toBeGreaterThan(0.9);
     const untriggered = statuses.filter((s) => s.status === 'open' && s.order.isTrigger === true);
@@ -177,7 +204,10 @@ describe('simulated files have the real node format', () => {
     for (const env of lines.node_fills!) {
       for (const [user, f] of env.events as [string, Record<string, string | number | boolean | null>][]) {
         const what = JSON.stringify(f);
-        check(ADDRESS.test(user) && HASH.test(f.hash as string) && Number.isSafeInteger(f.tid) && f.time === Date.parse(env.block_time.slice(0, 23) + 'Z'), what);
+        check(
+          ADDRESS.test(user) && HASH.test(f.hash as string) && Number.isSafeInteger(f.tid) && f.time === Date.parse(env.block_time.slice(0, 23) + 'Z'),
+          what,
+        );
         for (const k of ['px', 'sz', 'startPosition', 'closedPnl', 'fee']) check(DECIMAL.test(f[k] as string), `${k} ${what}`);
         check(validSz(f.sz as string, bySpec.get(f.coin as string)!), `sz ${what}`);
       }

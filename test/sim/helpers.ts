@@ -71,7 +71,10 @@ export function filesUnder(dir: string, base = ''): Map<string, Buffer> {
 
 /** Lines of a gzip fixture file. */
 export function gzLines(path: string): string[] {
-  return gunzipSync(readFileSync(path)).toString('utf8').split('\n').filter((l) => l !== '');
+  return gunzipSync(readFileSync(path))
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 /** POST a JSON body to the info server. */

@@ -100,7 +100,10 @@ describe('the info server of the simulated node', () => {
     const port = (blocker.address() as { port: number }).port;
     const dataDir = join(tempDir(), 'data');
     try {
-      await expect(startSimulator({ dataDir, infoPort: port })).rejects.toMatchObject({ code: 'HLOB_ERR_LISTEN', message: expect.stringContaining(`port ${port}`) });
+      await expect(startSimulator({ dataDir, infoPort: port })).rejects.toMatchObject({
+        code: 'HLOB_ERR_LISTEN',
+        message: expect.stringContaining(`port ${port}`),
+      });
       expect(existsSync(dataDir)).toBe(false);
     } finally {
       blocker.close();

@@ -25,7 +25,31 @@ function writeDiffs(blocks: [number, unknown[]][]): string {
     const lines = blocks.map(([h, diffs]) => {
       const statuses = (diffs as BookDiffEvent[])
         .filter((e) => typeof e.raw_book_diff === 'object' && 'new' in e.raw_book_diff)
-        .map((e) => ({ time: T, user: e.user, hash: null, builder: null, status: 'open', order: { coin: e.coin, side: e.side, limitPx: e.px, sz: '1.0', oid: e.oid, timestamp: 1, triggerCondition: 'N/A', isTrigger: false, triggerPx: '0.0', children: [], isPositionTpsl: false, reduceOnly: false, orderType: 'Limit', origSz: '1.0', tif: 'Alo', cloid: null } }));
+        .map((e) => ({
+          time: T,
+          user: e.user,
+          hash: null,
+          builder: null,
+          status: 'open',
+          order: {
+            coin: e.coin,
+            side: e.side,
+            limitPx: e.px,
+            sz: '1.0',
+            oid: e.oid,
+            timestamp: 1,
+            triggerCondition: 'N/A',
+            isTrigger: false,
+            triggerPx: '0.0',
+            children: [],
+            isPositionTpsl: false,
+            reduceOnly: false,
+            orderType: 'Limit',
+            origSz: '1.0',
+            tif: 'Alo',
+            cloid: null,
+          },
+        }));
       return JSON.stringify({ local_time: T, block_time: T, block_number: h, events: [statuses, diffs, []][i] });
     });
     writeFileSync(join(d, '10'), lines.join('\n') + '\n');
@@ -33,13 +57,40 @@ function writeDiffs(blocks: [number, unknown[]][]): string {
   return dir;
 }
 
-const neu = (oid: number, px: string, insertBefore?: unknown, side = 'B', coin = 'BTC'): unknown => ({ user: '0x1', oid, coin, side, px, raw_book_diff: { new: insertBefore === undefined ? { sz: '1.0' } : { sz: '1.0', insertBefore } } });
+const neu = (oid: number, px: string, insertBefore?: unknown, side = 'B', coin = 'BTC'): unknown => ({
+  user: '0x1',
+  oid,
+  coin,
+  side,
+  px,
+  raw_book_diff: { new: insertBefore === undefined ? { sz: '1.0' } : { sz: '1.0', insertBefore } },
+});
 
 describe('insertBefore in check-data', () => {
   it('accepts an order named at its level (and null), reports every other name with its block', async () => {
     const dir = writeDiffs([
-      [10, [neu(1, '100.0'), neu(2, '100.0', 1), neu(3, '100.0', null), neu(4, '101.0'), neu(5, '100.0', 4), neu(6, '100.0', 1, 'A'), neu(7, '100.0', 1, 'B', 'ETH')]],
-      [11, [{ user: '0x1', oid: 1, coin: 'BTC', side: 'B', px: '100.0', raw_book_diff: 'remove' }, neu(8, '100.0', 1), neu(9, '100.0', 9), neu(10, '100.0', '2'), neu(11, '100.00', 2)]],
+      [
+        10,
+        [
+          neu(1, '100.0'),
+          neu(2, '100.0', 1),
+          neu(3, '100.0', null),
+          neu(4, '101.0'),
+          neu(5, '100.0', 4),
+          neu(6, '100.0', 1, 'A'),
+          neu(7, '100.0', 1, 'B', 'ETH'),
+        ],
+      ],
+      [
+        11,
+        [
+          { user: '0x1', oid: 1, coin: 'BTC', side: 'B', px: '100.0', raw_book_diff: 'remove' },
+          neu(8, '100.0', 1),
+          neu(9, '100.0', 9),
+          neu(10, '100.0', '2'),
+          neu(11, '100.00', 2),
+        ],
+      ],
     ]);
     const report = await checkNodeData(dir);
     expect(report.violations.map((v) => [v.height, v.message])).toEqual([
@@ -56,7 +107,11 @@ describe('insertBefore in check-data', () => {
     const data = rewriteWithInsertBefore(20260715);
     const write = (diffs: typeof data.lines.diffs): string => {
       const dir = tempDir();
-      for (const [stream, envs] of [['node_order_statuses_by_block', data.lines.statuses], ['node_raw_book_diffs_by_block', diffs], ['node_fills_by_block', data.lines.fills]] as const) {
+      for (const [stream, envs] of [
+        ['node_order_statuses_by_block', data.lines.statuses],
+        ['node_raw_book_diffs_by_block', diffs],
+        ['node_fills_by_block', data.lines.fills],
+      ] as const) {
         mkdirSync(join(dir, stream, 'hourly', '20260505'), { recursive: true });
         writeFileSync(join(dir, stream, 'hourly', '20260505', '17'), envs.map((e) => JSON.stringify(e)).join('\n') + '\n');
       }
@@ -70,7 +125,9 @@ describe('insertBefore in check-data', () => {
     const d = all.find((x) => typeof x.raw_book_diff === 'object' && 'new' in x.raw_book_diff && typeof x.raw_book_diff.new.insertBefore === 'number')!;
     d.px = `${Number(d.px) + 1}.0`;
     const report = await checkNodeData(write(moved), { snapshot: MAIN_SNAPSHOT });
-    expect(report.violations[0]!.message).toMatch(new RegExp(`^new diff for oid ${d.oid} \\(BTC ${d.side} [\\d.]+\\): insertBefore \\d+ rests as BTC ${d.side} [\\d.]+, not at that level$`));
+    expect(report.violations[0]!.message).toMatch(
+      new RegExp(`^new diff for oid ${d.oid} \\(BTC ${d.side} [\\d.]+\\): insertBefore \\d+ rests as BTC ${d.side} [\\d.]+, not at that level$`),
+    );
   }, 60_000);
 });
 

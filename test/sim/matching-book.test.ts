@@ -3,7 +3,26 @@ import { describe, expect, it } from 'vitest';
 import { ASK, BID, MatchingBook, RestKind, type RestingOrder, type SideIx } from '../../src/sim/matching-book.js';
 
 function order(oid: number, side: SideIx, px: number, lots: number, user = 1): RestingOrder {
-  return { oid, user, side, px, lots, origLots: lots, timestamp: oid, kind: RestKind.Placed, tif: 'Gtc', orderType: 'Limit', reduceOnly: false, isPositionTpsl: false, cloid: null, prev: null, next: null, level: null, slot: -1, snapshotTail: null };
+  return {
+    oid,
+    user,
+    side,
+    px,
+    lots,
+    origLots: lots,
+    timestamp: oid,
+    kind: RestKind.Placed,
+    tif: 'Gtc',
+    orderType: 'Limit',
+    reduceOnly: false,
+    isPositionTpsl: false,
+    cloid: null,
+    prev: null,
+    next: null,
+    level: null,
+    slot: -1,
+    snapshotTail: null,
+  };
 }
 
 const oids = (book: MatchingBook, side: SideIx): number[] => [...book.sides[side].orders()].map((o) => o.oid);
@@ -11,7 +30,8 @@ const oids = (book: MatchingBook, side: SideIx): number[] => [...book.sides[side
 describe('the simulator matching book', () => {
   it('keeps bids best (highest) first and asks best (lowest) first, time priority inside a level', () => {
     const book = new MatchingBook();
-    for (const o of [order(1, BID, 100, 1), order(2, BID, 101, 1), order(3, BID, 100, 1), order(4, ASK, 105, 1), order(5, ASK, 103, 1), order(6, ASK, 105, 1)]) book.rest(o);
+    for (const o of [order(1, BID, 100, 1), order(2, BID, 101, 1), order(3, BID, 100, 1), order(4, ASK, 105, 1), order(5, ASK, 103, 1), order(6, ASK, 105, 1)])
+      book.rest(o);
     expect(oids(book, BID)).toEqual([2, 1, 3]);
     expect(oids(book, ASK)).toEqual([5, 4, 6]);
     expect(book.bestBid()).toBe(101);

@@ -8,7 +8,16 @@ import { startSimulator } from '../../src/sim/simulator.js';
 import { tempDir } from './helpers.js';
 
 async function rates(profile: ProfileName, blocks: number): Promise<{ statuses: number; diffs: number; fills: number; rejected: number }> {
-  const sim = await startSimulator({ dataDir: tempDir(), infoPort: 0, speed: 'max', profile, maxBlocks: blocks, seed: 3, restingOrders: 10_000, startTime: '2026-04-01T00:00:00' });
+  const sim = await startSimulator({
+    dataDir: tempDir(),
+    infoPort: 0,
+    speed: 'max',
+    profile,
+    maxBlocks: blocks,
+    seed: 3,
+    restingOrders: 10_000,
+    startTime: '2026-04-01T00:00:00',
+  });
   await sim.done;
   await sim.stop();
   const s = sim.stats();

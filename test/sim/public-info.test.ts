@@ -25,7 +25,12 @@ const Hex32 = v.pipe(v.string(), v.regex(/^0x[a-f0-9]{32}$/)) as v.GenericSchema
 
 const Meta = v.strictObject({
   universe: v.array(v.strictObject({ szDecimals: v.number(), name: v.string(), maxLeverage: v.number(), marginTableId: v.number() })),
-  marginTables: v.array(v.strictTuple([v.number(), v.strictObject({ description: v.string(), marginTiers: v.array(v.strictObject({ lowerBound: Dec, maxLeverage: v.number() })) })])),
+  marginTables: v.array(
+    v.strictTuple([
+      v.number(),
+      v.strictObject({ description: v.string(), marginTiers: v.array(v.strictObject({ lowerBound: Dec, maxLeverage: v.number() })) }),
+    ]),
+  ),
   collateralToken: v.number(),
 });
 const PerpCtx = v.strictObject({
@@ -57,7 +62,16 @@ const SpotMeta = v.strictObject({
     }),
   ),
 });
-const SpotCtx = v.strictObject({ prevDayPx: Dec, dayNtlVlm: Dec, markPx: Dec, midPx: v.nullable(Dec), circulatingSupply: Dec, coin: v.string(), totalSupply: Dec, dayBaseVlm: Dec });
+const SpotCtx = v.strictObject({
+  prevDayPx: Dec,
+  dayNtlVlm: Dec,
+  markPx: Dec,
+  midPx: v.nullable(Dec),
+  circulatingSupply: Dec,
+  coin: v.string(),
+  totalSupply: Dec,
+  dayBaseVlm: Dec,
+});
 const SpotMetaAndAssetCtxs = v.strictTuple([SpotMeta, v.array(SpotCtx)]);
 const PerpDexs = v.array(
   v.nullable(
@@ -137,7 +151,7 @@ describe('the public start-up info types', () => {
     expect(bad).toEqual({ status: 422, text: 'metaAndAssetCtxs: "dex" must be a string' });
   });
 
-  it('agree with the simulator\'s books and trades, recomputed independently', async () => {
+  it("agree with the simulator's books and trades, recomputed independently", async () => {
     const snapshot = sim.snapshot();
     const books = Books.fromSnapshot(snapshot);
     const blocks = await readBlocks(dataDir);

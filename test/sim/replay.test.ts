@@ -75,10 +75,21 @@ describe('replay of recorded node data', () => {
 
   it('refuses missing data, a bad snapshot and writing into its own input, with coded errors', async () => {
     const dataDir = tempDir();
-    await expect(startReplay({ from: join(FIXTURES, 'nope'), snapshot: MAIN_SNAPSHOT, dataDir, infoPort: 0 })).rejects.toMatchObject({ code: 'HLOB_ERR_MISSING_DIR' });
-    await expect(startReplay({ from: MAIN_FIXTURE, snapshot: join(MAIN_FIXTURE, 'hl', 'data', 'node_fills_by_block', 'hourly', '20260505', '17.gz'), dataDir, infoPort: 0 })).rejects.toMatchObject({
+    await expect(startReplay({ from: join(FIXTURES, 'nope'), snapshot: MAIN_SNAPSHOT, dataDir, infoPort: 0 })).rejects.toMatchObject({
+      code: 'HLOB_ERR_MISSING_DIR',
+    });
+    await expect(
+      startReplay({
+        from: MAIN_FIXTURE,
+        snapshot: join(MAIN_FIXTURE, 'hl', 'data', 'node_fills_by_block', 'hourly', '20260505', '17.gz'),
+        dataDir,
+        infoPort: 0,
+      }),
+    ).rejects.toMatchObject({
       code: 'HLOB_ERR_BAD_SNAPSHOT',
     });
-    await expect(startReplay({ from: MAIN_FIXTURE, snapshot: MAIN_SNAPSHOT, dataDir: join(MAIN_FIXTURE, 'hl', 'data'), infoPort: 0 })).rejects.toMatchObject({ code: 'HLOB_ERR_CONFIG' });
+    await expect(startReplay({ from: MAIN_FIXTURE, snapshot: MAIN_SNAPSHOT, dataDir: join(MAIN_FIXTURE, 'hl', 'data'), infoPort: 0 })).rejects.toMatchObject({
+      code: 'HLOB_ERR_CONFIG',
+    });
   });
 });

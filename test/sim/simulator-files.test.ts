@@ -20,9 +20,7 @@ async function simulate(opts: Omit<SimulatorOptions, 'dataDir'>): Promise<string
 
 /** The wall-clock parts of the files (times and ms timestamps), blanked. */
 function withoutTimes(text: string): string {
-  return text
-    .replace(/"(local_time|block_time|time)":"[^"]*"/g, '"$1":""')
-    .replace(/"(timestamp|time)":\d+/g, '"$1":0');
+  return text.replace(/"(local_time|block_time|time)":"[^"]*"/g, '"$1":""').replace(/"(timestamp|time)":\d+/g, '"$1":0');
 }
 
 describe('simulator files', () => {
@@ -42,7 +40,15 @@ describe('simulator files', () => {
     const a = filesUnder(await simulate(opts));
     const b = filesUnder(await simulate(opts));
     const text = (files: Map<string, Buffer>): string[] =>
-      STREAMS.map((s) => withoutTimes([...files].filter(([k]) => k.startsWith(`${s}_by_block`)).sort().map(([, v]) => v.toString()).join('')));
+      STREAMS.map((s) =>
+        withoutTimes(
+          [...files]
+            .filter(([k]) => k.startsWith(`${s}_by_block`))
+            .sort()
+            .map(([, v]) => v.toString())
+            .join(''),
+        ),
+      );
     expect(text(a)).toEqual(text(b));
     expect(text(a)[0]!.length).toBeGreaterThan(10_000);
   });
@@ -54,8 +60,12 @@ describe('simulator files', () => {
       expect(readdirSync(base).sort()).toEqual(['20261231', '20270101']);
       expect(readdirSync(join(base, '20261231'))).toEqual(['23']);
       expect(readdirSync(join(base, '20270101'))).toEqual(['0']);
-      const before = readFileSync(join(base, '20261231', '23'), 'utf8').trim().split('\n');
-      const after = readFileSync(join(base, '20270101', '0'), 'utf8').trim().split('\n');
+      const before = readFileSync(join(base, '20261231', '23'), 'utf8')
+        .trim()
+        .split('\n');
+      const after = readFileSync(join(base, '20270101', '0'), 'utf8')
+        .trim()
+        .split('\n');
       expect(before.length + after.length).toBe(60);
       expect(before.length).toBeGreaterThan(20);
       for (const l of before) expect(JSON.parse(l).block_time).toMatch(/^2026-12-31T23:59:/);
@@ -70,7 +80,16 @@ describe('simulator files', () => {
     const old = join(dataDir, 'node_fills_by_block', 'hourly', '20200101');
     mkdirSync(old, { recursive: true });
     writeFileSync(join(old, '5'), '');
-    const sim = await startSimulator({ dataDir, infoPort: 0, speed: 'max', restingOrders: 1000, maxBlocks: 40, eventsPerBlock: 20, keepMinutes: 0, startTime: '2026-02-02T09:59:59' });
+    const sim = await startSimulator({
+      dataDir,
+      infoPort: 0,
+      speed: 'max',
+      restingOrders: 1000,
+      maxBlocks: 40,
+      eventsPerBlock: 20,
+      keepMinutes: 0,
+      startTime: '2026-02-02T09:59:59',
+    });
     await sim.done;
     await sim.stop();
     expect(existsSync(old)).toBe(false);
@@ -83,7 +102,9 @@ describe('simulator files', () => {
   it('writes empty blocks as one "events":[] line in each stream', async () => {
     const dir = await simulate({ maxBlocks: 5, eventsPerBlock: 0, startTime: '2026-06-01T12:00:00' });
     for (const stream of STREAMS) {
-      const text = filesUnder(join(dir, `${stream}_by_block`)).get('hourly/20260601/12')!.toString();
+      const text = filesUnder(join(dir, `${stream}_by_block`))
+        .get('hourly/20260601/12')!
+        .toString();
       const lines = text.trim().split('\n');
       expect(lines).toHaveLength(5);
       for (const l of lines) expect(l).toMatch(/^\{"local_time":"[^"]+","block_time":"[^"]+","block_number":\d+,"events":\[\]\}$/);
@@ -104,7 +125,16 @@ describe('simulator files', () => {
   it('with partial writes, a reader sees lines in pieces, and the files end whole and valid', async () => {
     const dataDir = tempDir();
     const file = join(dataDir, 'node_order_statuses_by_block', 'hourly', '20260601', '12');
-    const sim = await startSimulator({ dataDir, infoPort: 0, speed: 'max', restingOrders: 1000, maxBlocks: 60, eventsPerBlock: 200, partialWrites: true, startTime: '2026-06-01T12:00:00' });
+    const sim = await startSimulator({
+      dataDir,
+      infoPort: 0,
+      speed: 'max',
+      restingOrders: 1000,
+      maxBlocks: 60,
+      eventsPerBlock: 200,
+      partialWrites: true,
+      startTime: '2026-06-01T12:00:00',
+    });
     let partial = 0;
     // Look at the file between turns of the event loop while the simulator writes.
     const watch = (): void => {
@@ -169,9 +199,18 @@ describe('simulator files', () => {
 
   it('refuses bad options with a coded error naming the option', async () => {
     const dataDir = tempDir();
-    await expect(startSimulator({ dataDir, infoPort: 0, profile: 'busy' as never })).rejects.toMatchObject({ code: 'HLOB_ERR_CONFIG', message: expect.stringMatching(/profile/) });
-    await expect(startSimulator({ dataDir, infoPort: 0, coins: 0 })).rejects.toMatchObject({ code: 'HLOB_ERR_CONFIG', message: expect.stringMatching(/coins/) });
-    await expect(startSimulator({ dataDir, infoPort: 0, startTime: 'yesterday' })).rejects.toMatchObject({ code: 'HLOB_ERR_CONFIG', message: expect.stringMatching(/startTime/) });
+    await expect(startSimulator({ dataDir, infoPort: 0, profile: 'busy' as never })).rejects.toMatchObject({
+      code: 'HLOB_ERR_CONFIG',
+      message: expect.stringMatching(/profile/),
+    });
+    await expect(startSimulator({ dataDir, infoPort: 0, coins: 0 })).rejects.toMatchObject({
+      code: 'HLOB_ERR_CONFIG',
+      message: expect.stringMatching(/coins/),
+    });
+    await expect(startSimulator({ dataDir, infoPort: 0, startTime: 'yesterday' })).rejects.toMatchObject({
+      code: 'HLOB_ERR_CONFIG',
+      message: expect.stringMatching(/startTime/),
+    });
     await expect(startSimulator({ dataDir, infoPort: 0, blocksPerSecond: -1 })).rejects.toMatchObject({ code: 'HLOB_ERR_CONFIG' });
     expect(readdirSync(dataDir)).toEqual([]);
   });

@@ -26,10 +26,42 @@ function expected(cap: CapturedBooks): string {
         const origSz = formatUnits(o.origLots, coin.szDecimals);
         const json =
           o.kind === RestKind.Triggered
-            ? orderJson(coin.json, SIDE[o.side], px, sz, o.oid, o.timestamp, 'Triggered', false, '0.0', o.isPositionTpsl, o.reduceOnly, o.orderType, origSz, 'Gtc', o.cloid)
+            ? orderJson(
+                coin.json,
+                SIDE[o.side],
+                px,
+                sz,
+                o.oid,
+                o.timestamp,
+                'Triggered',
+                false,
+                '0.0',
+                o.isPositionTpsl,
+                o.reduceOnly,
+                o.orderType,
+                origSz,
+                'Gtc',
+                o.cloid,
+              )
             : o.kind === RestKind.Statusless
               ? orderJson(coin.json, SIDE[o.side], px, sz, o.oid, o.timestamp, 'N/A', false, '0.0', false, false, 'Limit', origSz, 'Alo', null)
-              : orderJson(coin.json, SIDE[o.side], px, sz, o.oid, o.timestamp, 'N/A', false, '0.0', o.isPositionTpsl, o.reduceOnly, o.orderType, origSz, o.tif, o.cloid);
+              : orderJson(
+                  coin.json,
+                  SIDE[o.side],
+                  px,
+                  sz,
+                  o.oid,
+                  o.timestamp,
+                  'N/A',
+                  false,
+                  '0.0',
+                  o.isPositionTpsl,
+                  o.reduceOnly,
+                  o.orderType,
+                  origSz,
+                  o.tif,
+                  o.cloid,
+                );
         return `["${cap.users[o.user]}",${json}]`;
       }),
     );

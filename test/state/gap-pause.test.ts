@@ -16,7 +16,16 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function setup(): Promise<{ n: TestNode; truth: Truth; feed: NodeFeed; clock: FakeClock; states: string[]; requests: () => number; nextRequest: () => Promise<void>; log: LogRecorder }> {
+async function setup(): Promise<{
+  n: TestNode;
+  truth: Truth;
+  feed: NodeFeed;
+  clock: FakeClock;
+  states: string[];
+  requests: () => number;
+  nextRequest: () => Promise<void>;
+  log: LogRecorder;
+}> {
   const lines = fixture();
   const truth = new Truth(lines);
   const n = await startTestNode(lines, truth);
@@ -68,7 +77,9 @@ describe('a gap, then the node pauses', { timeout: 60_000 }, () => {
     await requested;
     expect(requests()).toBe(2);
     const gap = await log.until(/resyncing every coin/);
-    expect(gap.msg).toMatch(/block 985148189 is missing from node_order_statuses_by_block, node_raw_book_diffs_by_block, node_fills_by_block: every stream moved past it 500 ms ago/);
+    expect(gap.msg).toMatch(
+      /block 985148189 is missing from node_order_statuses_by_block, node_raw_book_diffs_by_block, node_fills_by_block: every stream moved past it 500 ms ago/,
+    );
     const ready = await whenStatus(feed, (s) => s.state === 'ready' && s.height === FIRST + 9);
     expect(ready.height).toBe(n.written);
     expect(feed.books.compare(truth.snapshot(FIRST + 9))).toBeNull();

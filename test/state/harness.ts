@@ -111,7 +111,11 @@ export async function startTestNode(lines: Lines, truth = new Truth(lines)): Pro
 }
 
 /** Resolves with the first emission of `event` whose arguments satisfy `pred`. */
-export function when<K extends keyof FeedEventMap>(feed: NodeFeed, event: K, pred: (...args: FeedEventMap[K]) => boolean = () => true): Promise<FeedEventMap[K]> {
+export function when<K extends keyof FeedEventMap>(
+  feed: NodeFeed,
+  event: K,
+  pred: (...args: FeedEventMap[K]) => boolean = () => true,
+): Promise<FeedEventMap[K]> {
   return new Promise((resolve) => {
     const on = (...args: FeedEventMap[K]): void => {
       if (!pred(...args)) return;

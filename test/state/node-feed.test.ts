@@ -140,7 +140,8 @@ describe('NodeFeed', { timeout: 20_000 }, () => {
   it('repairs only the coin with a diff that cannot apply, while the other coins keep updating', async () => {
     // ETH gets a new order in every block (a statusless spot-style order), BTC a remove of an unknown oid in block 12.
     const truthLines = fixture();
-    for (let i = 0; i < 25; i++) addDiffs(truthLines, i, [{ user: '0xe7', oid: 9000 + i, coin: 'ETH', side: 'B', px: `${100 + i}.0`, raw_book_diff: { new: { sz: '1.5' } } }]);
+    for (let i = 0; i < 25; i++)
+      addDiffs(truthLines, i, [{ user: '0xe7', oid: 9000 + i, coin: 'ETH', side: 'B', px: `${100 + i}.0`, raw_book_diff: { new: { sz: '1.5' } } }]);
     const lines = { ...truthLines, diffs: [...truthLines.diffs] };
     addDiffs(lines, 12, [{ user: '0xbad', oid: 1, coin: 'BTC', side: 'B', px: '1.0', raw_book_diff: 'remove' }]);
     const truth = new Truth(truthLines);

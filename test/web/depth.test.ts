@@ -20,7 +20,10 @@ describe('depth chart geometry', () => {
   it('draws steps inside the box, from the best price out to the edge, on the baseline at both ends', () => {
     const c = depthCurves([lv('99', '1'), lv('98', '2')], [lv('101', '1'), lv('102', '3')]);
     const box = { x: 0, y: 0, width: 100, height: 50 };
-    for (const [pts, isBid] of [[c.bids, true], [c.asks, false]] as const) {
+    for (const [pts, isBid] of [
+      [c.bids, true],
+      [c.asks, false],
+    ] as const) {
       const path = stepPath(pts, isBid, c, box);
       for (const [x, y] of path) {
         expect(x).toBeGreaterThanOrEqual(0);

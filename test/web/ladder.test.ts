@@ -40,17 +40,20 @@ describe('buildLadder', () => {
 
   it('keeps every cumulative size exact for any sizes (against a bigint sum)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 10 ** 9 }), fc.integer({ min: 1, max: 99_999_999 })), { minLength: 1, maxLength: 40 }), (sizes) => {
-        const levels = sizes.map(([i, f], k) => lv(`${1000 - k}.0`, `${i}.${String(f).padStart(8, '0')}`));
-        const ladder = buildLadder([levels, []], levels.length);
-        let sum: Units = 0;
-        levels.forEach((l, k) => {
-          sum = addUnits(sum, parseUnits(l.sz));
-          expect(ladder.bids[k]!.cum).toBe(formatUnits(sum));
-          expect(ladder.bids[k]!.cumFrac).toBeGreaterThanOrEqual(0);
-          expect(ladder.bids[k]!.cumFrac).toBeLessThanOrEqual(1);
-        });
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 10 ** 9 }), fc.integer({ min: 1, max: 99_999_999 })), { minLength: 1, maxLength: 40 }),
+        (sizes) => {
+          const levels = sizes.map(([i, f], k) => lv(`${1000 - k}.0`, `${i}.${String(f).padStart(8, '0')}`));
+          const ladder = buildLadder([levels, []], levels.length);
+          let sum: Units = 0;
+          levels.forEach((l, k) => {
+            sum = addUnits(sum, parseUnits(l.sz));
+            expect(ladder.bids[k]!.cum).toBe(formatUnits(sum));
+            expect(ladder.bids[k]!.cumFrac).toBeGreaterThanOrEqual(0);
+            expect(ladder.bids[k]!.cumFrac).toBeLessThanOrEqual(1);
+          });
+        },
+      ),
       { numRuns: 200, seed: 3 },
     );
   });

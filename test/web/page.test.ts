@@ -169,20 +169,24 @@ describe.skipIf(!haveChromium)('the live page in Chromium', () => {
       const first = await shown(page);
       // The second reading is taken inside the wait, in the same task as the check, so the
       // page cannot render another block between "it changed" and reading what it shows.
-      const handle = await page.waitForFunction((s) => {
-        const ladder = document.getElementById('ladder')!;
-        const side = (id: string) =>
-          [...document.querySelectorAll(`#${id} .row:not([hidden])`)].map((r) => ({
-            px: r.dataset.px ?? '',
-            sz: r.querySelector('span.sz')?.textContent ?? '',
-            n: Number(r.querySelector('span.n')?.textContent),
-          }));
-        const bids = side('bids');
-        const asks = side('asks').reverse();
-        const rows = [...bids, ...asks].map((l) => `${l.px}:${l.sz}`).join();
-        const time = Number(ladder.dataset.time);
-        return time > s.time && rows !== s.rows ? { time, bids, asks } : false;
-      }, { time: first.time, rows: [...first.bids, ...first.asks].map((l) => `${l.px}:${l.sz}`).join() }, { timeout: 20_000 });
+      const handle = await page.waitForFunction(
+        (s) => {
+          const ladder = document.getElementById('ladder')!;
+          const side = (id: string) =>
+            [...document.querySelectorAll(`#${id} .row:not([hidden])`)].map((r) => ({
+              px: r.dataset.px ?? '',
+              sz: r.querySelector('span.sz')?.textContent ?? '',
+              n: Number(r.querySelector('span.n')?.textContent),
+            }));
+          const bids = side('bids');
+          const asks = side('asks').reverse();
+          const rows = [...bids, ...asks].map((l) => `${l.px}:${l.sz}`).join();
+          const time = Number(ladder.dataset.time);
+          return time > s.time && rows !== s.rows ? { time, bids, asks } : false;
+        },
+        { time: first.time, rows: [...first.bids, ...first.asks].map((l) => `${l.px}:${l.sz}`).join() },
+        { timeout: 20_000 },
+      );
       const second = (await handle.jsonValue()) as Pick<Shown, 'time' | 'bids' | 'asks'>;
       expect([second.bids, second.asks]).not.toEqual([first.bids, first.asks]);
       for (const s of [first, second]) {
@@ -216,7 +220,11 @@ describe.skipIf(!haveChromium)('the live page in Chromium', () => {
     const read = (): Promise<{ n: number; rows: number; orders: number }> =>
       page.evaluate(() => {
         const sel = document.querySelector('#bids .row.selected');
-        return { n: Number(sel?.querySelector('span.n')?.textContent), rows: document.querySelectorAll('#queue tr[data-oid]').length, orders: Number(document.getElementById('queue')?.dataset.orders) };
+        return {
+          n: Number(sel?.querySelector('span.n')?.textContent),
+          rows: document.querySelectorAll('#queue tr[data-oid]').length,
+          orders: Number(document.getElementById('queue')?.dataset.orders),
+        };
       });
     let q = await read();
     for (let attempt = 0; q.rows === 0; attempt++) {
@@ -233,7 +241,14 @@ describe.skipIf(!haveChromium)('the live page in Chromium', () => {
     const user = await page.locator('#queue tr[data-oid] button.addr').first().getAttribute('title');
     const address = user!.slice(0, 42);
     // Its row may leave the queue before the click lands; typing the address is the other way in.
-    const clicked = await page.locator('#queue tr[data-oid] button.addr').first().click({ timeout: 5_000 }).then(() => true, () => false);
+    const clicked = await page
+      .locator('#queue tr[data-oid] button.addr')
+      .first()
+      .click({ timeout: 5_000 })
+      .then(
+        () => true,
+        () => false,
+      );
     if (!clicked) {
       await page.fill('#user', address);
       await page.press('#user', 'Enter');
@@ -277,7 +292,11 @@ describe.skipIf(!haveChromium)('the live page in Chromium', () => {
     await page.keyboard.press('Enter');
     // The highlighted address stays with the view.
     await expect.poll(() => new URL(page.url()).hash, { timeout: 5_000 }).toMatch(/^#xyz:ABC(;|$)/);
-    await page.waitForFunction(() => document.getElementById('ladder')?.dataset.coin === 'xyz:ABC' && Number(document.getElementById('ladder')?.dataset.height) > 0, null, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => document.getElementById('ladder')?.dataset.coin === 'xyz:ABC' && Number(document.getElementById('ladder')?.dataset.height) > 0,
+      null,
+      { timeout: 20_000 },
+    );
     const abc = await shown(page);
     // xyz:ABC trades around 250.00 in the simulated market, BTC around 100,000.
     expect(Number(abc.bids[0]!.px)).toBeLessThan(10_000);
@@ -287,7 +306,11 @@ describe.skipIf(!haveChromium)('the live page in Chromium', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.getElementById('ladder')?.dataset.coin === 'BTC' && Number(document.getElementById('ladder')?.dataset.height) > 0, null, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => document.getElementById('ladder')?.dataset.coin === 'BTC' && Number(document.getElementById('ladder')?.dataset.height) > 0,
+      null,
+      { timeout: 20_000 },
+    );
   }, 60_000);
 
   it('shows the banner when the server goes away, and live data again once it is back on the same port', async () => {

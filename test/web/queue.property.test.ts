@@ -23,7 +23,13 @@ const bookArb = fc
     decimals: fc.integer({ min: 0, max: 4 }),
     mid: fc.integer({ min: 1_000, max: 99_999 }),
     orders: fc.array(
-      fc.record({ isBid: fc.boolean(), off: fc.integer({ min: 1, max: 3_000 }), lots: fc.integer({ min: 1, max: 5_000 }), user: fc.integer({ min: 0, max: 2 }), ts: fc.integer({ min: 0, max: 1_000_000 }) }),
+      fc.record({
+        isBid: fc.boolean(),
+        off: fc.integer({ min: 1, max: 3_000 }),
+        lots: fc.integer({ min: 1, max: 5_000 }),
+        user: fc.integer({ min: 0, max: 2 }),
+        ts: fc.integer({ min: 0, max: 1_000_000 }),
+      }),
       { minLength: 1, maxLength: 120 },
     ),
   })
@@ -32,7 +38,13 @@ const bookArb = fc
     const asks: Array<[string, NodeOrder]> = [];
     orders.forEach((o, i) => {
       const ticks = o.isBid ? Math.max(1, mid - o.off) : mid + o.off;
-      const order = nodeOrder({ oid: i + 1, side: o.isBid ? 'B' : 'A', limitPx: priceString(ticks, decimals), sz: `${o.lots}.0`, timestamp: 1_700_000_000_000 + o.ts });
+      const order = nodeOrder({
+        oid: i + 1,
+        side: o.isBid ? 'B' : 'A',
+        limitPx: priceString(ticks, decimals),
+        sz: `${o.lots}.0`,
+        timestamp: 1_700_000_000_000 + o.ts,
+      });
       (o.isBid ? bids : asks).push([USERS[o.user]!, order]);
     });
     return Books.fromSnapshot([1, [['BTC', [bids, asks]]]]);
@@ -45,7 +57,10 @@ describe('queueOf / levelsHolding against the engine', () => {
         const book = books.book('BTC')!;
         const levels = book.l2(l2Params(agg, nLevels));
         const [bidOrders, askOrders] = book.l4();
-        for (const [isBid, lv, orders] of [[true, levels[0], bidOrders], [false, levels[1], askOrders]] as const) {
+        for (const [isBid, lv, orders] of [
+          [true, levels[0], bidOrders],
+          [false, levels[1], askOrders],
+        ] as const) {
           const edges = lv.map((l) => l.px);
           lv.forEach((level, i) => {
             const q = queueOf(orders, isBid, edges, i, 1_700_000_500_000, null);

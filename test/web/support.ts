@@ -33,7 +33,19 @@ export interface ServeProcess {
 
 /** `hl-orderbook serve` on the data dir; resolves once it listens (port 0 = any free port). */
 export async function spawnServe(dataDir: string, infoUrl: string, port: number): Promise<ServeProcess> {
-  const args = [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--data-dir', dataDir, '--info-url', infoUrl, '--port', String(port), '--wait', '--log-level', 'info'];
+  const args = [
+    join(ROOT, 'dist/src/cli/main.js'),
+    'serve',
+    '--data-dir',
+    dataDir,
+    '--info-url',
+    infoUrl,
+    '--port',
+    String(port),
+    '--wait',
+    '--log-level',
+    'info',
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stderr?.on('data', (d: Buffer) => (text += d.toString()));

@@ -66,7 +66,13 @@ describe('coins', () => {
   });
 
   it('finds coins by name, dex-local name and spot label, exact matches first', () => {
-    const list = coinList([{ BTC: '1.0', BTCX: '1.0', ETH: '1.0', '@107': '30.0', 'PURR/USDC': '0.2' }, { 'xyz:ABC': '250.0', 'xyz:BTC2': '1.0' }], new Map([['@107', 'HYPE/USDC']]));
+    const list = coinList(
+      [
+        { BTC: '1.0', BTCX: '1.0', ETH: '1.0', '@107': '30.0', 'PURR/USDC': '0.2' },
+        { 'xyz:ABC': '250.0', 'xyz:BTC2': '1.0' },
+      ],
+      new Map([['@107', 'HYPE/USDC']]),
+    );
     expect(searchCoins(list, 'btc').map((c) => c.name)).toEqual(['BTC', 'BTCX', 'xyz:BTC2']);
     expect(searchCoins(list, 'hype').map((c) => c.name)).toEqual(['@107']);
     expect(searchCoins(list, 'abc').map((c) => c.name)).toEqual(['xyz:ABC']);
@@ -99,6 +105,11 @@ describe('formats', () => {
     expect([formatCount(1_000_000_123), formatCount(null), formatCount(-1234)]).toEqual(['1,000,000,123', '–', '-1,234']);
     expect([formatLag(4.4), formatLag(1234), formatLag(null)]).toEqual(['4 ms', '1.2 s', '–']);
     expect(shortAddress('0x' + '1234567890'.repeat(4))).toBe('0x12…7890');
-    expect([groupDigits('100012.5'), groupDigits('0.00001234'), groupDigits('999'), groupDigits('-1234567.0')]).toEqual(['100,012.5', '0.00001234', '999', '-1,234,567.0']);
+    expect([groupDigits('100012.5'), groupDigits('0.00001234'), groupDigits('999'), groupDigits('-1234567.0')]).toEqual([
+      '100,012.5',
+      '0.00001234',
+      '999',
+      '-1,234,567.0',
+    ]);
   });
 });

@@ -55,9 +55,7 @@ export class Client {
     this.runner = parts.runner;
     this.logger = parts.logger;
     this.middleware = parts.middleware;
-    this.events = new Emitter<ClientEvents>((error, event) =>
-      this.logger.error({ err: asError(error), event }, 'client event listener threw'),
-    );
+    this.events = new Emitter<ClientEvents>((error, event) => this.logger.error({ err: asError(error), event }, 'client event listener threw'));
     const host: SlotHost = {
       clock: parts.clock,
       logger: parts.logger,

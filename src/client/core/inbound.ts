@@ -72,12 +72,23 @@ const StatusSchema = v.custom<OrderStatusEvent>(
 );
 
 /** A diff: every field the engine applies (they are few). */
-const DiffSchema = v.custom<BookDiffEvent>((d) => isObj(d) && typeof d.user === 'string' && typeof d.oid === 'number' && typeof d.coin === 'string' && (d.side === 'B' || d.side === 'A') && typeof d.px === 'string' && isRawDiff(d.raw_book_diff), 'expected a diff with user, oid, coin, side, px and raw_book_diff');
+const DiffSchema = v.custom<BookDiffEvent>(
+  (d) =>
+    isObj(d) &&
+    typeof d.user === 'string' &&
+    typeof d.oid === 'number' &&
+    typeof d.coin === 'string' &&
+    (d.side === 'B' || d.side === 'A') &&
+    typeof d.px === 'string' &&
+    isRawDiff(d.raw_book_diff),
+  'expected a diff with user, oid, coin, side, px and raw_book_diff',
+);
 
 function isRawDiff(r: unknown): boolean {
   if (r === 'remove') return true;
   if (!isObj(r)) return false;
-  if (isObj(r.new)) return typeof r.new.sz === 'string' && (r.new.insertBefore === undefined || r.new.insertBefore === null || typeof r.new.insertBefore === 'number');
+  if (isObj(r.new))
+    return typeof r.new.sz === 'string' && (r.new.insertBefore === undefined || r.new.insertBefore === null || typeof r.new.insertBefore === 'number');
   return isObj(r.update) && typeof r.update.origSz === 'string' && typeof r.update.newSz === 'string';
 }
 

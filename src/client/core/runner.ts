@@ -95,9 +95,7 @@ export class Runner {
     this.random = options.random ?? Math.random;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.logger = options.logger ?? silentLogger;
-    this.events = new Emitter<RunnerEvents>((error, event) =>
-      this.logger.error({ err: asError(error), event }, 'runner listener threw'),
-    );
+    this.events = new Emitter<RunnerEvents>((error, event) => this.logger.error({ err: asError(error), event }, 'runner listener threw'));
   }
 
   get state(): RunnerState {
@@ -209,7 +207,12 @@ export class Runner {
     this.connection = conn;
     this.setState('connecting');
     const signal = conn.controller.signal;
-    const cancelDeadline = abortAfter(conn.controller, this.connectTimeoutMs, () => new TimeoutError(`connect to ${this.url}`, this.connectTimeoutMs), this.clock);
+    const cancelDeadline = abortAfter(
+      conn.controller,
+      this.connectTimeoutMs,
+      () => new TimeoutError(`connect to ${this.url}`, this.connectTimeoutMs),
+      this.clock,
+    );
     let opening: Promise<Transport>;
     try {
       opening = this.connector.connect(

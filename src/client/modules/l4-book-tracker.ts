@@ -260,7 +260,10 @@ export class L4BookTracker implements ApiModule<L4BookTrackerHandle> {
     const coin = t.replica.coin;
     const r0 = v.safeParse(L4SnapshotSchema, data);
     if (!r0.success) {
-      throw new HlobError(ErrorCodes.BAD_SNAPSHOT, `l4Book snapshot of ${coin} does not have {coin, time, height, levels: [bids, asks]}: ${describeIssues(r0.issues)}`);
+      throw new HlobError(
+        ErrorCodes.BAD_SNAPSHOT,
+        `l4Book snapshot of ${coin} does not have {coin, time, height, levels: [bids, asks]}: ${describeIssues(r0.issues)}`,
+      );
     }
     const snap = r0.output;
     const toPair = ({ user, ...order }: L4Order): [string, NodeOrder] => [user, order];

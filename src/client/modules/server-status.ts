@@ -30,7 +30,10 @@ export class ServerStatus implements ApiModule<ServerStatusHandle> {
   private subscription: Promise<ActiveSubscription> | undefined;
   private readonly events: Emitter<{ change: [status: ServerStatusData] }>;
 
-  constructor(private readonly ctx: ModuleContext, _options: Record<string, never> = {}) {
+  constructor(
+    private readonly ctx: ModuleContext,
+    _options: Record<string, never> = {},
+  ) {
     this.events = new Emitter((error) => ctx.logger.error({ err: asError(error) }, 'ServerStatus listener threw'));
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
@@ -76,7 +79,10 @@ export class ServerStatus implements ApiModule<ServerStatusHandle> {
     const checked = checkFrame(ServerStatusSchema, frame);
     if (!checked.ok) {
       const stateless = !isRecord(frame.data) || typeof frame.data.state !== 'string';
-      this.ctx.logger.warn({ data: frame.data, err: checked.error }, stateless ? 'serverStatus frame without a state; ignored' : 'malformed serverStatus frame; ignored');
+      this.ctx.logger.warn(
+        { data: frame.data, err: checked.error },
+        stateless ? 'serverStatus frame without a state; ignored' : 'malformed serverStatus frame; ignored',
+      );
       return;
     }
     this.latest = checked.value;

@@ -16,14 +16,7 @@ import { Emitter } from '../core/listeners.js';
 import type { ApiModule, ModuleContext } from '../core/module.js';
 import type { CloseInfo, OpenInfo } from '../core/runner.js';
 import { PendingReplies } from '../core/pending-replies.js';
-import {
-  dataBelongsTo,
-  echoes,
-  isRecord,
-  objectInErrorText,
-  subscriptionKey,
-  type Subscription,
-} from '../protocol.js';
+import { dataBelongsTo, echoes, isRecord, objectInErrorText, subscriptionKey, type Subscription } from '../protocol.js';
 import { codedError } from '../../errors.js';
 import { raceDeadline, settleWithin } from '../../util/abort.js';
 import { SERVER_ERROR_PREFIX } from '../protocol-errors.js';
@@ -224,7 +217,15 @@ export class Subscriptions implements ApiModule<SubscriptionsHandle> {
       entry = this.entries.get(key);
     }
     if (!entry) {
-      entry = { key, subscription: structuredClone(subscription), status: 'sending', holds: new Set(), acked: undefined, sentOnConnection: false, everActive: false };
+      entry = {
+        key,
+        subscription: structuredClone(subscription),
+        status: 'sending',
+        holds: new Set(),
+        acked: undefined,
+        sentOnConnection: false,
+        everActive: false,
+      };
       this.entries.set(key, entry);
       let set = this.byType.get(subscription.type);
       if (!set) this.byType.set(subscription.type, (set = new Set()));

@@ -64,7 +64,18 @@ export class CandleBar {
   }
 
   toCandle(): Candle {
-    return { t: this.t, T: this.T, s: this.s, i: this.i, o: formatUnits(this.o), c: formatUnits(this.c), h: formatUnits(this.h), l: formatUnits(this.l), v: formatUnits(this.v), n: this.n };
+    return {
+      t: this.t,
+      T: this.T,
+      s: this.s,
+      i: this.i,
+      o: formatUnits(this.o),
+      c: formatUnits(this.c),
+      h: formatUnits(this.h),
+      l: formatUnits(this.l),
+      v: formatUnits(this.v),
+      n: this.n,
+    };
   }
 
   /** The JSON of `toCandle()`, keys in the public API's order. */
@@ -86,5 +97,16 @@ export function asCandle(v: unknown, coin: string, interval: CandleInterval): Ca
   if (!Number.isSafeInteger(c.t) || !Number.isSafeInteger(c.T) || c.s !== coin || !isCandleInterval(c.i) || c.i !== interval) return undefined;
   for (const k of ['o', 'c', 'h', 'l', 'v'] as const) if (typeof c[k] !== 'string' || !DECIMAL.test(c[k])) return undefined;
   if (!Number.isSafeInteger(c.n) || (c.n as number) < 0) return undefined;
-  return { t: c.t as number, T: c.T as number, s: coin, i: interval, o: c.o as string, c: c.c as string, h: c.h as string, l: c.l as string, v: c.v as string, n: c.n as number };
+  return {
+    t: c.t as number,
+    T: c.T as number,
+    s: coin,
+    i: interval,
+    o: c.o as string,
+    c: c.c as string,
+    h: c.h as string,
+    l: c.l as string,
+    v: c.v as string,
+    n: c.n as number,
+  };
 }

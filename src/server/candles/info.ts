@@ -23,7 +23,11 @@ export async function candleSnapshotAnswer(candles: CandleService, request: unkn
   const r = v.safeParse(CandleSnapshotRequest, request);
   if (!r.success) {
     const text = JSON.stringify(request) ?? String(request);
-    return { ok: false, status: 422, message: `Invalid candleSnapshot request ${text.length > 1000 ? text.slice(0, 1000) : text}: expected {"type":"candleSnapshot","req":{"coin","interval" (one of ${CANDLE_INTERVALS.join(' ')}),"startTime","endTime"}}` };
+    return {
+      ok: false,
+      status: 422,
+      message: `Invalid candleSnapshot request ${text.length > 1000 ? text.slice(0, 1000) : text}: expected {"type":"candleSnapshot","req":{"coin","interval" (one of ${CANDLE_INTERVALS.join(' ')}),"startTime","endTime"}}`,
+    };
   }
   const { coin, interval, startTime, endTime } = r.output.req;
   try {

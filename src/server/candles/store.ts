@@ -84,7 +84,11 @@ export class CandleStore {
       mkdirSync(this.dir, { recursive: true });
       accessSync(this.dir, constants.W_OK);
     } catch (err) {
-      throw new HlobError(ErrorCodes.UNWRITABLE_DIR, `cannot write candles to ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (choose another with --candles-dir)`, { cause: err });
+      throw new HlobError(
+        ErrorCodes.UNWRITABLE_DIR,
+        `cannot write candles to ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (choose another with --candles-dir)`,
+        { cause: err },
+      );
     }
   }
 
@@ -92,7 +96,15 @@ export class CandleStore {
     const key = `${coin}\u0000${interval}`;
     let f = this.files.get(key);
     if (f === undefined) {
-      f = { path: join(this.dir, coinDirName(coin), `${intervalFileName(interval)}.jsonl`), coin, interval, lines: undefined, pending: [], last: undefined, chain: Promise.resolve() };
+      f = {
+        path: join(this.dir, coinDirName(coin), `${intervalFileName(interval)}.jsonl`),
+        coin,
+        interval,
+        lines: undefined,
+        pending: [],
+        last: undefined,
+        chain: Promise.resolve(),
+      };
       this.files.set(key, f);
     }
     return f;
@@ -113,10 +125,12 @@ export class CandleStore {
     const f = this.series(candle.s, candle.i);
     f.pending.push(candle);
     f.last = candle;
-    f.chain = f.chain.then(() => this.write(f)).catch((err: unknown) => {
-      this.logger?.warn({ err, file: f.path }, `candles not written to ${f.path}: ${(err as Error).message}`);
-      f.pending.length = 0;
-    });
+    f.chain = f.chain
+      .then(() => this.write(f))
+      .catch((err: unknown) => {
+        this.logger?.warn({ err, file: f.path }, `candles not written to ${f.path}: ${(err as Error).message}`);
+        f.pending.length = 0;
+      });
   }
 
   /** Every stored candle of a series (disk and queued), deduplicated, in time order. */

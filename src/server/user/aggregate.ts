@@ -35,7 +35,10 @@ function sum(values: unknown[]): string | undefined {
   if (parsed.some((p) => p === null)) return undefined;
   const ps = parsed as { v: bigint; d: number }[];
   const d = Math.max(...ps.map((p) => p.d));
-  return formatSigned(ps.reduce((acc, p) => acc + scale(p, d), 0n), d);
+  return formatSigned(
+    ps.reduce((acc, p) => acc + scale(p, d), 0n),
+    d,
+  );
 }
 
 /** Σ(px·sz) / Σsz to 8 decimals, half up; undefined when a part is not a decimal. */

@@ -66,8 +66,14 @@ new Gauge({
   labelNames: ['kind'] as const,
   registers: [registry],
   collect() {
-    this.set({ kind: 'fills' }, total((u) => u.fills.evicted));
-    this.set({ kind: 'statuses' }, total((u) => u.statuses.evicted));
+    this.set(
+      { kind: 'fills' },
+      total((u) => u.fills.evicted),
+    );
+    this.set(
+      { kind: 'statuses' },
+      total((u) => u.statuses.evicted),
+    );
   },
 });
 

@@ -145,7 +145,12 @@ export class UserStreams {
   // ---- views (the publisher holds them; these attach them to their user) -------------------
 
   createView(key: string, sub: { type: 'orderUpdates' | 'userFills' | 'userEvents'; user: string; aggregateByTime?: boolean }): UserView {
-    const view = sub.type === 'orderUpdates' ? new OrderUpdatesView(key, sub.user) : sub.type === 'userFills' ? new UserFillsView(key, sub.user, sub.aggregateByTime === true) : new UserEventsView(key, sub.user);
+    const view =
+      sub.type === 'orderUpdates'
+        ? new OrderUpdatesView(key, sub.user)
+        : sub.type === 'userFills'
+          ? new UserFillsView(key, sub.user, sub.aggregateByTime === true)
+          : new UserEventsView(key, sub.user);
     this.follow(sub.user).views.add(view);
     return view;
   }
@@ -392,7 +397,7 @@ export class UserStreams {
   private scanFor(f: Follow): Promise<void> {
     f.resting = new Map();
     this.scanQueue.add(f);
-    f.ready = (this.scanning ??= this.runScans());
+    f.ready = this.scanning ??= this.runScans();
     return f.ready;
   }
 
@@ -450,7 +455,10 @@ export class UserStreams {
    */
   async orderStatus(user: string, id: number | string): Promise<OrderStatusLookup> {
     const f = this.touch(user);
-    const matches = typeof id === 'number' ? (st: OrderStatusEvent) => st.order.oid === id : (st: OrderStatusEvent) => typeof st.order.cloid === 'string' && st.order.cloid.toLowerCase() === id;
+    const matches =
+      typeof id === 'number'
+        ? (st: OrderStatusEvent) => st.order.oid === id
+        : (st: OrderStatusEvent) => typeof st.order.cloid === 'string' && st.order.cloid.toLowerCase() === id;
     const latest = this.statuses.findLast(user, matches);
     let resting: RestingOrder | undefined;
     if (typeof id === 'number') {
@@ -463,7 +471,10 @@ export class UserStreams {
     if (resting !== undefined && (latest === undefined || latest.status === 'open' || latest.status === 'triggered')) {
       // Resting: its current size and place; the status time of the status that put it there.
       const status = latest?.status ?? 'open';
-      return { found: true, answer: orderStatusAnswer(frontendOrder(resting), status, latest !== undefined ? statusTimeMs(latest, this.time) : resting.template.timestamp) };
+      return {
+        found: true,
+        answer: orderStatusAnswer(frontendOrder(resting), status, latest !== undefined ? statusTimeMs(latest, this.time) : resting.template.timestamp),
+      };
     }
     if (latest !== undefined) return { found: true, answer: orderStatusAnswer(latest.order, latest.status, statusTimeMs(latest, this.time)) };
     return { found: false };

@@ -58,7 +58,11 @@ export class UserFillsView extends UserView {
     // Aggregation runs oldest first (parts in node order), the answer is newest first.
     const recent = recentFills();
     const fills = this.aggregate ? aggregateByTime([...recent].reverse()).reverse() : recent;
-    return { peers: [peer], frame: frameOf(this.channel, `{"isSnapshot":true,"user":${JSON.stringify(this.user)},"fills":${JSON.stringify(fills)}}`), channel: this.channel };
+    return {
+      peers: [peer],
+      frame: frameOf(this.channel, `{"isSnapshot":true,"user":${JSON.stringify(this.user)},"fills":${JSON.stringify(fills)}}`),
+      channel: this.channel,
+    };
   }
 
   /** One block's fills of this user, node order. */

@@ -13,8 +13,7 @@ import { toMicro, usd } from './money.js';
 /** Info request types a paper account answers (the request's `user` names the account). */
 export const ACCOUNT_INFO_TYPES = new Set(['clearinghouseState', 'spotClearinghouseState', 'openOrders', 'frontendOpenOrders', 'userFills', 'orderStatus']);
 
-const inDex = (c: CoinSpec, dex: unknown): boolean =>
-  typeof dex === 'string' && dex !== '' ? c.kind === 'hip3' && c.dex === dex : c.kind !== 'hip3';
+const inDex = (c: CoinSpec, dex: unknown): boolean => (typeof dex === 'string' && dex !== '' ? c.kind === 'hip3' && c.dex === dex : c.kind !== 'hip3');
 
 export function accountInfo(l: Ledger, a: Account, body: Record<string, unknown>, timeMs: number): unknown {
   switch (body.type) {
@@ -29,7 +28,15 @@ export function accountInfo(l: Ledger, a: Account, body: Record<string, unknown>
         .sort((x, y) => y.order.oid - x.order.oid)
         .map(({ coin, order }) => {
           const o = JSON.parse(restingOrderJson(coin, order, order.lots)) as Record<string, unknown>;
-          const out: Record<string, unknown> = { coin: o.coin, side: o.side, limitPx: o.limitPx, sz: o.sz, oid: o.oid, timestamp: o.timestamp, origSz: o.origSz };
+          const out: Record<string, unknown> = {
+            coin: o.coin,
+            side: o.side,
+            limitPx: o.limitPx,
+            sz: o.sz,
+            oid: o.oid,
+            timestamp: o.timestamp,
+            origSz: o.origSz,
+          };
           if (o.cloid !== null) out.cloid = o.cloid;
           return out;
         });
@@ -74,7 +81,10 @@ function clearinghouseState(l: Ledger, a: Account, dex: unknown, timeMs: number)
       position: {
         coin: c.name,
         szi: formatUnits(p.lots, c.szDecimals),
-        leverage: lev.type === 'cross' ? { type: 'cross', value: lev.value } : { type: 'isolated', value: lev.value, rawUsd: usd(-toMicro(c, p.lots > 0 ? p.cost : -p.cost) + marginUsed) },
+        leverage:
+          lev.type === 'cross'
+            ? { type: 'cross', value: lev.value }
+            : { type: 'isolated', value: lev.value, rawUsd: usd(-toMicro(c, p.lots > 0 ? p.cost : -p.cost) + marginUsed) },
         entryPx: formatBigUnits((p.cost * 10n ** 6n) / size, c.pxDecimals + 6),
         positionValue: usd(value),
         unrealizedPnl: usd(upnl),
@@ -110,7 +120,13 @@ function spotClearinghouseState(l: Ledger, a: Account): unknown {
     const c = l.m.coins[id]!;
     if (total === 0n) continue;
     const hold = l.spotHolds(a, c).base;
-    balances.push({ coin: c.spot!.base, token: c.spot!.tokenIndex, hold: formatBigUnits(hold, c.szDecimals + 6), total: formatBigUnits(total, c.szDecimals + 6), entryNtl: '0.0' });
+    balances.push({
+      coin: c.spot!.base,
+      token: c.spot!.tokenIndex,
+      hold: formatBigUnits(hold, c.szDecimals + 6),
+      total: formatBigUnits(total, c.szDecimals + 6),
+      entryNtl: '0.0',
+    });
   }
   return { balances };
 }

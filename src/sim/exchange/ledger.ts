@@ -4,7 +4,13 @@
  * (statuses, diffs and fills land in the block being made, under the account's address), and
  * every fill booked exactly (positions, entry cost, realized PnL, fees, spot balances).
  */
-import { canonicalDecimal, decimalPlaces, formatScaledBig as formatBigUnits, formatScaled as formatUnits, parseScaled as parseUnits } from '../../book/decimal.js';
+import {
+  canonicalDecimal,
+  decimalPlaces,
+  formatScaledBig as formatBigUnits,
+  formatScaled as formatUnits,
+  parseScaled as parseUnits,
+} from '../../book/decimal.js';
 import type { CoinSpec } from '../market.js';
 import { ASK, BID, RestKind, type SideIx } from '../matching-book.js';
 import { REMOVE_DIFF, SIDE, fillJson, newDiff, orderJson, restingOrderJson, updateDiff } from '../node-json.js';
@@ -22,9 +28,7 @@ const MIN_NOTIONAL_MICRO = 10n * MICRO;
 const MAX_PX_DECIMALS = { perp: 6, hip3: 6, spot: 8 } as const;
 
 export type OrderStatus =
-  | { resting: { oid: number; cloid?: string } }
-  | { filled: { totalSz: string; avgPx: string; oid: number; cloid?: string } }
-  | { error: string };
+  { resting: { oid: number; cloid?: string } } | { filled: { totalSz: string; avgPx: string; oid: number; cloid?: string } } | { error: string };
 
 export class Ledger {
   readonly accounts = new Map<string, Account>();
@@ -163,7 +167,8 @@ export class Ledger {
     const filledStatus = (): OrderStatus => ({
       filled: withCloid({ totalSz: formatUnits(filled, c.szDecimals), avgPx: avgPx(cost, filled, c), oid }),
     });
-    const finalJson = (remSz: string): string => orderJson(c.json, SIDE[side], pxText, remSz, oid, m.ms, 'N/A', false, '0.0', false, w.r, 'Limit', sz, tif, cloid);
+    const finalJson = (remSz: string): string =>
+      orderJson(c.json, SIDE[side], pxText, remSz, oid, m.ms, 'N/A', false, '0.0', false, w.r, 'Limit', sz, tif, cloid);
     if (rem === 0) {
       const json = finalJson('0.0');
       m.status(a.user, null, 'filled', json);

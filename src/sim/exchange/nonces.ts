@@ -12,7 +12,8 @@ export class NonceSet {
   /** Why `nonce` is refused at block time `t` (the public API's wording), or null. */
   check(nonce: number, t: number): string | null {
     if (!(nonce > t - 2 * DAY_MS && nonce < t + DAY_MS)) return `Invalid nonce: nonce ${nonce} is outside the allowed range (T - 2 days, T + 1 day), T = ${t}`;
-    if (this.kept.length >= NONCES_KEPT && nonce <= this.kept[0]!) return `Invalid nonce: nonce ${nonce} is not above the smallest of the ${NONCES_KEPT} highest nonces used (${this.kept[0]})`;
+    if (this.kept.length >= NONCES_KEPT && nonce <= this.kept[0]!)
+      return `Invalid nonce: nonce ${nonce} is not above the smallest of the ${NONCES_KEPT} highest nonces used (${this.kept[0]})`;
     if (this.has(nonce)) return `Invalid nonce: duplicate nonce ${nonce}`;
     return null;
   }

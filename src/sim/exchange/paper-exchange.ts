@@ -104,13 +104,15 @@ export class PaperExchange implements MarketParticipant {
     const req = parseExchangeRequest(text);
     if ('error' in req) return Promise.resolve(err(req.error, 422));
     if (this.stopped) return Promise.resolve(err('the simulated node has stopped producing blocks', 503));
-    if (this.queue.length >= this.maxQueued) return Promise.resolve(err(`the paper exchange has ${this.maxQueued} actions waiting for the next block: try again`, 503));
+    if (this.queue.length >= this.maxQueued)
+      return Promise.resolve(err(`the paper exchange has ${this.maxQueued} actions waiting for the next block: try again`, 503));
     let hash: Hex;
     let digest: Uint8Array;
     try {
       hash = actionHash({ action: req.rawAction, nonce: req.nonce, vaultAddress: req.vaultAddress, expiresAfter: req.expiresAfter });
       if (req.action.type === 'approveAgent') {
-        if (req.action.nonce !== req.nonce) return Promise.resolve(err(`Invalid nonce: the action's nonce ${req.action.nonce} differs from the request's ${req.nonce}`));
+        if (req.action.nonce !== req.nonce)
+          return Promise.resolve(err(`Invalid nonce: the action's nonce ${req.action.nonce} differs from the request's ${req.nonce}`));
         digest = userSignedActionDigest(req.rawAction as UserSignedAction);
       } else {
         digest = phantomAgentDigest(hash, 'a');

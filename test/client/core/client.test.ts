@@ -11,7 +11,10 @@ const order: string[] = [];
 
 class Recorder implements LightweightModule {
   static readonly moduleName = 'Recorder';
-  constructor(_ctx: ModuleContext, private readonly options: { channel: string } = { channel: 'x' }) {}
+  constructor(
+    _ctx: ModuleContext,
+    private readonly options: { channel: string } = { channel: 'x' },
+  ) {}
   rule(frame: InboundFrame): boolean {
     return frame.channel === this.options.channel;
   }
@@ -113,9 +116,7 @@ describe('Client', () => {
 
   it('stops a module that throws more than maxRestarts times in the window; the client keeps running', async () => {
     Fragile.instances = 0;
-    const h = await connected((b) =>
-      b.withModule(Fragile).withModule(Subscriptions).withRestartPolicy({ maxRestarts: 2, windowMs: 60_000 }),
-    );
+    const h = await connected((b) => b.withModule(Fragile).withModule(Subscriptions).withRestartPolicy({ maxRestarts: 2, windowMs: 60_000 }));
     for (let i = 0; i < 3; i++) h.socket.receive({ channel: 'x', data: 'boom' });
     expect(Fragile.instances).toBe(3);
     expect(() => h.client.getHandle(Fragile).seen()).toThrow(ModuleError);
@@ -137,9 +138,7 @@ describe('Client', () => {
 
   it('calls onConnect on every open and onReconnect only after the first', async () => {
     const calls: string[] = [];
-    const h = await connected((b) =>
-      b.onConnect((info) => calls.push(`connect ${info.opens}`)).onReconnect((info) => calls.push(`reconnect ${info.opens}`)),
-    );
+    const h = await connected((b) => b.onConnect((info) => calls.push(`connect ${info.opens}`)).onReconnect((info) => calls.push(`reconnect ${info.opens}`)));
     await h.reconnect();
     expect(calls).toEqual(['connect 1', 'connect 2', 'reconnect 2']);
   });

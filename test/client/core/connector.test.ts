@@ -69,7 +69,9 @@ describe('WebSocketConnector', () => {
   it('rejects with the abort reason when aborted before opening', async () => {
     const controller = new AbortController();
     controller.abort(new Error('gave up'));
-    await expect(new WebSocketConnector().connect('ws://127.0.0.1:9/ws', { onMessage: () => {}, onClose: () => {} }, controller.signal)).rejects.toThrow('gave up');
+    await expect(new WebSocketConnector().connect('ws://127.0.0.1:9/ws', { onMessage: () => {}, onClose: () => {} }, controller.signal)).rejects.toThrow(
+      'gave up',
+    );
   });
 
   it('close() resolves once the socket is closed', async () => {

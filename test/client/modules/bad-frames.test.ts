@@ -37,7 +37,10 @@ async function trackingEth() {
   const replica = tracker.track('ETH');
   await sent(h.socket, { method: 'subscribe', subscription: SUB });
   h.socket.receive(ack(SUB));
-  h.socket.receive({ channel: 'l4Book', data: { Snapshot: { coin: 'ETH', time: 10, height: 100, levels: [[order(1, 'B', '99.0')], [order(2, 'A', '101.0')]] } } });
+  h.socket.receive({
+    channel: 'l4Book',
+    data: { Snapshot: { coin: 'ETH', time: 10, height: 100, levels: [[order(1, 'B', '99.0')], [order(2, 'A', '101.0')]] } },
+  });
   await replica;
   return { ...h, tracker };
 }
@@ -45,10 +48,18 @@ async function trackingEth() {
 describe('malformed inbound frames', () => {
   it('an l4Book Updates with a malformed diff is a coded desync and a fresh snapshot, the module keeps running', async () => {
     const { socket, client, tracker } = await trackingEth();
-    expect(tracker.replica('ETH')?.bbo().map((l) => l?.px)).toEqual(['99.0', '101.0']);
+    expect(
+      tracker
+        .replica('ETH')
+        ?.bbo()
+        .map((l) => l?.px),
+    ).toEqual(['99.0', '101.0']);
     const desynced = new Promise<Error>((resolve) => tracker.on('desync', (_coin, e) => resolve(e)));
     const from = socket.sent.length;
-    socket.receive({ channel: 'l4Book', data: { Updates: { time: 11, height: 101, order_statuses: [], book_diffs: [{ coin: 'ETH', oid: 'x', user: 7, raw_book_diff: 3 }] } } });
+    socket.receive({
+      channel: 'l4Book',
+      data: { Updates: { time: 11, height: 101, order_statuses: [], book_diffs: [{ coin: 'ETH', oid: 'x', user: 7, raw_book_diff: 3 }] } },
+    });
     const error = (await desynced) as HlobError;
     expect(error.code).toBe(ErrorCodes.CLIENT_BAD_FRAME);
     expect(error.message).toMatch(/^l4Book Updates of ETH frame does not have the expected shape: book_diffs\.0: expected a diff/);

@@ -57,7 +57,14 @@ describe('L4BookTracker with insertBefore', () => {
     const resting = data.snapshot[1][0]![1][0][0]![1];
     const bad = updatesFrame(first, 'BTC') as { data: { Updates: { book_diffs: unknown[] } } };
     // A new ask "before" the best bid: that order rests on the other side.
-    bad.data.Updates.book_diffs.push({ user: '0xabc', oid: 77, coin: 'BTC', side: 'A', px: resting.limitPx, raw_book_diff: { new: { sz: '1.0', insertBefore: resting.oid } } });
+    bad.data.Updates.book_diffs.push({
+      user: '0xabc',
+      oid: 77,
+      coin: 'BTC',
+      side: 'A',
+      px: resting.limitPx,
+      raw_book_diff: { new: { sz: '1.0', insertBefore: resting.oid } },
+    });
     socket.receive(bad);
     expect((await desynced).message).toMatch(new RegExp(`before oid ${resting.oid}, which rests on the other side`));
     const from = socket.sent.length - 1;

@@ -66,7 +66,10 @@ describe('L4BookTracker', () => {
     // Include users whose orders were added or removed by the blocks.
     for (const b of blocks) for (const d of b.diffs) users.push(d.user);
     for (const user of new Set(users)) {
-      const expected = all.filter((o) => o.user === user).map((o) => o.oid).sort((a, b) => a - b);
+      const expected = all
+        .filter((o) => o.user === user)
+        .map((o) => o.oid)
+        .sort((a, b) => a - b);
       const got = (replica?.ordersOf(user.toUpperCase().replace('0X', '0x')) ?? []).map((o) => o.oid).sort((a, b) => a - b);
       expect(got, user).toEqual(expected);
     }
@@ -90,7 +93,7 @@ describe('L4BookTracker', () => {
     expect(tracker.replica('BTC')?.l4()).toEqual(reference(2).book('BTC')?.l4());
   });
 
-  it('takes an Updates without events (no coin named) as the only tracked coin\'s height', async () => {
+  it("takes an Updates without events (no coin named) as the only tracked coin's height", async () => {
     const { socket, client } = await tracking();
     const tracker = client.getHandle(L4BookTracker);
     socket.receive({ channel: 'l4Book', data: { Updates: { time: 5, height: 985148182, order_statuses: [], book_diffs: [] } } });

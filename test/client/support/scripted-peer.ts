@@ -42,7 +42,11 @@ interface Conn {
 const KNOWN_TYPES = new Set(['l2Book', 'trades', 'bbo', 'allMids', 'candle', 'orderUpdates', 'userFills']);
 
 function key(sub: Record<string, unknown>): string {
-  return JSON.stringify(Object.keys(sub).sort().map((k) => [k, sub[k]]));
+  return JSON.stringify(
+    Object.keys(sub)
+      .sort()
+      .map((k) => [k, sub[k]]),
+  );
 }
 
 export class ScriptedPeer {
@@ -188,7 +192,10 @@ export class ScriptedPeer {
         if (request?.type === 'info' && payload?.type === 'l2Book' && this.coins.has(payload.coin as string)) {
           this.send(ws, { channel: 'post', data: { id, response: { type: 'info', payload: { type: 'l2Book', data: this.book(payload.coin as string) } } } });
         } else {
-          this.send(ws, { channel: 'post', data: { id, response: { type: 'error', payload: `422 Unprocessable Entity: Failed to deserialize the JSON body` } } });
+          this.send(ws, {
+            channel: 'post',
+            data: { id, response: { type: 'error', payload: `422 Unprocessable Entity: Failed to deserialize the JSON body` } },
+          });
         }
         return;
       }
@@ -202,10 +209,7 @@ export class ScriptedPeer {
     return {
       coin,
       time: 1_777_582_003_372,
-      levels: [
-        [{ px: '3007.1', sz: '2.7954', n: 1 }],
-        [{ px: '3040.1', sz: '3.9499', n: 1 }],
-      ],
+      levels: [[{ px: '3007.1', sz: '2.7954', n: 1 }], [{ px: '3040.1', sz: '3.9499', n: 1 }]],
     };
   }
 }

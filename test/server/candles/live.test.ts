@@ -102,7 +102,11 @@ describe('candle channel and candleSnapshot', () => {
     expect(await post({ type: 'candleSnapshot', req: { coin: 'ETH', interval: '1m', startTime: start + 60_000 } })).toEqual({ status: 200, json: [next] });
     expect(await post({ type: 'candleSnapshot', req: { coin: 'NOPE', interval: '1h', startTime: 0 } })).toEqual({ status: 200, json: [] });
 
-    c.send({ method: 'post', id: 7, request: { type: 'info', payload: { type: 'candleSnapshot', req: { coin: 'ETH', interval: '1m', startTime: 0, endTime: start + 120_000 } } } });
+    c.send({
+      method: 'post',
+      id: 7,
+      request: { type: 'info', payload: { type: 'candleSnapshot', req: { coin: 'ETH', interval: '1m', startTime: 0, endTime: start + 120_000 } } },
+    });
     const p = await c.channel('post');
     expect(p.data).toEqual({ id: 7, response: { type: 'info', payload: { type: 'candleSnapshot', data: list } } });
   });
@@ -119,7 +123,11 @@ describe('candle channel and candleSnapshot', () => {
   });
 
   it('works with @nktkas/hyperliquid: SubscriptionClient.candle and InfoClient.candleSnapshot validate', async () => {
-    const transport = new WebSocketTransport({ url: h.server.url, timeout: 5000, reconnect: { WebSocket: WebSocket as unknown as typeof globalThis.WebSocket, maxRetries: 0 } });
+    const transport = new WebSocketTransport({
+      url: h.server.url,
+      timeout: 5000,
+      reconnect: { WebSocket: WebSocket as unknown as typeof globalThis.WebSocket, maxRetries: 0 },
+    });
     try {
       const events: CandleWsEvent[] = [];
       let resolve!: () => void;
@@ -154,7 +162,12 @@ describe('ccxt hyperliquid pointed at our URLs', () => {
         const r = JSON.parse(body) as { type: string };
         if (r.type === 'spotMeta') {
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ universe: [], tokens: [{ name: 'USDC', szDecimals: 8, weiDecimals: 8, index: 0, tokenId: '0x6d1e7cde53ba9467b783cb7c530ce054', isCanonical: true }] }));
+          res.end(
+            JSON.stringify({
+              universe: [],
+              tokens: [{ name: 'USDC', szDecimals: 8, weiDecimals: 8, index: 0, tokenId: '0x6d1e7cde53ba9467b783cb7c530ce054', isCanonical: true }],
+            }),
+          );
           return;
         }
         if (r.type !== 'metaAndAssetCtxs') {
@@ -162,7 +175,24 @@ describe('ccxt hyperliquid pointed at our URLs', () => {
           return;
         }
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify([{ universe: [{ name: 'ETH', szDecimals: 4, maxLeverage: 25, onlyIsolated: false }] }, [{ markPx: '2000.0', midPx: '2000.0', oraclePx: '2000.0', prevDayPx: '2000.0', dayNtlVlm: '0.0', funding: '0.0', openInterest: '0.0', premium: '0.0', impactPxs: ['2000.0', '2000.0'] }]]));
+        res.end(
+          JSON.stringify([
+            { universe: [{ name: 'ETH', szDecimals: 4, maxLeverage: 25, onlyIsolated: false }] },
+            [
+              {
+                markPx: '2000.0',
+                midPx: '2000.0',
+                oraclePx: '2000.0',
+                prevDayPx: '2000.0',
+                dayNtlVlm: '0.0',
+                funding: '0.0',
+                openInterest: '0.0',
+                premium: '0.0',
+                impactPxs: ['2000.0', '2000.0'],
+              },
+            ],
+          ]),
+        );
       });
     });
     await new Promise<void>((r) => nodeInfo.listen(0, '127.0.0.1', r));
@@ -201,7 +231,10 @@ describe('ccxt hyperliquid pointed at our URLs', () => {
       tick(start + 60_000);
       const fetched = await ex.fetchOHLCV('ETH/USDC:USDC', '1m', 0, undefined, { until: start + 120_000 });
       expect(fetched.map((k) => k[0])).toEqual([start, start + 60_000]);
-      expect(fetched[0]![5]).toBeCloseTo(trades.reduce((a, t) => a + Number(t.sz), 0), 8);
+      expect(fetched[0]![5]).toBeCloseTo(
+        trades.reduce((a, t) => a + Number(t.sz), 0),
+        8,
+      );
       expect(fetched[1]!.slice(1, 6)).toEqual([fetched[0]![4], fetched[0]![4], fetched[0]![4], fetched[0]![4], 0]);
     } finally {
       await ex.close();

@@ -13,7 +13,11 @@ const tradeArb = fc.record({
   sz: fc.integer({ min: 1, max: 10_000_000_000 }),
 });
 // Steps from 1 ms to ~2 days: some blocks in one bucket, some skipping many.
-const stepArb = fc.oneof(fc.integer({ min: 1, max: 90_000 }), fc.integer({ min: 60_000, max: 3 * 3_600_000 }), fc.integer({ min: 3_600_000, max: 2 * 86_400_000 }));
+const stepArb = fc.oneof(
+  fc.integer({ min: 1, max: 90_000 }),
+  fc.integer({ min: 60_000, max: 3 * 3_600_000 }),
+  fc.integer({ min: 3_600_000, max: 2 * 86_400_000 }),
+);
 const blocksArb = fc.array(fc.record({ step: stepArb, trades: fc.array(tradeArb, { maxLength: 4 }) }), { minLength: 1, maxLength: 60 });
 
 describe('CandleService against a naive model', () => {

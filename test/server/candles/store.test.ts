@@ -22,7 +22,18 @@ const MIN = 60_000;
 const T0 = Date.UTC(2026, 4, 5, 17, 0);
 
 function candle(i: number, coin = 'BTC'): Candle {
-  return { t: T0 + i * MIN, T: T0 + (i + 1) * MIN - 1, s: coin, i: '1m', o: `${100 + i}.0`, c: `${101 + i}.5`, h: `${102 + i}.0`, l: `${99 + i}.25`, v: '0.001', n: i };
+  return {
+    t: T0 + i * MIN,
+    T: T0 + (i + 1) * MIN - 1,
+    s: coin,
+    i: '1m',
+    o: `${100 + i}.0`,
+    c: `${101 + i}.5`,
+    h: `${102 + i}.0`,
+    l: `${99 + i}.25`,
+    v: '0.001',
+    n: i,
+  };
 }
 
 describe('CandleStore', () => {
@@ -58,7 +69,9 @@ describe('CandleStore', () => {
     const store = new CandleStore({ dir, maxPerSeries: 10 });
     for (let i = 0; i < 45; i++) store.append(candle(i));
     await store.flush();
-    const lines = readFileSync(join(dir, 'BTC', '1m.jsonl'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(dir, 'BTC', '1m.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines.length).toBeLessThanOrEqual(20);
     const all = await store.read('BTC', '1m');
     expect(all.at(-1)).toEqual(candle(44));
@@ -79,7 +92,12 @@ describe('CandleStore', () => {
     second.append(candle(3));
     await second.flush();
     const text = readFileSync(path, 'utf8');
-    expect(text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Candle)).toEqual([candle(0), candle(1), candle(3)]);
+    expect(
+      text
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Candle),
+    ).toEqual([candle(0), candle(1), candle(3)]);
   });
 
   it('names coin folders safely', () => {

@@ -58,10 +58,14 @@ export class TestClient {
         const f = this.frames[this.cursor++]!;
         if (pred(f)) return f;
       }
-      if (this.closed !== null) throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) while waiting; got ${this.texts.slice(-3).join(' | ')}`);
+      if (this.closed !== null)
+        throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) while waiting; got ${this.texts.slice(-3).join(' | ')}`);
       await new Promise<void>((resolve, reject) => {
         const left = deadline - Date.now();
-        const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; last: ${this.texts.slice(-3).join(' | ').slice(0, 2000)}`)), Math.max(0, left));
+        const timer = setTimeout(
+          () => reject(new Error(`no matching frame within ${timeoutMs} ms; last: ${this.texts.slice(-3).join(' | ').slice(0, 2000)}`)),
+          Math.max(0, left),
+        );
         this.waiters.push(() => {
           clearTimeout(timer);
           resolve();

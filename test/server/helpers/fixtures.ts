@@ -21,7 +21,9 @@ function lines(fixture: string, stream: string): Envelope[] {
   const out: Envelope[] = [];
   for (const day of readdirSync(base).sort()) {
     for (const h of readdirSync(join(base, day)).sort((a, b) => Number(a) - Number(b))) {
-      for (const line of gunzipSync(readFileSync(join(base, day, h))).toString('utf8').split('\n')) {
+      for (const line of gunzipSync(readFileSync(join(base, day, h)))
+        .toString('utf8')
+        .split('\n')) {
         if (line.trim() !== '') out.push(JSON.parse(line) as Envelope);
       }
     }

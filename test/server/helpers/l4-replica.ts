@@ -31,7 +31,10 @@ export class L4Replica {
 
   apply(u: UpdatesData): void {
     if (u.height <= this.height) throw new Error(`Updates at ${u.height} after ${this.height}`);
-    const change = this.books.applyBlock({ height: u.height, time: u.time, statuses: u.order_statuses, diffs: u.book_diffs, fills: [] }, { only: new Set([this.snapshot.coin]) });
+    const change = this.books.applyBlock(
+      { height: u.height, time: u.time, statuses: u.order_statuses, diffs: u.book_diffs, fills: [] },
+      { only: new Set([this.snapshot.coin]) },
+    );
     if (change.desyncs.length > 0) throw change.desyncs[0];
     this.height = u.height;
   }

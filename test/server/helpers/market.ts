@@ -54,7 +54,13 @@ export interface Market {
 }
 
 const T0 = 1_778_000_000_000;
-const users = Array.from({ length: 8 }, (_, i) => `0x${String(i + 1).repeat(40).slice(0, 40)}`);
+const users = Array.from(
+  { length: 8 },
+  (_, i) =>
+    `0x${String(i + 1)
+      .repeat(40)
+      .slice(0, 40)}`,
+);
 
 function nodeTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 23) + '000000';
@@ -71,9 +77,33 @@ export function makeMarket(opts: { seed?: number; blocks?: number; height?: numb
   const order = (coin: string, side: Side, pxTicks: number, szUnits: number, time: number, tif = 'Gtc'): NodeOrder => {
     const s = SPECS[coin as (typeof COINS)[number]];
     const sz = fmt(szUnits, s.szDecimals);
-    return { coin, side, limitPx: fmt(pxTicks, s.pxDecimals), sz, oid: ++oid, timestamp: time, triggerCondition: 'N/A', isTrigger: false, triggerPx: '0.0', children: [], isPositionTpsl: false, reduceOnly: false, orderType: 'Limit', origSz: sz, tif, cloid: null };
+    return {
+      coin,
+      side,
+      limitPx: fmt(pxTicks, s.pxDecimals),
+      sz,
+      oid: ++oid,
+      timestamp: time,
+      triggerCondition: 'N/A',
+      isTrigger: false,
+      triggerPx: '0.0',
+      children: [],
+      isPositionTpsl: false,
+      reduceOnly: false,
+      orderType: 'Limit',
+      origSz: sz,
+      tif,
+      cloid: null,
+    };
   };
-  const status = (user: string, st: string, o: NodeOrder, time: number): OrderStatusEvent => ({ time: nodeTime(time), user, hash: null, builder: null, status: st, order: o });
+  const status = (user: string, st: string, o: NodeOrder, time: number): OrderStatusEvent => ({
+    time: nodeTime(time),
+    user,
+    hash: null,
+    builder: null,
+    status: st,
+    order: o,
+  });
 
   // Snapshot: 6 levels a side, 1-3 orders a level.
   for (const coin of COINS) {
@@ -97,7 +127,10 @@ export function makeMarket(opts: { seed?: number; blocks?: number; height?: numb
     height0,
     COINS.map((coin) => {
       const rest = books.get(coin)!;
-      return [coin, [bookSide(rest, 'B').map((r) => [r.user, r.order] as [string, NodeOrder]), bookSide(rest, 'A').map((r) => [r.user, r.order] as [string, NodeOrder])]];
+      return [
+        coin,
+        [bookSide(rest, 'B').map((r) => [r.user, r.order] as [string, NodeOrder]), bookSide(rest, 'A').map((r) => [r.user, r.order] as [string, NodeOrder])],
+      ];
     }),
   ];
 
@@ -146,7 +179,25 @@ export function makeMarket(opts: { seed?: number; blocks?: number; height?: numb
         statuses.push(status(taker, 'filled', takerOrder, time));
         const szStr = fmt(take, s.szDecimals);
         const t = ++tid;
-        const f = (user: string, fs: Side, crossed: boolean, o: number): FillEvent => [user, { coin, px: pxStr, sz: szStr, side: fs, time, startPosition: '0.0', dir: fs === 'B' ? 'Open Long' : 'Open Short', closedPnl: '0.0', hash: `0x${t.toString(16).padStart(64, '0')}`, oid: o, crossed, fee: '0.0', tid: t, feeToken: 'USDC' }];
+        const f = (user: string, fs: Side, crossed: boolean, o: number): FillEvent => [
+          user,
+          {
+            coin,
+            px: pxStr,
+            sz: szStr,
+            side: fs,
+            time,
+            startPosition: '0.0',
+            dir: fs === 'B' ? 'Open Long' : 'Open Short',
+            closedPnl: '0.0',
+            hash: `0x${t.toString(16).padStart(64, '0')}`,
+            oid: o,
+            crossed,
+            fee: '0.0',
+            tid: t,
+            feeToken: 'USDC',
+          },
+        ];
         fills.push(f(best.user, side, false, best.oid), f(taker, takerSide, true, takerOrder.oid));
         if (take >= best.szUnits) {
           statuses.push(status(best.user, 'filled', best.order, time));
@@ -154,7 +205,14 @@ export function makeMarket(opts: { seed?: number; blocks?: number; height?: numb
           rest.splice(rest.indexOf(best), 1);
         } else {
           const newSz = best.szUnits - take;
-          diffs.push({ user: best.user, oid: best.oid, coin, side, px: pxStr, raw_book_diff: { update: { origSz: fmt(best.szUnits, s.szDecimals), newSz: fmt(newSz, s.szDecimals) } } });
+          diffs.push({
+            user: best.user,
+            oid: best.oid,
+            coin,
+            side,
+            px: pxStr,
+            raw_book_diff: { update: { origSz: fmt(best.szUnits, s.szDecimals), newSz: fmt(newSz, s.szDecimals) } },
+          });
           best.szUnits = newSz;
         }
       } else {

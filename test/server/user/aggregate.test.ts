@@ -4,7 +4,24 @@ import type { NodeFill } from '../../../src/book/events.js';
 import { aggregateByTime } from '../../../src/server/user/aggregate.js';
 
 function f(over: Partial<NodeFill>): NodeFill {
-  return { coin: 'BTC', px: '100.0', sz: '1.0', side: 'B', time: 1, startPosition: '0.0', dir: 'Open Long', closedPnl: '0.0', hash: '0xab', oid: 1, crossed: true, fee: '0.1', tid: 1, feeToken: 'USDC', twapId: null, ...over };
+  return {
+    coin: 'BTC',
+    px: '100.0',
+    sz: '1.0',
+    side: 'B',
+    time: 1,
+    startPosition: '0.0',
+    dir: 'Open Long',
+    closedPnl: '0.0',
+    hash: '0xab',
+    oid: 1,
+    crossed: true,
+    fee: '0.1',
+    tid: 1,
+    feeToken: 'USDC',
+    twapId: null,
+    ...over,
+  };
 }
 
 describe('aggregateByTime', () => {

@@ -51,7 +51,8 @@ async function deadUrl(): Promise<string> {
   return `http://127.0.0.1:${port}/exchange`;
 }
 
-const ORDER = '{"action":{"type":"order","orders":[{"a":0,"b":true,"p":"1990","s":"0.01","r":false,"t":{"limit":{"tif":"Alo"}}}],"grouping":"na"},"nonce":1780000000000,"signature":{"r":"0x1","s":"0x2","v":27}}';
+const ORDER =
+  '{"action":{"type":"order","orders":[{"a":0,"b":true,"p":"1990","s":"0.01","r":false,"t":{"limit":{"tif":"Alo"}}}],"grouping":"na"},"nonce":1780000000000,"signature":{"r":"0x1","s":"0x2","v":27}}';
 const OK = '{"status":"ok","response":{"type":"order","data":{"statuses":[{"resting":{"oid":77}}]}}}';
 
 let h: Harness | undefined;
@@ -83,7 +84,11 @@ describe('POST /exchange', () => {
     const spaced = ORDER.replace('{"action"', '{ "action"');
     expect(await post('/exchange', spaced)).toEqual({ status: 200, text: OK, type: 'application/json' });
     expect(ex.bodies).toEqual([spaced]);
-    expect(await post('/exchange', '{"nope":1}')).toEqual({ status: 422, text: 'Failed to deserialize the JSON body into the target type', type: 'text/plain' });
+    expect(await post('/exchange', '{"nope":1}')).toEqual({
+      status: 422,
+      text: 'Failed to deserialize the JSON body into the target type',
+      type: 'text/plain',
+    });
   });
 
   it('WS post "action": the exchange answer as the payload, an error frame otherwise', async () => {
@@ -113,7 +118,10 @@ describe('POST /exchange', () => {
     expect(r.text).toContain(`the exchange at ${url} could not be reached`);
     const c = await h.client();
     const w = await c.request({ method: 'post', id: 1, request: { type: 'action', payload: {} } }, (f) => f.channel === 'post');
-    expect((w.data as { response: { type: string; payload: string } }).response).toMatchObject({ type: 'error', payload: expect.stringContaining(url) as unknown });
+    expect((w.data as { response: { type: string; payload: string } }).response).toMatchObject({
+      type: 'error',
+      payload: expect.stringContaining(url) as unknown,
+    });
     expect((await fetch(`${h.server.httpUrl}/health`)).status).toBe(200);
   });
 
@@ -149,7 +157,7 @@ describe('ExchangeForwarder', () => {
     expect((await capped.forward('big')).body).toBe(`the exchange at ${ex.url} answered more than 1024 bytes`);
   });
 
-  it('read-your-writes: an order\'s answer waits until its oid has a status in a block applied here (at most settleMs)', async () => {
+  it("read-your-writes: an order's answer waits until its oid has a status in a block applied here (at most settleMs)", async () => {
     const feed = new ManualFeed();
     feed.load(snapshot(), blockTime(HEIGHT));
     const users = new UserStreams({ feed, outbox: new Outbox() });
@@ -185,15 +193,25 @@ describe('ExchangeForwarder', () => {
     users.close();
   });
 
-  it('actionOids: order statuses\' oids from the answer, cancels\' from the request, nothing otherwise', () => {
-    expect(actionOids('{}', '{"status":"ok","response":{"type":"order","data":{"statuses":[{"resting":{"oid":5}},{"filled":{"totalSz":"1","avgPx":"2","oid":6}},{"error":"x"}]}}}')).toEqual([5, 6]);
-    expect(actionOids('{"action":{"type":"cancel","cancels":[{"a":0,"o":7},{"a":1,"o":8}]}}', '{"status":"ok","response":{"type":"cancel","data":{"statuses":["success"]}}}')).toEqual([7, 8]);
+  it("actionOids: order statuses' oids from the answer, cancels' from the request, nothing otherwise", () => {
+    expect(
+      actionOids(
+        '{}',
+        '{"status":"ok","response":{"type":"order","data":{"statuses":[{"resting":{"oid":5}},{"filled":{"totalSz":"1","avgPx":"2","oid":6}},{"error":"x"}]}}}',
+      ),
+    ).toEqual([5, 6]);
+    expect(
+      actionOids(
+        '{"action":{"type":"cancel","cancels":[{"a":0,"o":7},{"a":1,"o":8}]}}',
+        '{"status":"ok","response":{"type":"cancel","data":{"statuses":["success"]}}}',
+      ),
+    ).toEqual([7, 8]);
     expect(actionOids('{}', '{"status":"err","response":"Invalid nonce"}')).toEqual([]);
     expect(actionOids('{}', '{"status":"ok","response":{"type":"default"}}')).toEqual([]);
     expect(actionOids('nope', 'not json')).toEqual([]);
   });
 
-  it('defaults: the simulated node\'s /exchange, Hyperliquid\'s next to a node', () => {
+  it("defaults: the simulated node's /exchange, Hyperliquid's next to a node", () => {
     expect(defaultExchangeUrl('simulated', 'http://127.0.0.1:4567/info')).toBe('http://127.0.0.1:4567/exchange');
     expect(defaultExchangeUrl('node', 'http://localhost:3001/info')).toBe('https://api.hyperliquid.xyz/exchange');
   });

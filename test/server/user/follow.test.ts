@@ -93,9 +93,16 @@ describe('following', () => {
     const eth = snap[1][0]![1];
     eth[1] = [[BOB, order('ETH', 'A', '2002.0', '0.3', 12)]];
     feed.resync([HEIGHT + 5, snap[1]]);
-    expect(v.parse(v.array(OpenOrder), await users.openOrders(BOB))).toEqual([{ coin: 'ETH', side: 'A', limitPx: '2002.0', sz: '0.3', oid: 12, timestamp: blockTime(HEIGHT), origSz: '0.3' }]);
+    expect(v.parse(v.array(OpenOrder), await users.openOrders(BOB))).toEqual([
+      { coin: 'ETH', side: 'A', limitPx: '2002.0', sz: '0.3', oid: 12, timestamp: blockTime(HEIGHT), origSz: '0.3' },
+    ]);
     // And follows the diffs after it.
-    feed.apply(block(HEIGHT + 6, { diffs: [{ user: BOB, oid: 13, coin: 'ETH', side: 'A', px: '2003.0', raw_book_diff: { new: { sz: '1.0' } } }], statuses: [{ user: BOB, status: 'open', order: order('ETH', 'A', '2003.0', '1.0', 13) }] }));
+    feed.apply(
+      block(HEIGHT + 6, {
+        diffs: [{ user: BOB, oid: 13, coin: 'ETH', side: 'A', px: '2003.0', raw_book_diff: { new: { sz: '1.0' } } }],
+        statuses: [{ user: BOB, status: 'open', order: order('ETH', 'A', '2003.0', '1.0', 13) }],
+      }),
+    );
     expect((await users.openOrders(BOB)).map((o) => o.oid).sort()).toEqual([12, 13]);
   });
 

@@ -39,7 +39,13 @@ describe('UserHistory', () => {
   it('keeps exactly what the bounds allow, oldest first, and marks truncated users', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.record({ kind: fc.constant('add' as const), user: fc.integer({ min: 0, max: 4 }) }), fc.record({ kind: fc.constant('forget' as const), user: fc.integer({ min: 0, max: 4 }) })), { maxLength: 200 }),
+        fc.array(
+          fc.oneof(
+            fc.record({ kind: fc.constant('add' as const), user: fc.integer({ min: 0, max: 4 }) }),
+            fc.record({ kind: fc.constant('forget' as const), user: fc.integer({ min: 0, max: 4 }) }),
+          ),
+          { maxLength: 200 },
+        ),
         fc.integer({ min: 1, max: 6 }),
         fc.integer({ min: 1, max: 12 }),
         (ops, perUser, total) => {
@@ -63,7 +69,8 @@ describe('UserHistory', () => {
             expect(h.newest(`u${u}`, 2)).toEqual([...want].reverse().slice(0, 2));
             size += want.length;
             // A forgotten user starts again clean; otherwise truncation is as in the model.
-            if (!forgotten.has(u) && want.length > 0) expect(h.truncated(`u${u}`)).toBe(m.truncated.has(u) && wasTruncatedSinceLastForget(ops, u, perUser, total));
+            if (!forgotten.has(u) && want.length > 0)
+              expect(h.truncated(`u${u}`)).toBe(m.truncated.has(u) && wasTruncatedSinceLastForget(ops, u, perUser, total));
           }
           expect(h.size).toBe(size);
         },
@@ -78,7 +85,9 @@ describe('UserHistory', () => {
     expect(h.size).toBe(10);
     expect(h.list('whale')).toEqual(Array.from({ length: 10 }, (_, k) => 99_990 + k));
     // The queue of per-user drops is bounded too (internal, but it is what would leak).
-    expect((h as unknown as { order: unknown[]; orderHead: number }).order.length - (h as unknown as { orderHead: number }).orderHead).toBeLessThanOrEqual(2 * 100 + 1024 + 1);
+    expect((h as unknown as { order: unknown[]; orderHead: number }).order.length - (h as unknown as { orderHead: number }).orderHead).toBeLessThanOrEqual(
+      2 * 100 + 1024 + 1,
+    );
   });
 });
 

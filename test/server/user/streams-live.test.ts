@@ -52,12 +52,26 @@ describe('user streams', () => {
     for (const b of blocks) h.feed.apply(b);
     const f1 = await c.channel('orderUpdates');
     expect(v.parse(OrderUpdates, f1.data)).toEqual([
-      { order: { coin: 'ETH', side: 'B', limitPx: '1990.0', sz: '1.0', oid: 101, timestamp: blockTime(HEIGHT), origSz: '1.0', cloid: CLOID }, status: 'open', statusTimestamp: blockTime(HEIGHT + 1) },
-      { order: { coin: 'ETH', side: 'B', limitPx: '2005.0', sz: '1.0', oid: 104, timestamp: blockTime(HEIGHT), origSz: '1.0' }, status: 'badAloPxRejected', statusTimestamp: blockTime(HEIGHT + 1) },
-      { order: { coin: '@107', side: 'A', limitPx: '35.5', sz: '10.0', oid: 102, timestamp: blockTime(HEIGHT), origSz: '10.0' }, status: 'open', statusTimestamp: blockTime(HEIGHT + 1) },
+      {
+        order: { coin: 'ETH', side: 'B', limitPx: '1990.0', sz: '1.0', oid: 101, timestamp: blockTime(HEIGHT), origSz: '1.0', cloid: CLOID },
+        status: 'open',
+        statusTimestamp: blockTime(HEIGHT + 1),
+      },
+      {
+        order: { coin: 'ETH', side: 'B', limitPx: '2005.0', sz: '1.0', oid: 104, timestamp: blockTime(HEIGHT), origSz: '1.0' },
+        status: 'badAloPxRejected',
+        statusTimestamp: blockTime(HEIGHT + 1),
+      },
+      {
+        order: { coin: '@107', side: 'A', limitPx: '35.5', sz: '10.0', oid: 102, timestamp: blockTime(HEIGHT), origSz: '10.0' },
+        status: 'open',
+        statusTimestamp: blockTime(HEIGHT + 1),
+      },
     ]);
     const f2 = await c.channel('orderUpdates');
-    expect((f2.data as { status: string; order: { oid: number; sz: string } }[]).map((o) => [o.order.oid, o.status, o.order.sz])).toEqual([[103, 'filled', '0.0']]);
+    expect((f2.data as { status: string; order: { oid: number; sz: string } }[]).map((o) => [o.order.oid, o.status, o.order.sz])).toEqual([
+      [103, 'filled', '0.0'],
+    ]);
     const f3 = await c.channel('orderUpdates');
     expect((f3.data as { status: string; order: { oid: number } }[]).map((o) => [o.order.oid, o.status])).toEqual([[101, 'canceled']]);
     // Bob's statuses never reach Alice's stream; nothing more queued.
@@ -78,7 +92,10 @@ describe('user streams', () => {
     expect(s.fills.map((f) => f.tid)).toEqual([2, 1]);
     expect(s.fills[1]).toEqual(blocks[1]!.fills[0]![1]);
 
-    await c.request({ method: 'subscribe', subscription: { type: 'userFills', user: ALICE, aggregateByTime: true } }, (f) => f.channel === 'subscriptionResponse');
+    await c.request(
+      { method: 'subscribe', subscription: { type: 'userFills', user: ALICE, aggregateByTime: true } },
+      (f) => f.channel === 'subscriptionResponse',
+    );
     const agg = v.parse(WsUserFills, (await c.channel('userFills')).data);
     expect(agg.isSnapshot).toBe(true);
     expect(agg.fills).toHaveLength(1);
@@ -88,7 +105,14 @@ describe('user streams', () => {
     const h4 = HEIGHT + 4;
     const { block, fill } = await import('./user-market.js');
     h.feed.apply(blocks[2]!);
-    h.feed.apply(block(h4, { fills: [[ALICE, fill('ETH', '1990.0', '0.1', 'A', h4, 105, 7, true)], [BOB, fill('ETH', '1990.0', '0.1', 'B', h4, 12, 7, false)]] }));
+    h.feed.apply(
+      block(h4, {
+        fills: [
+          [ALICE, fill('ETH', '1990.0', '0.1', 'A', h4, 105, 7, true)],
+          [BOB, fill('ETH', '1990.0', '0.1', 'B', h4, 12, 7, false)],
+        ],
+      }),
+    );
     const live = [await c.channel('userFills'), await c.channel('userFills')].map((f) => v.parse(WsUserFills, f.data));
     for (const l of live) {
       expect(l.isSnapshot).toBeUndefined();
@@ -134,7 +158,16 @@ describe('user info requests', () => {
     expect(open.status).toBe(200);
     const list = v.parse(v.array(OpenOrder), open.json);
     expect(list.map((o) => o.oid).sort()).toEqual([101, 102]);
-    expect(list.find((o) => o.oid === 101)).toEqual({ coin: 'ETH', side: 'B', limitPx: '1990.0', sz: '1.0', oid: 101, timestamp: blockTime(HEIGHT), origSz: '1.0', cloid: CLOID });
+    expect(list.find((o) => o.oid === 101)).toEqual({
+      coin: 'ETH',
+      side: 'B',
+      limitPx: '1990.0',
+      sz: '1.0',
+      oid: 101,
+      timestamp: blockTime(HEIGHT),
+      origSz: '1.0',
+      cloid: CLOID,
+    });
     const fe = v.parse(v.array(FrontendOpenOrder), (await info({ type: 'frontendOpenOrders', user: ALICE })).json);
     expect(fe.find((o) => o.oid === 101)).toMatchObject({ tif: 'Alo', orderType: 'Limit', isTrigger: false, cloid: CLOID });
     // Bob's resting asks: found by a scan of the books (he was never followed before).
@@ -168,7 +201,10 @@ describe('user info requests', () => {
     h.feed.apply(blocks[1]!);
     h.feed.apply(blocks[2]!);
     const filled = v.parse(OrderStatusAnswer, (await info({ type: 'orderStatus', user: ALICE, oid: 103 })).json);
-    expect(filled).toEqual({ status: 'order', order: { order: expect.objectContaining({ oid: 103, sz: '0.0', tif: 'Ioc' }) as unknown, status: 'filled', statusTimestamp: blockTime(HEIGHT + 2) } });
+    expect(filled).toEqual({
+      status: 'order',
+      order: { order: expect.objectContaining({ oid: 103, sz: '0.0', tif: 'Ioc' }) as unknown, status: 'filled', statusTimestamp: blockTime(HEIGHT + 2) },
+    });
     const canceled = v.parse(OrderStatusAnswer, (await info({ type: 'orderStatus', user: ALICE, oid: CLOID })).json);
     expect(canceled).toMatchObject({ order: { status: 'canceled', order: { oid: 101 } } });
     expect((await info({ type: 'orderStatus', user: ALICE, oid: 'x' })).status).toBe(422);

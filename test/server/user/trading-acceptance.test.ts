@@ -73,7 +73,10 @@ describe('npm start: trading through our URL with a third-party SDK', () => {
     // Looking at the account opens it on the paper exchange (forwarded to the node's info server).
     expect((await info.clearinghouseState({ user })).assetPositions).toEqual([]);
 
-    for (const sub of [{ type: 'orderUpdates', user }, { type: 'userFills', user }]) {
+    for (const sub of [
+      { type: 'orderUpdates', user },
+      { type: 'userFills', user },
+    ]) {
       await ws.request({ method: 'subscribe', subscription: sub }, (f) => f.channel === 'subscriptionResponse');
     }
     const snapshot = v.parse(WsUserFills, (await frame((f) => f.channel === 'userFills')).data);
@@ -90,10 +93,25 @@ describe('npm start: trading through our URL with a third-party SDK', () => {
     // Seen at once through our URL: openOrders (from our L4 books), l4Book under its address, orderUpdates `open`.
     const open = v.parse(v.array(OpenOrder), await info.openOrders({ user }));
     expect(open).toEqual([{ coin: 'ETH', side: 'B', limitPx: aloPx, sz: '0.01', oid, timestamp: expect.any(Number) as number, origSz: '0.01' }]);
-    const l4 = (await (await fetch(`${running.server.httpUrl}/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'l4Book', coin: 'ETH' }) })).json()) as { levels: [{ oid: number; user: string; limitPx: string; sz: string }[], unknown[]] };
+    const l4 = (await (
+      await fetch(`${running.server.httpUrl}/info`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'l4Book', coin: 'ETH' }),
+      })
+    ).json()) as { levels: [{ oid: number; user: string; limitPx: string; sz: string }[], unknown[]] };
     expect(l4.levels[0].find((o) => o.oid === oid)).toMatchObject({ user, limitPx: aloPx, sz: '0.01' });
-    const opened = v.parse(OrderUpdates, (await frame((f) => f.channel === 'orderUpdates' && JSON.stringify(f.data).includes(`"oid":${oid},`) && JSON.stringify(f.data).includes('"open"'))).data);
-    expect(opened).toEqual([{ order: { coin: 'ETH', side: 'B', limitPx: aloPx, sz: '0.01', oid, timestamp: expect.any(Number) as number, origSz: '0.01' }, status: 'open', statusTimestamp: expect.any(Number) as number }]);
+    const opened = v.parse(
+      OrderUpdates,
+      (await frame((f) => f.channel === 'orderUpdates' && JSON.stringify(f.data).includes(`"oid":${oid},`) && JSON.stringify(f.data).includes('"open"'))).data,
+    );
+    expect(opened).toEqual([
+      {
+        order: { coin: 'ETH', side: 'B', limitPx: aloPx, sz: '0.01', oid, timestamp: expect.any(Number) as number, origSz: '0.01' },
+        status: 'open',
+        statusTimestamp: expect.any(Number) as number,
+      },
+    ]);
 
     // Cancel: `canceled` on orderUpdates, nothing open.
     const canceled = await exchange.cancel({ cancels: [{ a: ETH, o: oid }] });
@@ -113,7 +131,14 @@ describe('npm start: trading through our URL with a third-party SDK', () => {
     expect(fillsFrame.user).toBe(user);
     expect(fillsFrame.fills.length).toBeGreaterThan(0);
     for (const f of fillsFrame.fills) expect(f).toMatchObject({ coin: 'ETH', side: 'B', crossed: true, oid: filled.oid });
-    const updates = v.parse(OrderUpdates, (await frame((f) => f.channel === 'orderUpdates' && JSON.stringify(f.data).includes(`"oid":${filled.oid},`) && JSON.stringify(f.data).includes('"filled"'))).data);
+    const updates = v.parse(
+      OrderUpdates,
+      (
+        await frame(
+          (f) => f.channel === 'orderUpdates' && JSON.stringify(f.data).includes(`"oid":${filled.oid},`) && JSON.stringify(f.data).includes('"filled"'),
+        )
+      ).data,
+    );
     expect(updates.map((o) => o.status)).toContain('filled');
     // Answered by our state: the same fills.
     expect((await info.userFills({ user })).map((f) => f.tid).sort()).toEqual(fillsFrame.fills.map((f) => f.tid).sort());

@@ -76,8 +76,16 @@ export interface Ev {
 /** One block's three lines as the node writes them, parsed back as the reader does. */
 export function block(h: number, ev: Partial<Ev>): Block {
   const bt = nodeTime(blockTime(h), '000001');
-  const env = (events: unknown[]): string => `{"local_time":"${nodeTime(blockTime(h) + 300)}","block_time":"${bt}","block_number":${h},"events":${JSON.stringify(events)}}`;
-  const statuses = (ev.statuses ?? []).map((s) => ({ time: nodeTime(blockTime(h)), user: s.user, hash: '0x' + h.toString(16).padStart(64, '0'), builder: null, status: s.status, order: s.order }));
+  const env = (events: unknown[]): string =>
+    `{"local_time":"${nodeTime(blockTime(h) + 300)}","block_time":"${bt}","block_number":${h},"events":${JSON.stringify(events)}}`;
+  const statuses = (ev.statuses ?? []).map((s) => ({
+    time: nodeTime(blockTime(h)),
+    user: s.user,
+    hash: '0x' + h.toString(16).padStart(64, '0'),
+    builder: null,
+    status: s.status,
+    order: s.order,
+  }));
   const sl = parseLine('statuses', env(statuses));
   return {
     height: h,
@@ -88,7 +96,17 @@ export function block(h: number, ev: Partial<Ev>): Block {
   };
 }
 
-export function fill(coin: string, px: string, sz: string, side: Side, h: number, oid: number, tid: number, crossed: boolean, extra: Partial<NodeFill> = {}): NodeFill {
+export function fill(
+  coin: string,
+  px: string,
+  sz: string,
+  side: Side,
+  h: number,
+  oid: number,
+  tid: number,
+  crossed: boolean,
+  extra: Partial<NodeFill> = {},
+): NodeFill {
   return {
     coin,
     px,

@@ -43,10 +43,23 @@ describe('the ledger books fills exactly', () => {
     const l = ledger();
     const a = l.open('0x' + 'a'.repeat(40));
     // Buy 0.02 ETH at 3000.0 as taker: fee 3000 × 0.02 × 0.00045 = 0.027.
-    expect(fill(l, a.user, eth, BID, 30_000, 200, true)).toMatchObject({ dir: 'Open Long', startPosition: '0.0', closedPnl: '0.0', fee: '0.027', px: '3000.0', sz: '0.02' });
+    expect(fill(l, a.user, eth, BID, 30_000, 200, true)).toMatchObject({
+      dir: 'Open Long',
+      startPosition: '0.0',
+      closedPnl: '0.0',
+      fee: '0.027',
+      px: '3000.0',
+      sz: '0.02',
+    });
     expect(usd(a.usdc)).toBe('99999.973');
     // Sell 0.03 at 3010.0 as maker: closes 0.02 (+0.2), opens 0.01 short; fee 3010 × 0.03 × 0.00015 = 0.013545.
-    expect(fill(l, a.user, eth, ASK, 30_100, 300, false)).toMatchObject({ dir: 'Long > Short', startPosition: '0.02', closedPnl: '0.2', fee: '0.013545', crossed: false });
+    expect(fill(l, a.user, eth, ASK, 30_100, 300, false)).toMatchObject({
+      dir: 'Long > Short',
+      startPosition: '0.02',
+      closedPnl: '0.2',
+      fee: '0.013545',
+      crossed: false,
+    });
     expect(a.positions.get(eth.id)).toEqual({ lots: -100, cost: 30_100n * 100n });
     // Buy 0.01 back at 3005.0: +0.05, flat; fee 3005 × 0.01 × 0.00045 = 0.0135225 → 0.013522.
     expect(fill(l, a.user, eth, BID, 30_050, 100, true)).toMatchObject({ dir: 'Close Short', startPosition: '-0.01', closedPnl: '0.05', fee: '0.013522' });

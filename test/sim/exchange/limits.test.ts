@@ -9,7 +9,14 @@ import { PROFILES, blockPlan } from '../../../src/sim/profiles.js';
 import { SimMarket } from '../../../src/sim/sim-market.js';
 
 function exchange(maxAccounts: number): { ex: PaperExchange; sim: SimMarket } {
-  const sim = new SimMarket({ seed: 3, coins: buildMarket(9, 3), restingOrders: 500, plan: blockPlan(PROFILES.quiet, 14.6), startHeight: 100, startMs: 1_800_000_000_000 });
+  const sim = new SimMarket({
+    seed: 3,
+    coins: buildMarket(9, 3),
+    restingOrders: 500,
+    plan: blockPlan(PROFILES.quiet, 14.6),
+    startHeight: 100,
+    startMs: 1_800_000_000_000,
+  });
   return { ex: new PaperExchange(sim, { maxAccounts }), sim };
 }
 
@@ -24,7 +31,7 @@ describe('paper exchange limits', () => {
     expect(ex.stats().accounts).toBe(2);
   });
 
-  it('leaves the generated flow\'s addresses, bad users and other types to the info server', () => {
+  it("leaves the generated flow's addresses, bad users and other types to the info server", () => {
     const { ex, sim } = exchange(10);
     expect(ex.info({ type: 'clearinghouseState', user: sim.userAddresses[5] })).toBeUndefined();
     expect(ex.info({ type: 'clearinghouseState', user: 'nobody' })).toBeUndefined();

@@ -16,7 +16,14 @@ const KEY: Hex = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78
 
 /** Sends `count` ALO bids from KEY in one burst (the 3rd with a damaged signature) and drives blocks until all are answered. */
 async function burst(recoveryWorkers: number, count: number): Promise<{ replies: ExchangeReply[]; blocks: number }> {
-  const sim = new SimMarket({ seed: 3, coins: buildMarket(9, 3), restingOrders: 500, plan: blockPlan(PROFILES.quiet, 14.6), startHeight: 100, startMs: START_MS });
+  const sim = new SimMarket({
+    seed: 3,
+    coins: buildMarket(9, 3),
+    restingOrders: 500,
+    plan: blockPlan(PROFILES.quiet, 14.6),
+    startHeight: 100,
+    startMs: START_MS,
+  });
   const ex = new PaperExchange(sim, { recoveryWorkers });
   ex.info({ type: 'clearinghouseState', user: addressFromPrivateKey(KEY) });
   const coin = sim.coins.find((c) => c.kind === 'perp')!; // asset 0

@@ -91,7 +91,10 @@ describe('the paper exchange of the simulated node', () => {
     expect(diffs[0]![0]).toBe(statuses[0]![0]);
     const open = await info.openOrders({ user });
     expect(open).toEqual([expect.objectContaining({ coin: 'ETH', side: 'B', limitPx: px(bid - 100), sz: '0.01', oid })]);
-    const snapOrder = sim.snapshot()[1].find(([c]) => c === 'ETH')![1][0].find(([, o]) => o.oid === oid);
+    const snapOrder = sim
+      .snapshot()[1]
+      .find(([c]) => c === 'ETH')![1][0]
+      .find(([, o]) => o.oid === oid);
     expect(snapOrder?.[0]).toBe(user);
 
     // Cancel: `success`, a `canceled` status and a `remove` diff, nothing open.
@@ -107,7 +110,7 @@ describe('the paper exchange of the simulated node', () => {
     await expect(client.cancel({ cancels: [{ a: ETH, o: oid }] })).rejects.toThrow('Order was never placed, already canceled, or filled. asset=1');
   });
 
-  it('an IOC buy that crosses fills at the makers\' prices and leaves a long position', async () => {
+  it("an IOC buy that crosses fills at the makers' prices and leaves a long position", async () => {
     const { ask } = touch();
     const res = await client.order({ orders: [{ a: ETH, b: true, p: px(ask + 50), s: '0.02', r: false, t: { limit: { tif: 'Ioc' } } }], grouping: 'na' });
     const filled = (res.response.data.statuses[0] as { filled: { totalSz: string; avgPx: string; oid: number } }).filled;
@@ -130,7 +133,8 @@ describe('the paper exchange of the simulated node', () => {
   it('refuses a wrong signature, a reused nonce, an off-tick price and too small an order with the public texts, changing nothing', async () => {
     const before = await account();
     const url = sim.infoUrl.replace(/\/info$/, '/exchange');
-    const post = async (body: unknown): Promise<unknown> => (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+    const post = async (body: unknown): Promise<unknown> =>
+      (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
     const { bid } = touch();
     const order = (p: string, s = '0.01') => ({ type: 'order', orders: [{ a: ETH, b: true, p, s, r: false, t: { limit: { tif: 'Alo' } } }], grouping: 'na' });
 
@@ -145,7 +149,10 @@ describe('the paper exchange of the simulated node', () => {
     // Reused nonce: the first use goes through (a noop), the second is refused.
     const n2 = nonce + 1;
     const noop = { type: 'noop' };
-    expect(await post({ action: noop, nonce: n2, signature: signL1Action({ privateKey: key, action: noop, nonce: n2, isMainnet: true }) })).toEqual({ status: 'ok', response: { type: 'default' } });
+    expect(await post({ action: noop, nonce: n2, signature: signL1Action({ privateKey: key, action: noop, nonce: n2, isMainnet: true }) })).toEqual({
+      status: 'ok',
+      response: { type: 'default' },
+    });
     const again = order(px(bid - 200));
     expect(await post({ action: again, nonce: n2, signature: signL1Action({ privateKey: key, action: again, nonce: n2, isMainnet: true }) })).toEqual({
       status: 'err',
@@ -156,9 +163,9 @@ describe('the paper exchange of the simulated node', () => {
     const offTick = client.order({ orders: [{ a: ETH, b: true, p: `${px(bid - 200)}5`, s: '0.01', r: false, t: { limit: { tif: 'Alo' } } }], grouping: 'na' });
     await expect(offTick).rejects.toThrow(ApiRequestError);
     await expect(offTick).rejects.toThrow('Order 0: Price must be divisible by tick size. asset=1');
-    await expect(client.order({ orders: [{ a: ETH, b: true, p: px(bid - 200), s: '0.001', r: false, t: { limit: { tif: 'Alo' } } }], grouping: 'na' })).rejects.toThrow(
-      'Order 0: Order must have minimum value of $10. asset=1',
-    );
+    await expect(
+      client.order({ orders: [{ a: ETH, b: true, p: px(bid - 200), s: '0.001', r: false, t: { limit: { tif: 'Alo' } } }], grouping: 'na' }),
+    ).rejects.toThrow('Order 0: Order must have minimum value of $10. asset=1');
     expect(await account()).toEqual(before);
 
     // The simulator keeps producing.
@@ -169,13 +176,13 @@ describe('the paper exchange of the simulated node', () => {
 
   it('an ALO that would cross is refused with the bbo; reduce-only that would increase is refused', async () => {
     const { ask } = touch();
-    await expect(client.order({ orders: [{ a: ETH, b: true, p: px(ask + 20), s: '0.01', r: false, t: { limit: { tif: 'Alo' } } }], grouping: 'na' })).rejects.toThrow(
-      /Order 0: Post only order would have immediately matched, bbo was \d+(\.\d)?@\d+(\.\d)?\. asset=1/,
-    );
+    await expect(
+      client.order({ orders: [{ a: ETH, b: true, p: px(ask + 20), s: '0.01', r: false, t: { limit: { tif: 'Alo' } } }], grouping: 'na' }),
+    ).rejects.toThrow(/Order 0: Post only order would have immediately matched, bbo was \d+(\.\d)?@\d+(\.\d)?\. asset=1/);
     // Long 0.02 ETH: a reduce-only buy would increase it.
-    await expect(client.order({ orders: [{ a: ETH, b: true, p: px(ask + 20), s: '0.01', r: true, t: { limit: { tif: 'Ioc' } } }], grouping: 'na' })).rejects.toThrow(
-      'Order 0: Reduce only order would increase position. asset=1',
-    );
+    await expect(
+      client.order({ orders: [{ a: ETH, b: true, p: px(ask + 20), s: '0.01', r: true, t: { limit: { tif: 'Ioc' } } }], grouping: 'na' }),
+    ).rejects.toThrow('Order 0: Reduce only order would increase position. asset=1');
   });
 
   it('an agent approved by the master trades for the master', async () => {
@@ -183,7 +190,10 @@ describe('the paper exchange of the simulated node', () => {
     await client.approveAgent({ agentAddress: addressFromPrivateKey(agentKey), agentName: 'bot' });
     const agent = new ExchangeClient({ transport, wallet: privateKeyWallet(agentKey) });
     const { bid } = touch();
-    const res = await agent.order({ orders: [{ a: ETH, b: true, p: px(bid - 150), s: '0.01', r: false, t: { limit: { tif: 'Gtc' } }, c: '0x1234567890abcdef1234567890abcdef' }], grouping: 'na' });
+    const res = await agent.order({
+      orders: [{ a: ETH, b: true, p: px(bid - 150), s: '0.01', r: false, t: { limit: { tif: 'Gtc' } }, c: '0x1234567890abcdef1234567890abcdef' }],
+      grouping: 'na',
+    });
     const resting = (res.response.data.statuses[0] as { resting: { oid: number; cloid?: string } }).resting;
     expect(resting.cloid).toBe('0x1234567890abcdef1234567890abcdef');
     expect((await info.openOrders({ user })).map((o) => o.oid)).toContain(resting.oid);
