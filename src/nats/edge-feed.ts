@@ -68,6 +68,8 @@ export class EdgeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
   private lastReported = '';
   private snapshotHeight: number | null = null;
   private resyncs = 0;
+  /** True once the log is followed after the loaded snapshot (false while loading, resyncing, or when following failed). */
+  private following = false;
   /** The next snapshot loaded must be at least this high (after a partial or desynced block). */
   private minSnapshot = 0;
   private job: Promise<void> | undefined;
@@ -96,6 +98,7 @@ export class EdgeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
       bucket: this.bucket,
       snapshot: this.snapshotHeight,
       resyncs: this.resyncs,
+      following: this.following,
     };
     const s: FeedStatus = {
       state: this.stale && this.base === 'ready' ? 'stale' : this.base,
@@ -213,6 +216,8 @@ export class EdgeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
     this.emit('reset', 'all', this.books.height);
     this.report();
     await this.source!.follow({ height: snap.height, seq: snap.seq });
+    this.following = true;
+    this.report();
   }
 
   private resync(reason: 'gap' | 'desync' | 'partial', why: string, minSnapshot: number): void {
@@ -221,6 +226,7 @@ export class EdgeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
     this.resyncs++;
     metrics.resyncs.inc({ kind: 'full' });
     this.base = 'resyncing';
+    this.following = false;
     this.lastError = why;
     this.minSnapshot = minSnapshot;
     this.report();

@@ -116,6 +116,9 @@ describe.skipIf(!HAVE_NATS)('block log faults', () => {
     await stored;
     const edge = await edgeOn(nats);
     await edgeAt(edge, FIRST + 5);
+    // Following the log, not only loaded: stopping NATS while the edge sets up its consumer
+    // would make it reload the newest snapshot on its retry, never meeting the gap.
+    await expect.poll(() => edge.status().nats?.following, { timeout: 60_000 }).toBe(true);
     await nats.stop();
     for (let i = 6; i < 12; i++) await step(node, [core], i);
     expect(core.publisher.status().dropped).toBeGreaterThan(0);
