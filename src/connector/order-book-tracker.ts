@@ -20,6 +20,7 @@
 import type { BlockChange, Trade } from '../book/index.js';
 import { Emitter, systemClock, silentLogger, type ClientLogger, type Clock, type TimerHandle } from '../client/index.js';
 import { asError } from './errors.js';
+import { untilEvent } from '../util/abort.js';
 import type { DiffMessage, OrderBookMessage, SnapshotMessage } from './order-book-message.js';
 import { L2PairBook, L4PairBook, type PairBook } from './order-book.js';
 import type { OrderBookTrackerDataSource } from './order-book-tracker-data-source.js';
@@ -159,21 +160,15 @@ export class OrderBookTracker {
     };
     const now = ok();
     if (now) return Promise.resolve(now);
-    return new Promise<PairBook>((resolve, reject) => {
-      const off = this.events.on('change', (c) => {
-        if (c.pair !== pair) return;
-        const b = ok();
-        if (b) settle(() => resolve(b));
-      });
-      const onAbort = (): void => settle(() => reject(signal?.reason));
-      const settle = (fn: () => void): void => {
-        off();
-        signal?.removeEventListener('abort', onAbort);
-        fn();
-      };
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return untilEvent<PairBook>(
+      (resolve) =>
+        this.events.on('change', (c) => {
+          if (c.pair !== pair) return;
+          const b = ok();
+          if (b) resolve(b);
+        }),
+      signal,
+    );
   }
 
   /** Fetches a fresh snapshot of `pair` now (what a gap or a desync does). */

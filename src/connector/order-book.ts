@@ -17,6 +17,7 @@ import {
   type OrderBook as EngineBook,
 } from '../book/index.js';
 import { L4BookView } from '../client/modules/l4-book-view.js';
+import type { BookReads } from '../client/modules/l4-book-tracker.js';
 import { formatAmount, formatScaled, toAmount } from './amount.js';
 import type { BookDepth, DiffMessage, L2SnapshotMessage, L4SnapshotMessage } from './order-book-message.js';
 
@@ -36,24 +37,10 @@ export interface QueuePosition {
   levelsAhead: number;
 }
 
-export interface PairBook {
+/** A pair's book; at L2 (the public API) `height` is 0 and the L4 reads are empty. */
+export interface PairBook extends BookReads {
   readonly pair: string;
   readonly depth: BookDepth;
-  /** Height of the last snapshot or diff applied (0 at L2: the public API gives none). */
-  readonly height: number;
-  /** Block time of the last message applied, ms. */
-  readonly time: number;
-  bbo(): [L2Level | null, L2Level | null];
-  bestBid(): L2Level | null;
-  bestAsk(): L2Level | null;
-  mid(): string | null;
-  /** Aggregated levels; at L4 exactly the server's `l2Book` with the same parameters. */
-  l2(params?: L2Params): L2Levels;
-  /** Orders per side, best first, time priority (L4 only; empty at L2). */
-  l4(): [L4Order[], L4Order[]];
-  order(oid: number): L4Order | undefined;
-  /** The resting orders of `user` (L4 only). */
-  ordersOf(user: string): L4Order[];
   /** Where `oid` stands in its level (L4 only: an L2 book does not know the orders). */
   queuePosition(oid: number): QueuePosition | undefined;
 }

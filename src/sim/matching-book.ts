@@ -59,6 +59,11 @@ export type NewOrder = Pick<
   'oid' | 'user' | 'side' | 'px' | 'lots' | 'timestamp' | 'kind' | 'tif' | 'orderType' | 'reduceOnly' | 'isPositionTpsl' | 'cloid'
 >;
 
+/** A plain limit order placed now: kind `Placed`, type `Limit`, not a position TP/SL. */
+export function placedLimit(o: Pick<NewOrder, 'oid' | 'user' | 'side' | 'px' | 'lots' | 'timestamp' | 'tif' | 'reduceOnly' | 'cloid'>): RestingOrder {
+  return newRestingOrder({ ...o, kind: RestKind.Placed, orderType: 'Limit', isPositionTpsl: false });
+}
+
 /** A resting order not in a book yet, its original size its size. */
 export function newRestingOrder(o: NewOrder): RestingOrder {
   // One literal, fields in one order: every order shares one object shape.

@@ -5,7 +5,7 @@
  */
 import type { CoinSpec } from './market.js';
 import { clamp, type MarketState } from './market-state.js';
-import { ASK, BID, RestKind, newRestingOrder, type MatchingBook, type RestingOrder, type SideIx } from './matching-book.js';
+import { ASK, BID, RestKind, newRestingOrder, placedLimit, type MatchingBook, type RestingOrder, type SideIx } from './matching-book.js';
 import { REMOVE_DIFF, SIDE, newDiff, orderJson, restingOrderJson, updateDiff } from './node-json.js';
 import type { BookTargets } from './population.js';
 import type { Positions } from './positions.js';
@@ -129,18 +129,15 @@ export class OrderFlow {
     const cloid = s.users.cloid(user);
     const oid = s.nextOid++;
     s.status(user, s.hash(), 'open', s.placedJson(c, side, px, lots, oid, tif, reduceOnly, cloid));
-    const order = newRestingOrder({
+    const order = placedLimit({
       oid,
       user,
       side,
       px,
       lots,
       timestamp: s.ms,
-      kind: RestKind.Placed,
       tif,
-      orderType: 'Limit',
       reduceOnly,
-      isPositionTpsl: false,
       cloid,
     });
     const ahead = tif === 'Alo' ? this.priorityTarget(book, side, px) : null;
@@ -272,18 +269,15 @@ export class OrderFlow {
           orderJson(c.json, SIDE[t.side], s.px(c, t.limit), '0.0', t.oid, s.ms, 'N/A', false, '0.0', false, false, 'Limit', s.sz(c, t.lots), t.tif, t.cloid),
         );
     } else if (gtc) {
-      const order = newRestingOrder({
+      const order = placedLimit({
         oid: t.oid,
         user: t.user,
         side: t.side,
         px: t.limit,
         lots: rem,
         timestamp: s.ms,
-        kind: RestKind.Placed,
         tif: 'Gtc',
-        orderType: 'Limit',
         reduceOnly: false,
-        isPositionTpsl: false,
         cloid: t.cloid,
       });
       order.origLots = t.lots;

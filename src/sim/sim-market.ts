@@ -16,7 +16,7 @@ import type { EventSink } from './event-sink.js';
 import type { CoinSpec } from './market.js';
 import type { MarketTape } from './market-tape.js';
 import { MarketState } from './market-state.js';
-import { RestKind, newRestingOrder, type MatchingBook, type RestingOrder, type SideIx } from './matching-book.js';
+import { placedLimit, type MatchingBook, type RestingOrder, type SideIx } from './matching-book.js';
 import { OrderFlow } from './order-flow.js';
 import { Population, bookTargets, populateBooks } from './population.js';
 import { Positions } from './positions.js';
@@ -234,18 +234,15 @@ export class SimMarket {
       diff: (c, o, diff) => s.diff(c, o, diff),
       trade: (c, taker, maker, pxTicks, qty) => this.positions.trade(c, { ...taker, twapId: null }, maker, pxTicks, qty),
       newOrder: (oid, user, side, px, lots, tif, reduceOnly, cloid) =>
-        newRestingOrder({
+        placedLimit({
           oid,
           user,
           side,
           px,
           lots,
           timestamp: s.ms,
-          kind: RestKind.Placed,
           tif,
-          orderType: 'Limit',
           reduceOnly,
-          isPositionTpsl: false,
           cloid,
         }),
     };

@@ -76,3 +76,31 @@ export function abortAfter(controller: AbortController, ms: number, reason: () =
   const timer = clock.setTimeout(() => controller.abort(reason()), ms);
   return () => clock.clearTimeout(timer);
 }
+
+/**
+ * Waits for an event: `listen` subscribes, calls `resolve`/`reject` when it sees what it waits
+ * for, and returns its unsubscribe. Settles once; the listener and the abort handler are removed
+ * either way, and an abort rejects with the signal's reason.
+ */
+export function untilEvent<T>(listen: (resolve: (value: T) => void, reject: (err: unknown) => void) => () => void, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    // Set once `listen` returns; a synchronous settle inside `listen` unsubscribes just after.
+    const listener: { off?: () => void } = {};
+    const settle = (fn: () => void): void => {
+      if (done) return;
+      done = true;
+      listener.off?.();
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = (): void => settle(() => reject(signal?.reason));
+    if (signal?.aborted) return onAbort();
+    listener.off = listen(
+      (value) => settle(() => resolve(value)),
+      (err) => settle(() => reject(err)),
+    );
+    if (done) listener.off();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abortAfter, raceDeadline, settleWithin, sleep } from '../../src/util/abort.js';
+import { abortAfter, raceDeadline, settleWithin, sleep, untilEvent } from '../../src/util/abort.js';
 import type { Clock, TimerHandle } from '../../src/util/clock.js';
 
 /** A clock driven by hand: `advance(ms)` fires what is due. */
@@ -134,5 +134,56 @@ describe('abortAfter', () => {
     cancel();
     clock.advance(10);
     expect(b.signal.aborted).toBe(false);
+  });
+});
+
+describe('untilEvent', () => {
+  /** A one-event source that counts its listeners. */
+  function source() {
+    const listeners = new Set<(v: number) => void>();
+    return {
+      listeners,
+      on(fn: (v: number) => void) {
+        listeners.add(fn);
+        return () => void listeners.delete(fn);
+      },
+      emit(v: number) {
+        for (const fn of [...listeners]) fn(v);
+      },
+    };
+  }
+
+  it('resolves with the first value the listener accepts, then unsubscribes', async () => {
+    const s = source();
+    const p = untilEvent<number>((resolve) => s.on((v) => v > 1 && resolve(v)));
+    s.emit(1);
+    expect(s.listeners.size).toBe(1);
+    s.emit(2);
+    s.emit(3);
+    await expect(p).resolves.toBe(2);
+    expect(s.listeners.size).toBe(0);
+  });
+
+  it('rejects with the abort reason and unsubscribes; an aborted signal never subscribes', async () => {
+    const s = source();
+    const ac = new AbortController();
+    const p = untilEvent<number>((resolve) => s.on(resolve), ac.signal);
+    ac.abort(new Error('gave up'));
+    await expect(p).rejects.toThrow('gave up');
+    expect(s.listeners.size).toBe(0);
+    await expect(untilEvent<number>((resolve) => s.on(resolve), ac.signal)).rejects.toThrow('gave up');
+    expect(s.listeners.size).toBe(0);
+  });
+
+  it('a value given while subscribing still settles once and leaves no listener', async () => {
+    const s = source();
+    const p = untilEvent<number>((resolve, reject) => {
+      const off = s.on(resolve);
+      resolve(7);
+      reject(new Error('too late'));
+      return off;
+    });
+    await expect(p).resolves.toBe(7);
+    expect(s.listeners.size).toBe(0);
   });
 });

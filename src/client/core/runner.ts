@@ -19,7 +19,7 @@ import { asError, ClientClosedError, DisconnectedError, TimeoutError } from './e
 import { Emitter } from './listeners.js';
 import { silentLogger, type ClientLogger } from './logger.js';
 import { codedError } from '../../errors.js';
-import { abortAfter } from '../../util/abort.js';
+import { abortAfter, untilEvent } from '../../util/abort.js';
 
 export type RunnerState = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed';
 
@@ -122,21 +122,15 @@ export class Runner {
   whenOpen(signal?: AbortSignal): Promise<void> {
     if (this.current === 'open') return Promise.resolve();
     if (this.current === 'closed') return Promise.reject(this.closedError());
-    return new Promise<void>((resolve, reject) => {
-      const off = this.events.on('state', (state) => {
-        if (state === 'open') settle(resolve);
-        else if (state === 'closed') settle(() => reject(this.closedError()));
-        else if (state === 'idle') settle(() => reject(new DisconnectedError('connect', 'disconnect() was called')));
-      });
-      const onAbort = (): void => settle(() => reject(signal?.reason));
-      const settle = (fn: () => void): void => {
-        off();
-        signal?.removeEventListener('abort', onAbort);
-        fn();
-      };
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return untilEvent<void>(
+      (resolve, reject) =>
+        this.events.on('state', (state) => {
+          if (state === 'open') resolve();
+          else if (state === 'closed') reject(this.closedError());
+          else if (state === 'idle') reject(new DisconnectedError('connect', 'disconnect() was called'));
+        }),
+      signal,
+    );
   }
 
   /** Sends a text frame; throws `DisconnectedError` unless open. */

@@ -13,6 +13,7 @@ import type { ApiModule, ModuleContext } from '../core/module.js';
 import { coinOfData, isRecord, type Subscription } from '../protocol.js';
 import { Subscriptions, type ActiveSubscription, type SubscribeOptions } from './subscriptions.js';
 import { codedError } from '../../errors.js';
+import { untilEvent } from '../../util/abort.js';
 
 export interface TrackedView {
   coin: string;
@@ -152,18 +153,12 @@ export abstract class CoinViewTracker<V extends TrackedView, P> implements ApiMo
   private waitFor(coin: string, accept: (view: V) => boolean, signal?: AbortSignal): Promise<V> {
     const now = this.tracked.get(coin)?.view;
     if (now && now.fresh && accept(now)) return Promise.resolve(now);
-    return new Promise<V>((resolve, reject) => {
-      const off = this.events.on('change', (view) => {
-        if (view.coin === coin && accept(view)) settle(() => resolve(view));
-      });
-      const onAbort = (): void => settle(() => reject(signal?.reason));
-      const settle = (fn: () => void): void => {
-        off();
-        signal?.removeEventListener('abort', onAbort);
-        fn();
-      };
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return untilEvent<V>(
+      (resolve) =>
+        this.events.on('change', (view) => {
+          if (view.coin === coin && accept(view)) resolve(view);
+        }),
+      signal,
+    );
   }
 }

@@ -14,6 +14,7 @@ export {
   type L4BookTrackerHandle,
   type L4BookTrackerOptions,
   type L4Replica,
+  type BookReads,
   type L4Change,
   type L4BookTrackerEvents,
   type TrackOptions,

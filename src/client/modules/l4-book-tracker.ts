@@ -40,17 +40,12 @@ export interface TrackOptions extends SubscribeOptions {
   bookOnly?: boolean;
 }
 
-/** A read-only view of one coin's replica. */
-export interface L4Replica {
-  readonly coin: string;
+/** What a replica of one book can be asked, at L4 (here) or L2 (the connector's public-API books). */
+export interface BookReads {
   /** Height of the last snapshot or update applied. */
   readonly height: number;
   /** Block time of the last snapshot or update applied, ms. */
   readonly time: number;
-  /** False while waiting for a snapshot (after a connection loss or a divergence). */
-  readonly synced: boolean;
-  /** Resting orders. */
-  readonly size: number;
   bbo(): [L2Level | null, L2Level | null];
   bestBid(): L2Level | null;
   bestAsk(): L2Level | null;
@@ -63,6 +58,15 @@ export interface L4Replica {
   order(oid: number): L4Order | undefined;
   /** The resting orders of `user` (any case of hex). */
   ordersOf(user: string): L4Order[];
+}
+
+/** A read-only view of one coin's replica. */
+export interface L4Replica extends BookReads {
+  readonly coin: string;
+  /** False while waiting for a snapshot (after a connection loss or a divergence). */
+  readonly synced: boolean;
+  /** Resting orders. */
+  readonly size: number;
 }
 
 export interface L4Change {

@@ -10,6 +10,7 @@ import type { ApiModule, ModuleContext } from '../core/module.js';
 import { isRecord, type ServerStatusData } from '../protocol.js';
 import { Subscriptions, type ActiveSubscription, type SubscribeOptions } from './subscriptions.js';
 import { checkFrame, ServerStatusSchema } from '../core/inbound.js';
+import { untilEvent } from '../../util/abort.js';
 
 export interface ServerStatusHandle {
   /** Subscribes (once); resolves when acknowledged. */
@@ -54,19 +55,13 @@ export class ServerStatus implements ApiModule<ServerStatusHandle> {
       waitFor: (states, signal) => {
         const wanted = Array.isArray(states) ? states : [states];
         if (this.latest && wanted.includes(this.latest.state)) return Promise.resolve(this.latest);
-        return new Promise((resolve, reject) => {
-          const off = this.events.on('change', (status) => {
-            if (wanted.includes(status.state)) settle(() => resolve(status));
-          });
-          const onAbort = (): void => settle(() => reject(signal?.reason));
-          const settle = (fn: () => void): void => {
-            off();
-            signal?.removeEventListener('abort', onAbort);
-            fn();
-          };
-          if (signal?.aborted) onAbort();
-          else signal?.addEventListener('abort', onAbort, { once: true });
-        });
+        return untilEvent<ServerStatusData>(
+          (resolve) =>
+            this.events.on('change', (status) => {
+              if (wanted.includes(status.state)) resolve(status);
+            }),
+          signal,
+        );
       },
     };
   }
