@@ -12,9 +12,15 @@ import {
   type Side,
 } from '../../src/book/index.js';
 
+/** A node order with the usual defaults, its keys in the node's order (text made from it reads as the node writes it). */
 export function nodeOrder(o: Partial<NodeOrder> & { oid: number; side: Side; limitPx: string; sz: string }, coin = 'BTC'): NodeOrder {
+  const { side, limitPx, sz, oid, ...rest } = o;
   return {
     coin,
+    side,
+    limitPx,
+    sz,
+    oid,
     timestamp: 1_700_000_000_000,
     triggerCondition: 'N/A',
     isTrigger: false,
@@ -23,10 +29,10 @@ export function nodeOrder(o: Partial<NodeOrder> & { oid: number; side: Side; lim
     isPositionTpsl: false,
     reduceOnly: false,
     orderType: 'Limit',
-    origSz: o.sz,
+    origSz: sz,
     tif: 'Gtc',
     cloid: null,
-    ...o,
+    ...rest,
   };
 }
 

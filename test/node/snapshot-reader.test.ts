@@ -5,6 +5,7 @@ import { ErrorCodes, HlobError } from '../../src/errors.js';
 import { readSnapshotFile, type SnapshotSink } from '../../src/node/snapshot-reader.js';
 import type { L4SnapshotFile, NodeOrder } from '../../src/node/types.js';
 import { fixtureSnapshotText, tempDir } from './files.js';
+import { nodeOrder } from '../book/helpers.js';
 
 type Pair = [string, NodeOrder];
 
@@ -108,25 +109,8 @@ describe('readSnapshotFile', () => {
   });
 
   it('gives the same result whatever the read size (pieces split inside strings, escapes, nested children)', async () => {
-    const order = (oid: number, side: 'B' | 'A', px: string, extra: Partial<NodeOrder> = {}): NodeOrder => ({
-      coin: 'A"B\\[',
-      side,
-      limitPx: px,
-      sz: '1.0',
-      oid,
-      timestamp: 1,
-      triggerCondition: 'N/A',
-      isTrigger: false,
-      triggerPx: '0.0',
-      children: [],
-      isPositionTpsl: false,
-      reduceOnly: false,
-      orderType: 'Limit',
-      origSz: '1.0',
-      tif: 'Gtc',
-      cloid: null,
-      ...extra,
-    });
+    const order = (oid: number, side: 'B' | 'A', px: string, extra: Partial<NodeOrder> = {}): NodeOrder =>
+      nodeOrder({ side, limitPx: px, sz: '1.0', oid, timestamp: 1, origSz: '1.0', ...extra }, 'A"B\\[');
     const weird = 'A"B\\[';
     const snap: L4SnapshotFile = [
       42,

@@ -8,6 +8,7 @@ import { parseLine, scanStatusesBytes, scanStatusesLine, STATUS_PIECE_BYTES } fr
 import { startSimulator } from '../../src/sim/simulator.js';
 import { tempDir } from '../sim/helpers.js';
 import { FIXTURES, fixtureLines } from './files.js';
+import { nodeOrder } from '../book/helpers.js';
 
 /** What the scan must agree on with a full `JSON.parse`, event by event. */
 function expectSameAsFullParse(line: string): void {
@@ -135,24 +136,7 @@ describe('scanStatusesLine (the fast path for statuses lines)', () => {
       hash: null,
       builder: null,
       status: 'badAloPxRejected',
-      order: {
-        coin: 'BTC',
-        side: 'A',
-        limitPx: '1.0',
-        sz: '1',
-        oid: 5,
-        timestamp: 1,
-        triggerCondition: 'N/A',
-        isTrigger: false,
-        triggerPx: '0.0',
-        children: [],
-        isPositionTpsl: false,
-        reduceOnly: false,
-        orderType: 'Limit',
-        origSz: '1',
-        tif: 'Alo',
-        cloid: null,
-      },
+      order: nodeOrder({ side: 'A', limitPx: '1.0', sz: '1', oid: 5, timestamp: 1, tif: 'Alo' }),
     };
     const good = line([ev, { ...ev, status: 'open' }]);
     expect(scanStatusesLine(good)).toBeDefined();

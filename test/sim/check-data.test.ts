@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { L4SnapshotFile, NodeOrder } from '../../src/book/index.js';
 import { checkNodeData } from '../../src/sim/check-data.js';
 import { EARLY_FIXTURE, MAIN_FIXTURE, MAIN_SNAPSHOT, tempDir } from './helpers.js';
+import { nodeOrder } from '../book/helpers.js';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
@@ -23,25 +24,7 @@ function order(oid: number, status: string, extra: Partial<NodeOrder> = {}): unk
     hash: null,
     builder: null,
     status,
-    order: {
-      coin: 'BTC',
-      side: 'B',
-      limitPx: '100.0',
-      sz: '1.0',
-      oid,
-      timestamp: 1,
-      triggerCondition: 'N/A',
-      isTrigger: false,
-      triggerPx: '0.0',
-      children: [],
-      isPositionTpsl: false,
-      reduceOnly: false,
-      orderType: 'Limit',
-      origSz: '1.0',
-      tif: 'Alo',
-      cloid: null,
-      ...extra,
-    },
+    order: nodeOrder({ side: 'B', limitPx: '100.0', sz: '1.0', oid, timestamp: 1, origSz: '1.0', tif: 'Alo', ...extra }),
   };
 }
 const diff = (oid: number, raw: unknown, coin = 'BTC', px = '100.0'): unknown => ({ user: '0x1', oid, coin, side: 'B', px, raw_book_diff: raw });

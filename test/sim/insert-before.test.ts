@@ -12,6 +12,7 @@ import { startSimulator } from '../../src/sim/simulator.js';
 import { ALO_PRIORITY_SHARE } from '../../src/sim/order-flow.js';
 import { rewriteWithInsertBefore } from '../book/insert-before-data.js';
 import { MAIN_SNAPSHOT, readBlocks, tempDir } from './helpers.js';
+import { nodeOrder } from '../book/helpers.js';
 
 const T = '2026-07-20T10:00:00.000';
 
@@ -31,24 +32,7 @@ function writeDiffs(blocks: [number, unknown[]][]): string {
           hash: null,
           builder: null,
           status: 'open',
-          order: {
-            coin: e.coin,
-            side: e.side,
-            limitPx: e.px,
-            sz: '1.0',
-            oid: e.oid,
-            timestamp: 1,
-            triggerCondition: 'N/A',
-            isTrigger: false,
-            triggerPx: '0.0',
-            children: [],
-            isPositionTpsl: false,
-            reduceOnly: false,
-            orderType: 'Limit',
-            origSz: '1.0',
-            tif: 'Alo',
-            cloid: null,
-          },
+          order: nodeOrder({ side: e.side, limitPx: e.px, sz: '1.0', oid: e.oid, timestamp: 1, tif: 'Alo' }, e.coin),
         }));
       return JSON.stringify({ local_time: T, block_time: T, block_number: h, events: [statuses, diffs, []][i] });
     });

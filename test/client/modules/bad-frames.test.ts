@@ -9,26 +9,12 @@ import { Post } from '../../../src/client/modules/post.js';
 import { Subscriptions } from '../../../src/client/modules/subscriptions.js';
 import type { HlobError } from '../../../src/errors.js';
 import { ack, connected, sent } from '../support/harness.js';
+import { nodeOrder } from '../../book/helpers.js';
 
 const SUB = { type: 'l4Book', coin: 'ETH', bookOnly: true };
 const order = (oid: number, side: 'B' | 'A', px: string) => ({
   user: '0x00000000000000000000000000000000000000aa',
-  coin: 'ETH',
-  side,
-  limitPx: px,
-  sz: '1.0',
-  oid,
-  timestamp: 1,
-  triggerCondition: 'N/A',
-  isTrigger: false,
-  triggerPx: '0.0',
-  children: [],
-  isPositionTpsl: false,
-  reduceOnly: false,
-  orderType: 'Limit',
-  origSz: '1.0',
-  tif: 'Gtc',
-  cloid: null,
+  ...nodeOrder({ side, limitPx: px, sz: '1.0', oid, timestamp: 1 }, 'ETH'),
 });
 
 async function trackingEth() {
