@@ -3,7 +3,7 @@
  * it sends, the frames it receives, and the shapes of each channel's data. These shapes are
  * the public Hyperliquid API's; `l4Book` and `serverStatus` are this server's additions.
  */
-import type { BookDiffEvent, L2Level, L2Levels, L4Order, OrderStatusEvent, Trade } from '../book/index.js';
+import type { BookDiffEvent, L2Level, L2Levels, L4Order, NodeFill, OrderStatusEvent, Trade } from '../book/index.js';
 
 export type { L2Level, L2Levels, L4Order, Trade, OrderStatusEvent, BookDiffEvent };
 
@@ -85,26 +85,9 @@ export interface WsOrder {
   statusTimestamp: number;
 }
 
-/** A fill as the node writes it (`userFills`, `user`). */
-export interface WsFill {
-  coin: string;
-  px: string;
-  sz: string;
-  side: 'B' | 'A';
-  time: number;
-  startPosition: string;
-  dir: string;
-  closedPnl: string;
-  hash: string;
-  oid: number;
-  crossed: boolean;
-  fee: string;
-  tid: number;
-  feeToken: string;
+/** A fill as the node writes it (`userFills`, `user`): the node's fill, with a builder's fee when there is one. */
+export interface WsFill extends NodeFill {
   builderFee?: string;
-  liquidation?: unknown;
-  cloid?: string | null;
-  twapId?: number | null;
 }
 
 /** `data` of `userFills`: the first frame with `isSnapshot: true` (recent fills, newest first), then one per block with fills. */
