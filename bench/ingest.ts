@@ -41,7 +41,6 @@ import { createNodeFeed, type NodeFeed } from '../src/state/index.js';
 import { loadBooks } from '../src/state/load-books.js';
 import { EventEmitter } from 'node:events';
 import { statusUser } from '../src/book/raw-status.js';
-import { Outbox } from '../src/server/outbox.js';
 import { UserStreams } from '../src/server/user/user-streams.js';
 import type { BookFeed } from '../src/state/feed.js';
 import { parseBlock } from './lines.js';
@@ -410,7 +409,7 @@ async function userStreams(report: Report, dir: string): Promise<void> {
   const pass = async (follow: string[]): Promise<{ apply: number[]; users: number[] }> => {
     const books = Books.fromSnapshot(rec.snapshot);
     const feed = Object.assign(new EventEmitter(), { books }) as unknown as BookFeed & EventEmitter;
-    const users = new UserStreams({ feed, outbox: new Outbox() });
+    const users = new UserStreams({ feed });
     for (const u of follow) {
       // The first request scans every resting order (the index of a newly followed address).
       const t0 = performance.now();

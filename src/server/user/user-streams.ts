@@ -23,7 +23,7 @@ import type { RestingOrderView as RestingOrder } from '../../book/resting-order.
 import { addressKey, plainStatus, statusOid, statusUser, statusUserKey } from '../../book/raw-status.js';
 import type { BlockChange } from '../../book/types.js';
 import type { BookFeed } from '../../state/feed.js';
-import type { Outbox, Peer } from '../outbox.js';
+import type { Peer } from '../outbox.js';
 import type { Delivery } from '../views/view.js';
 import { dexOf } from '../subscriptions.js';
 import { aggregateByTime } from './aggregate.js';
@@ -77,11 +77,6 @@ interface Follow {
 
 export interface UserStreamsOptions {
   feed: BookFeed;
-  /**
-   * @deprecated Ignored: user frames go to the publisher (`deliverTo`), the outbox's one
-   * writer. Still accepted so that existing callers compile.
-   */
-  outbox?: Outbox;
   limits?: Partial<UserStreamLimits>;
   /** Wall clock, ms; default `Date.now`. */
   now?: () => number;

@@ -6,7 +6,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Outbox } from '../../../src/server/outbox.js';
 import { ExchangeForwarder, MAX_EXCHANGE_BODY, actionOids, defaultExchangeUrl } from '../../../src/server/user/exchange.js';
 import { UserStreams } from '../../../src/server/user/user-streams.js';
 import { ManualFeed } from '../helpers/feed.js';
@@ -160,7 +159,7 @@ describe('ExchangeForwarder', () => {
   it("read-your-writes: an order's answer waits until its oid has a status in a block applied here (at most settleMs)", async () => {
     const feed = new ManualFeed();
     feed.load(snapshot(), blockTime(HEIGHT));
-    const users = new UserStreams({ feed, outbox: new Outbox() });
+    const users = new UserStreams({ feed });
     const answer = (oid: number): string => `{"status":"ok","response":{"type":"order","data":{"statuses":[{"resting":{"oid":${oid}}}]}}}`;
     const statusBlock = (h: number, oid: number) => block(h, { statuses: [{ user: ALICE, status: 'open', order: order('ETH', 'B', '1990.0', '1.0', oid) }] });
     let h = HEIGHT;

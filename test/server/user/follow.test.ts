@@ -7,7 +7,6 @@ import * as v from 'valibot';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RawStatus } from '../../../src/book/raw-status.js';
 import { registry } from '../../../src/metrics.js';
-import { Outbox } from '../../../src/server/outbox.js';
 import { UserStreams } from '../../../src/server/user/user-streams.js';
 import { ManualFeed } from '../helpers/feed.js';
 import { OpenOrder } from './public-shapes.js';
@@ -21,7 +20,7 @@ beforeEach(() => {
   feed = new ManualFeed();
   feed.load(snapshot(), blockTime(HEIGHT));
   clock = 1_000_000;
-  users = new UserStreams({ feed, outbox: new Outbox(), limits: { followMs: 60_000, maxFollowed: 2 }, now: () => clock });
+  users = new UserStreams({ feed, limits: { followMs: 60_000, maxFollowed: 2 }, now: () => clock });
 });
 afterEach(() => users.close());
 
