@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Books, nodeTimeMs, type Block } from '../src/book/index.js';
-import { STREAMS } from '../src/sim/block-writer.js';
+import { STREAM_PREFIXES } from '../src/node/format.js';
 import { DataChecker, parseBlockLine, type BlockPart } from '../src/sim/check-data.js';
 import { hourlyFiles } from '../src/sim/node-files.js';
 import { startSimulator, type ProfileName } from '../src/sim/index.js';
@@ -50,11 +50,11 @@ let bytes = 0;
 let maxFile = 0;
 let failure: Error | undefined;
 /** Per stream: the file its last line was read from, and the offset after it. */
-const cursors = STREAMS.map(() => ({ file: '', offset: 0 }));
+const cursors = STREAM_PREFIXES.map(() => ({ file: '', offset: 0 }));
 
 /** Files of a stream newer than or equal to `file`, found again after an hourly roll. */
 function currentFile(i: number): string {
-  const dir = join(dataDir, `${STREAMS[i]}_by_block`, 'hourly');
+  const dir = join(dataDir, `${STREAM_PREFIXES[i]}_by_block`, 'hourly');
   const dates = readdirSync(dir).sort();
   const last = dates[dates.length - 1]!;
   const hours = readdirSync(join(dir, last)).sort((a, b) => Number(a) - Number(b));
@@ -130,7 +130,7 @@ const end = await readSnapshotFile(out);
 const stats = sim.stats();
 await sim.stop();
 const seconds = (performance.now() - t0) / 1000;
-const files = STREAMS.map((s) => hourlyFiles(join(dataDir, `${s}_by_block`, 'hourly')));
+const files = STREAM_PREFIXES.map((s) => hourlyFiles(join(dataDir, `${s}_by_block`, 'hourly')));
 const result = {
   profile,
   blocks: stats.blocks,

@@ -15,9 +15,6 @@ import type { Rng } from '../util/rng.js';
 import { codedError } from '../errors.js';
 import { sleep as sleepFor } from '../util/abort.js';
 
-/** The stream prefixes under their former names here (`bench/` still imports them from this file). */
-export { STREAM_PREFIXES as STREAMS, type StreamPrefix as StreamName } from '../node/format.js';
-
 export interface BlockWriterOptions {
   /** The node's data directory (the equivalent of `~/hl/data`). */
   dataDir: string;
