@@ -29,7 +29,7 @@ import { createServer, createConnection } from 'node:net';
 import type { Block, BlockChange } from '../src/book/index.js';
 import type { BookFeed, FeedEventMap, FeedStatus } from '../src/state/feed.js';
 import { BlockLogPublisher } from '../src/nats/publisher.js';
-import { EdgeFeed } from '../src/nats/edge-feed.js';
+import { createEdgeFeed } from '../src/nats/edge.js';
 
 /** A core's feed reduced to what the publisher reads: books, a status, `block` events. */
 class BenchFeed extends EventEmitter<FeedEventMap> implements BookFeed {
@@ -97,7 +97,7 @@ async function edgeLag(report: Report, blocks: Block[], snapText: string, coreMs
     const stored = new Promise((r) => pub.once('snapshot', r));
     feed.apply(blocks[0]!);
     await stored;
-    const edge = new EdgeFeed({ connection: { servers: [url] } });
+    const edge = createEdgeFeed({ connection: { servers: [url] } });
     await edge.start();
     await new Promise<void>((r) => edge.once('reset', () => r()));
     const applied = new Map<number, number>();

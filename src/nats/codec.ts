@@ -30,6 +30,8 @@ export interface LogBlock {
    * were not in its change): the block is not whole for them.
    */
   partial: string[];
+  /** Size of the message. */
+  bytes: number;
 }
 
 type WireStatus = [status: string, coin: string, oid: number, json: string];
@@ -105,7 +107,7 @@ export function decodeBlock(bytes: Uint8Array): LogBlock {
     if (!Array.isArray(s) || typeof s[3] !== 'string') bad(`status ${i} is not [status, coin, oid, json]`);
     raw[i] = new RawStatus(s[0], s[1], s[2], s[3], 0, s[3].length);
   }
-  return { block: { height, time, statuses: raw, diffs, fills }, partial };
+  return { block: { height, time, statuses: raw, diffs, fills }, partial, bytes: bytes.length };
 }
 
 /** The height a message's `Nats-Msg-Id` names, or NaN. */

@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import type { BookFeed, FeedEventMap, FeedStatus } from '../state/feed.js';
 import type { StatusMode } from './codec.js';
 import type { NatsConnectOptions } from './connection.js';
-import { EdgeFeed } from './edge-feed.js';
+import { createEdgeFeed } from './edge.js';
 import { BlockLogPublisher, DEFAULT_RETENTION, DEFAULT_STREAM, DEFAULT_SUBJECT } from './publisher.js';
 import { DEFAULT_BUCKET } from './snapshot-store.js';
 
@@ -176,11 +176,6 @@ class PublishingFeed implements BookFeed {
   }
 }
 
-/** An edge's feed, with the `wake()` a node feed has (nothing to wake: blocks come from NATS). */
-class ServeEdgeFeed extends EdgeFeed {
-  wake(): void {}
-}
-
 /**
  * The feed `serve` runs: the node feed `makeNodeFeed` builds (publishing when `--publish`),
  * or an edge's (`--source`), which never calls it.
@@ -188,7 +183,7 @@ class ServeEdgeFeed extends EdgeFeed {
 export function scaleOutFeed(nats: NatsServeConfig | null, logger: Logger, makeNodeFeed: () => BookFeed & { wake(): void }): BookFeed & { wake(): void } {
   if (nats === null) return makeNodeFeed();
   const common = { stream: nats.stream, subject: nats.subject, bucket: nats.bucket };
-  if (nats.source !== null) return new ServeEdgeFeed({ connection: nats.source, ...common, logger: logger.child({ part: 'edge' }) });
+  if (nats.source !== null) return createEdgeFeed({ connection: nats.source, ...common, logger: logger.child({ part: 'edge' }) });
   const publisher = new BlockLogPublisher({
     connection: nats.publish!,
     ...common,

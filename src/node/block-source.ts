@@ -1,7 +1,8 @@
 /**
  * `BlockSource`: where the feed (`src/state/node-feed.ts`) gets its blocks. The one contract
  * between reading a node's output and keeping books: the node's files (`FileBlockSource`,
- * `file-source.ts`, either layout) implement it today; a NATS edge (issue #18) will too.
+ * `file-source.ts`, either layout) and the NATS block log of an edge (`NatsBlockSource`,
+ * `src/nats/edge-source.ts`) implement it.
  *
  * A source announces each joined block once (`block`), in strictly increasing heights, and
  * says when heights are lost (`gap`: the feed rebuilds every coin from a snapshot; after a gap
@@ -43,4 +44,12 @@ export interface BlockSource {
   readRange?(from: number, to: number, signal?: AbortSignal): AsyncIterable<Block>;
   /** The node's output layout being read, once known (reported by `/health`). */
   readonly layout?: NodeLayout | undefined;
+  /** What the source adds to `/health` beyond the feed's own fields (the NATS edge: its side of the block log). */
+  health?(): SourceHealth;
+}
+
+/** A source's own part of `/health` (`FeedStatus` carries it as is). */
+export interface SourceHealth {
+  /** The NATS block log's side (src/nats): an edge reading it. */
+  nats?: { role: 'edge'; connected: boolean; [detail: string]: unknown };
 }

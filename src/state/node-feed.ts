@@ -56,7 +56,7 @@ export interface FeedOptions {
   /** Compare the books with a fresh snapshot this often (each request loads the node). Default: never. */
   validateEveryMs?: number;
   /** Reported in the status. Default `node`. */
-  source?: 'node' | 'simulated';
+  source?: 'node' | 'simulated' | 'nats';
   /** Default: silent. */
   logger?: Logger;
   /** Bound on blocks cached while a snapshot loads, in (estimated) bytes; the oldest go first. Default 512 MiB. */
@@ -154,6 +154,8 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
       repairing: this.repairs.coins(),
     };
     if (this.src.layout !== undefined) s.layout = this.src.layout;
+    const own = this.src.health?.();
+    if (own?.nats !== undefined) s.nats = own.nats;
     if (this.lastError !== undefined) s.error = this.lastError;
     return s;
   }

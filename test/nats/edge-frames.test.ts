@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { createNodeFeed, type NodeFeed } from '../../src/state/index.js';
 import { BlockLogPublisher } from '../../src/nats/publisher.js';
-import { EdgeFeed } from '../../src/nats/edge-feed.js';
+import { createEdgeFeed } from '../../src/nats/edge.js';
 import type { StatusMode } from '../../src/nats/codec.js';
 import { TestClient } from '../server/helpers/client.js';
 import { FIRST, fixture, startTestNode, whenHeight, whenStatus, type TestNode } from '../state/harness.js';
@@ -67,7 +67,7 @@ describe.skipIf(!HAVE_NATS)('edge from the block log', () => {
       expect(await stored).toBe(FIRST + 5);
 
       // An edge started after the core: it loads the snapshot from the bucket.
-      const edge = new EdgeFeed({ connection: { servers: [nats.url] } });
+      const edge = createEdgeFeed({ connection: { servers: [nats.url] } });
       cleanups.push(() => edge.stop());
       const edgeServer = await startServer({ ...SERVER, feed: edge });
       cleanups.push(() => edgeServer.close());

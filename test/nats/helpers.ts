@@ -1,9 +1,9 @@
 /** Shared bits of the scale-out tests. */
-import type { EdgeFeed } from '../../src/nats/edge-feed.js';
+import type { NodeFeed } from '../../src/state/node-feed.js';
 import { fixtureLines } from '../node/files.js';
 
 /** Resolves once the edge's books are ready at `height` or above. */
-export function edgeAt(edge: EdgeFeed, height: number, timeoutMs = 60_000): Promise<void> {
+export function edgeAt(edge: NodeFeed, height: number, timeoutMs = 60_000): Promise<void> {
   const ok = (): boolean =>
     edge.status().state !== 'starting' && edge.status().state !== 'resyncing' && edge.status().height !== null && edge.books.height >= height;
   if (ok()) return Promise.resolve();

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeFeed, type NodeFeed } from '../../src/state/index.js';
 import { BlockLogPublisher, type PublisherOptions } from '../../src/nats/publisher.js';
-import { EdgeFeed } from '../../src/nats/edge-feed.js';
+import { createEdgeFeed } from '../../src/nats/edge.js';
 import { FIRST, fixture, startTestNode, whenHeight, whenStatus, type TestNode } from '../state/harness.js';
 import { HAVE_NATS, startNats, type TestNats } from './nats-server.js';
 import { debugLogger, edgeAt } from './helpers.js';
@@ -43,13 +43,13 @@ async function startCore(node: TestNode, nats: TestNats, opts: Partial<Publisher
 }
 
 /** Heights the edge applied, in order. */
-function recordHeights(edge: EdgeFeed): number[] {
+function recordHeights(edge: NodeFeed): number[] {
   const seen: number[] = [];
   edge.on('block', (c) => seen.push(c.height));
   return seen;
 }
 
-function sameBooks(edge: EdgeFeed, core: NodeFeed): void {
+function sameBooks(edge: NodeFeed, core: NodeFeed): void {
   expect(edge.books.height).toBe(core.books.height);
   expect([...edge.books.coins()].sort()).toEqual([...core.books.coins()].sort());
   for (const coin of core.books.coins()) expect(JSON.stringify(edge.books.book(coin)!.l4()), coin).toBe(JSON.stringify(core.books.book(coin)!.l4()));
@@ -61,8 +61,8 @@ async function step(node: TestNode, cores: Core[], i: number): Promise<void> {
   for (const c of cores) await whenHeight(c.feed, FIRST + i);
 }
 
-async function edgeOn(nats: TestNats): Promise<EdgeFeed> {
-  const edge = new EdgeFeed({ connection: { servers: [nats.url], reconnectTimeWaitMs: 100 }, logger: debugLogger('edge') });
+async function edgeOn(nats: TestNats): Promise<NodeFeed> {
+  const edge = createEdgeFeed({ connection: { servers: [nats.url], reconnectTimeWaitMs: 100 }, logger: debugLogger('edge') });
   cleanups.push(() => edge.stop());
   await edge.start();
   return edge;
