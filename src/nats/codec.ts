@@ -8,16 +8,32 @@
  * `l4Book` (without `bookOnly`) and the user channels exactly as a core does.
  *
  * Each status travels as its exact JSON text (the node's own bytes when it was read raw), so
- * an edge's `l4Book` Updates are the same bytes as a core's. Wire form (msgpack):
- * `[1, height, time, [[status, coin, oid, json]…], diffs, fills, partialCoins]`.
+ * an edge's `l4Book` Updates are the same bytes as a core's.
+ *
+ * Wire form, version 2: a msgpack array `[2, height, time, body, partialCoins, statusesEnd, packing]`
+ * whose `body` (binary, raw deflate when `packing` is 1, as is when 0) is UTF-8 text: the
+ * statuses' JSON texts one after the other (the first `statusesEnd` characters), a newline,
+ * then one JSON array `[[[status, coin, oid, start, end]…], diffs, fills]`. Deflated (level
+ * 1: ~0.1 ms per busy BTC block on the core) a block is ~3 KB instead of ~19 KB: the NATS
+ * client's CPU grows with the bytes it reads (~0.15 ms per 19 KB message on an edge, more
+ * than decoding and applying), as do the stream's storage and the traffic to every edge. An edge reads it with one native
+ * `JSON.parse` and keeps each status as a `RawStatus` over the body text (parsed only when its
+ * order is needed), instead of decoding every diff field by field in msgpack (version 1:
+ * statuses, diffs and fills all msgpack; a third of an edge's CPU per block).
+ *
+ * The version is the array's first element, and the array keeps version 1's seven elements:
+ * a version-1 edge reading this log says "version 2, this server reads 1", and this one says
+ * the same of a version-1 message (`BAD_LINE`, logged; the edge resyncs and waits for a log it
+ * reads). A core checks the log's last message before publishing into it (publisher.ts).
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { decode, encode } from '@msgpack/msgpack';
 import type { Block, BookDiffEvent, FillEvent, OrderStatusEvent } from '../book/events.js';
 import { RawStatus, statusCoin, statusOid } from '../book/raw-status.js';
 import type { BlockChange } from '../book/types.js';
 import { ErrorCodes, HlobError } from '../errors.js';
 
-export const CODEC_VERSION = 1;
+export const CODEC_VERSION = 2;
 
 /** Which statuses the log carries: those that rest an order (default), or every one. */
 export type StatusMode = 'book' | 'all';
@@ -34,8 +50,10 @@ export interface LogBlock {
   bytes: number;
 }
 
-type WireStatus = [status: string, coin: string, oid: number, json: string];
-type Wire = [version: number, height: number, time: number, statuses: WireStatus[], diffs: BookDiffEvent[], fills: FillEvent[], partial: string[]];
+type TableEntry = [status: string, coin: string, oid: number, start: number, end: number];
+/** How `body` is packed: 0 as is, 1 raw deflate. */
+type Packing = 0 | 1;
+type Wire = [version: number, height: number, time: number, body: Uint8Array, partial: string[], statusesEnd: number, packing: Packing];
 
 function statusJson(st: OrderStatusEvent): string {
   return st instanceof RawStatus ? st.json : JSON.stringify(st);
@@ -65,20 +83,33 @@ export function blockOfChange(change: BlockChange): Block {
 
 export function encodeBlock(block: Block, mode: StatusMode = 'book', partial: readonly string[] = []): Uint8Array {
   const statuses = mode === 'all' ? block.statuses : bookStatuses(block.statuses, block.diffs);
-  const wire: Wire = [
-    CODEC_VERSION,
-    block.height,
-    block.time,
-    statuses.map((s) => [s.status, statusCoin(s), statusOid(s), statusJson(s)]),
-    block.diffs,
-    block.fills,
-    [...partial],
-  ];
+  const texts: string[] = new Array<string>(statuses.length);
+  const table: TableEntry[] = new Array<TableEntry>(statuses.length);
+  let at = 0;
+  for (let i = 0; i < statuses.length; i++) {
+    const st = statuses[i]!;
+    const json = statusJson(st);
+    texts[i] = json;
+    table[i] = [st.status, statusCoin(st), statusOid(st), at, at + json.length];
+    at += json.length;
+  }
+  const text = Buffer.from(`${texts.join('')}\n${JSON.stringify([table, block.diffs, block.fills])}`, 'utf8');
+  const wire: Wire = [CODEC_VERSION, block.height, block.time, deflateRawSync(text, { level: 1 }), [...partial], at, 1];
   return encode(wire);
 }
 
 function bad(why: string): never {
   throw new HlobError(ErrorCodes.BAD_LINE, `block log message: ${why}`);
+}
+
+/** The format version a log message was written in, or undefined when it is not one. */
+export function messageVersion(bytes: Uint8Array): number | undefined {
+  try {
+    const w = decode(bytes);
+    return Array.isArray(w) && typeof w[0] === 'number' ? w[0] : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Read one log message back. Throws `HlobError` naming what is wrong (the caller treats it as a gap). */
@@ -89,25 +120,50 @@ export function decodeBlock(bytes: Uint8Array): LogBlock {
   } catch (err) {
     bad(`not msgpack (${(err as Error).message})`);
   }
-  if (!Array.isArray(w) || w.length < 7) bad('not [version, height, time, statuses, diffs, fills, partial]');
-  const [version, height, time, statuses, diffs, fills, partial] = w as Wire;
-  if (version !== CODEC_VERSION) bad(`version ${String(version)}, this server reads ${CODEC_VERSION}`);
+  if (!Array.isArray(w) || w.length < 7) bad('not [version, height, time, body, partial, statusesEnd, packing]');
+  const [version, height, time, body, partial, statusesEnd, packing] = w as Wire;
+  if (version !== CODEC_VERSION)
+    bad(`format version ${String(version)}, this server reads ${CODEC_VERSION} (the cores publishing and the edges reading a log must run the same version)`);
   if (
     !Number.isSafeInteger(height) ||
     typeof time !== 'number' ||
-    !Array.isArray(statuses) ||
-    !Array.isArray(diffs) ||
-    !Array.isArray(fills) ||
-    !Array.isArray(partial)
+    !(body instanceof Uint8Array) ||
+    !Array.isArray(partial) ||
+    !Number.isSafeInteger(statusesEnd) ||
+    (packing !== 0 && packing !== 1)
   )
     bad('fields of the wrong type');
-  const raw: OrderStatusEvent[] = new Array<OrderStatusEvent>(statuses.length);
-  for (let i = 0; i < statuses.length; i++) {
-    const s = statuses[i]!;
-    if (!Array.isArray(s) || typeof s[3] !== 'string') bad(`status ${i} is not [status, coin, oid, json]`);
-    raw[i] = new RawStatus(s[0], s[1], s[2], s[3], 0, s[3].length);
+  const raw = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  let text: string;
+  try {
+    text = (packing === 1 ? inflateRawSync(raw) : raw).toString('utf8');
+  } catch (err) {
+    bad(`block ${height}: body does not inflate (${(err as Error).message})`);
   }
-  return { block: { height, time, statuses: raw, diffs, fills }, partial, bytes: bytes.length };
+  if (text.charCodeAt(statusesEnd) !== 10) bad(`block ${height}: no newline after the statuses at ${statusesEnd}`);
+  let rest: unknown;
+  try {
+    rest = JSON.parse(text.slice(statusesEnd + 1));
+  } catch (err) {
+    bad(`block ${height}: body is not JSON (${(err as Error).message})`);
+  }
+  if (!Array.isArray(rest) || rest.length < 3 || !Array.isArray(rest[0]) || !Array.isArray(rest[1]) || !Array.isArray(rest[2]))
+    bad(`block ${height}: body is not [statuses, diffs, fills]`);
+  const table = rest[0] as TableEntry[];
+  const statuses: OrderStatusEvent[] = new Array<OrderStatusEvent>(table.length);
+  for (let i = 0; i < table.length; i++) {
+    const t = table[i]!;
+    if (
+      !Array.isArray(t) ||
+      typeof t[0] !== 'string' ||
+      typeof t[1] !== 'string' ||
+      typeof t[2] !== 'number' ||
+      !(t[3] >= 0 && t[3] < t[4] && t[4] <= statusesEnd)
+    )
+      bad(`block ${height}: status ${i} is not [status, coin, oid, start, end] within the statuses`);
+    statuses[i] = new RawStatus(t[0], t[1], t[2], text, t[3], t[4]);
+  }
+  return { block: { height, time, statuses, diffs: rest[1] as BookDiffEvent[], fills: rest[2] as FillEvent[] }, partial, bytes: bytes.length };
 }
 
 /** The height a message's `Nats-Msg-Id` names, or NaN. */

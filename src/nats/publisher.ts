@@ -21,7 +21,8 @@ import type { BlockChange } from '../book/types.js';
 import type { Logger } from '../node/logger.js';
 import { silentLogger } from '../node/logger.js';
 import type { BookFeed } from '../state/feed.js';
-import { blockOfChange, encodeBlock, type StatusMode } from './codec.js';
+import { blockOfChange, CODEC_VERSION, encodeBlock, messageVersion, type StatusMode } from './codec.js';
+import { ErrorCodes, HlobError } from '../errors.js';
 import { connectNats, nanos, type NatsConnectOptions } from './connection.js';
 import { natsMetrics } from './metrics.js';
 import { snapshotChunks, SnapshotStore, DEFAULT_BUCKET } from './snapshot-store.js';
@@ -85,6 +86,8 @@ export interface PublisherEventMap {
   published: [height: number, seq: number, duplicate: boolean];
   snapshot: [height: number];
   conflict: [height: number];
+  /** `close()` was called: whatever waits for the log stops waiting. */
+  closing: [];
 }
 
 export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
@@ -165,6 +168,7 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.emit('closing');
     this.feed?.off('block', this.onBlockBound);
     this.feed?.off('reset', this.onResetBound);
     this.wake?.();
@@ -175,7 +179,21 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
 
   /** Resolves once every block applied so far is in the log (tests, benchmarks). */
   async flushed(): Promise<void> {
-    while (this.queue.length - this.head > 0 && !this.closed) await new Promise<void>((r) => this.once('published', () => r()));
+    while (this.queue.length - this.head > 0 && !this.closed) await this.nextPublished();
+  }
+
+  /** Resolves on the next block in the log, or when the publisher closes (a waiter must not outlive it). */
+  private nextPublished(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.off('published', done);
+        this.off('closing', done);
+        resolve();
+      };
+      this.once('published', done);
+      this.once('closing', done);
+    });
   }
 
   // ---- connection --------------------------------------------------------------------------
@@ -241,6 +259,8 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
             duplicate_window: nanos(this.retention.duplicateWindowMs),
           });
           this.logger.info({ stream: this.stream, subject: this.subject, ...this.retention }, `created stream ${this.stream}`);
+        } else {
+          await this.checkLogVersion(this.jsm);
         }
         this.store ??= await SnapshotStore.open(this.nc!, this.bucket, true);
         return;
@@ -250,6 +270,22 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
         await sleep(Math.min(5_000, 200 * attempt));
       }
     }
+  }
+
+  /**
+   * A log written in another format version is refused (retried, so that purging the stream or
+   * upgrading the other cores lets this one go on): edges read one version, and two versions
+   * in one log would leave every edge resyncing on the other's blocks.
+   */
+  private async checkLogVersion(jsm: JetStreamManager): Promise<void> {
+    const last = await jsm.streams.getMessage(this.stream, { last_by_subj: this.subject }).catch(() => null);
+    if (last === null) return;
+    const v = messageVersion(last.data);
+    if (v === CODEC_VERSION) return;
+    throw new HlobError(
+      ErrorCodes.CONFIG,
+      `stream ${this.stream} holds block log format version ${v ?? 'unknown'}, this core writes version ${CODEC_VERSION}: publish to another stream (--nats-stream) or purge this one`,
+    );
   }
 
   // ---- blocks ------------------------------------------------------------------------------
@@ -366,7 +402,7 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
     this.snapshotJob = (async () => {
       await this.ready;
       while (!this.closed && (this.published === null || this.published < height) && this.queue.slice(this.head).some((p) => p.height <= height)) {
-        await new Promise<void>((r) => this.once('published', () => r()));
+        await this.nextPublished();
       }
       if (this.closed) return;
       const stored = await this.store!.put({ height, time, seq: this.lastSeq.get(height) }, snapshotChunks(snap));

@@ -7,7 +7,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { L4SnapshotFile } from '../../src/book/events.js';
 import { Books } from '../../src/book/books.js';
 import { statusesJson } from '../../src/book/raw-status.js';
-import { bookStatuses, decodeBlock, encodeBlock } from '../../src/nats/codec.js';
+import { decode, encode } from '@msgpack/msgpack';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import type { OrderStatusEvent } from '../../src/book/events.js';
+import { RawStatus, statusCoin } from '../../src/book/raw-status.js';
+import { bookStatuses, CODEC_VERSION, decodeBlock, encodeBlock, messageVersion } from '../../src/nats/codec.js';
 import { BlockLogPublisher } from '../../src/nats/publisher.js';
 import { fixtureSnapshotText } from '../node/files.js';
 import { ManualFeed } from '../server/helpers/feed.js';
@@ -52,6 +57,30 @@ describe('compact block codec', () => {
   it('refuses a message that is not a block with a coded error', () => {
     expect(() => decodeBlock(new Uint8Array([1, 2, 3]))).toThrow(/block log message/);
   });
+
+  it('refuses a message of another format version naming both; an edge of the last version refuses ours the same way', () => {
+    // Version 1: [1, height, time, statuses, diffs, fills, partial], all msgpack.
+    const v1 = encode([1, FIRST, 1_778_000_000_000, [], [], [], []]);
+    expect(messageVersion(v1)).toBe(1);
+    expect(() => decodeBlock(v1)).toThrow(/format version 1, this server reads 2/);
+    // What a version-1 edge checks before anything else: an array of at least seven, the version first.
+    const ours = decode(encodeBlock(blockOf(fixture(), 0))) as unknown[];
+    expect(ours.length).toBeGreaterThanOrEqual(7);
+    expect(ours[0]).toBe(CODEC_VERSION);
+    expect(CODEC_VERSION).toBe(2);
+  });
+
+  it('keeps a status whose text is not ASCII byte for byte, and the ones around it', () => {
+    const block = blockOf(fixture(), 0);
+    const real = block.statuses.slice(0, 3);
+    const event = (real[0] instanceof RawStatus ? real[0].event() : real[0]) as OrderStatusEvent;
+    const odd = { ...event, order: { ...event.order, coin: '€URO😀', cloid: 'é\u2028"q"' } } as OrderStatusEvent;
+    const statuses = [real[1]!, odd, real[2]!];
+    const back = decodeBlock(encodeBlock({ ...block, statuses, diffs: [], fills: [] }, 'all')).block.statuses;
+    expect(statusesJson(back)).toBe(statusesJson(statuses));
+    expect(statusCoin(back[1]!)).toBe('€URO😀');
+    expect((back[1] as RawStatus).event()).toEqual(odd);
+  });
 });
 
 describe.skipIf(!HAVE_NATS)('conflicting blocks', () => {
@@ -87,5 +116,22 @@ describe.skipIf(!HAVE_NATS)('conflicting blocks', () => {
     feeds[1]!.apply(next);
     expect(await dup).toBe(true);
     expect(pubs[1]!.status().conflicts).toBe(1);
+  }, 120_000);
+
+  it('a core refuses to publish into a log written in another format version, and says why', async () => {
+    const nats = await startNats();
+    cleanups.push(() => nats.close());
+    const nc = await connect({ servers: nats.url.replace('nats://', '') });
+    cleanups.push(() => nc.close());
+    await (await jetstreamManager(nc)).streams.add({ name: 'HL_BLOCKS', subjects: ['hl.blocks'] });
+    await jetstream(nc).publish('hl.blocks', encode([1, FIRST - 1, 1_778_000_000_000, [], [], [], []]), { msgID: String(FIRST - 1) });
+    const feed = new ManualFeed('node');
+    const pub = new BlockLogPublisher({ connection: { servers: [nats.url] }, snapshotEvery: 0 });
+    pub.attach(feed);
+    cleanups.push(() => pub.close());
+    feed.load(JSON.parse(fixtureSnapshotText()) as L4SnapshotFile, 0);
+    feed.apply(blockOf(fixture(), 0));
+    await expect.poll(() => pub.status().error ?? '', { timeout: 60_000 }).toMatch(/holds block log format version 1, this core writes version 2/);
+    expect(pub.status()).toMatchObject({ published: null, buffered: 1 });
   }, 120_000);
 });
