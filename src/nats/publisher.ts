@@ -409,15 +409,18 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
       natsMetrics.snapshots.inc({ result: 'ok' });
       const pruned = await this.store!.prune(this.snapshotKeep);
       this.logger.info({ height, bytes: stored.size, bucket: this.bucket, pruned }, `stored L4 snapshot at ${height}`);
-      this.emit('snapshot', height);
+      return true;
     })()
       .catch((err: unknown) => {
         natsMetrics.snapshots.inc({ result: 'failed' });
         this.snapshotDue = true;
         if (!this.closed) this.logger.warn({ err, height }, `snapshot at ${height} not stored: ${(err as Error).message}`);
+        return false;
       })
-      .finally(() => {
+      .then((stored) => {
         this.snapshotJob = undefined;
+        // Announced once the next snapshot may start: a listener that applies a block on it gets one.
+        if (stored === true) this.emit('snapshot', height);
       });
   }
 }
