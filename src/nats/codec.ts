@@ -102,6 +102,25 @@ function bad(why: string): never {
   throw new HlobError(ErrorCodes.BAD_LINE, `block log message: ${why}`);
 }
 
+/**
+ * Whether two log messages hold the same block: the same bytes, or the same content packed
+ * differently (two cores' zlib builds may deflate the same text differently).
+ */
+export function sameMessage(a: Uint8Array, b: Uint8Array): boolean {
+  if (Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0) return true;
+  const unpacked = (m: Uint8Array): string | undefined => {
+    try {
+      const w = decode(m) as Wire;
+      const body = Buffer.from(w[3].buffer, w[3].byteOffset, w[3].byteLength);
+      return JSON.stringify([w[0], w[1], w[2], w[4], w[5]]) + (w[6] === 1 ? inflateRawSync(body) : body).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const ua = unpacked(a);
+  return ua !== undefined && ua === unpacked(b);
+}
+
 /** The format version a log message was written in, or undefined when it is not one. */
 export function messageVersion(bytes: Uint8Array): number | undefined {
   try {

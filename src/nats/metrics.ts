@@ -6,7 +6,7 @@ export const natsMetrics = {
   connected: new Gauge({ name: 'hlob_nats_connected', help: 'Connected to NATS (1) or not (0)', labelNames: ['role'] as const, registers: [registry] }),
   published: new Counter({
     name: 'hlob_nats_published_total',
-    help: 'Blocks appended to the log: result new, or duplicate (another core wrote that height first)',
+    help: 'Blocks given to the log: result new, duplicate (another core wrote that height first), or skipped (the log was already past it when this core connected)',
     labelNames: ['result'] as const,
     registers: [registry],
   }),

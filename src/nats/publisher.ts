@@ -21,7 +21,7 @@ import type { BlockChange } from '../book/types.js';
 import type { Logger } from '../node/logger.js';
 import { silentLogger } from '../node/logger.js';
 import type { BookFeed } from '../state/feed.js';
-import { blockOfChange, CODEC_VERSION, encodeBlock, messageVersion, type StatusMode } from './codec.js';
+import { blockOfChange, CODEC_VERSION, encodeBlock, heightOfMsgId, messageVersion, sameMessage, type StatusMode } from './codec.js';
 import { ErrorCodes, HlobError } from '../errors.js';
 import { connectNats, nanos, type NatsConnectOptions } from './connection.js';
 import { natsMetrics } from './metrics.js';
@@ -70,6 +70,8 @@ export interface PublishStatus {
   /** Highest height the log acknowledged (ours or another core's). */
   published: number | null;
   dropped: number;
+  /** Blocks not appended because the log was already past them when this core (re)connected. */
+  skipped: number;
   conflicts: number;
   /** Height of the last snapshot stored. */
   snapshot: number | null;
@@ -117,7 +119,11 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
   private published: number | null = null;
   private lastSeq = new Map<number, number>();
   private dropped = 0;
+  private skipped = 0;
   private conflicts = 0;
+  /** The log's last block, read when (re)connected; undefined until read, or when the log is empty. */
+  private tip: { height: number; seq: number; bytes: Uint8Array } | undefined;
+  private tipStale = true;
   private snapshotHeight: number | null = null;
   private snapshotDue = true;
   private snapshotJob: Promise<void> | undefined;
@@ -159,6 +165,7 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
       bufferedBytes: this.queuedBytes,
       published: this.published,
       dropped: this.dropped,
+      skipped: this.skipped,
       conflicts: this.conflicts,
       snapshot: this.snapshotHeight,
     };
@@ -211,6 +218,7 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
       for await (const s of nc.status()) {
         if (s.type === 'disconnect') this.setConnected(false, `disconnected from NATS (${String((s as { server?: string }).server ?? '')})`);
         else if (s.type === 'reconnect') {
+          this.tipStale = true;
           this.setConnected(true);
           this.kick();
         }
@@ -347,6 +355,11 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
         await new Promise<void>((r) => (this.wake = r));
         continue;
       }
+      if (this.tipStale) await this.readTip();
+      if (this.tip !== undefined && next.height <= this.tip.height) {
+        this.skipBehindTip(next, this.tip);
+        continue;
+      }
       try {
         const ack = await this.js!.publish(this.subject, next.bytes, { msgID: String(next.height), timeout: this.publishTimeoutMs });
         failures = 0;
@@ -371,17 +384,56 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
     }
   }
 
+  /**
+   * The log's last block. Read on connecting and reconnecting: a core back after longer than
+   * the dedupe window (its node restarted, NATS away, its process restarted from an older
+   * snapshot) would otherwise append heights the other core wrote long ago, which JetStream
+   * no longer recognises.
+   */
+  private async readTip(): Promise<void> {
+    try {
+      const last = await this.jsm!.streams.getMessage(this.stream, { last_by_subj: this.subject });
+      const height = last === null ? NaN : heightOfMsgId(last.header.get('Nats-Msg-Id'));
+      this.tip = last === null || Number.isNaN(height) ? undefined : { height, seq: last.seq, bytes: last.data };
+      this.tipStale = false;
+    } catch (err) {
+      // An empty stream answers "no message found"; anything else: the publish will tell.
+      if (/no message found/i.test((err as Error).message)) {
+        this.tip = undefined;
+        this.tipStale = false;
+      } else this.logger.debug({ err }, 'could not read the log tip');
+    }
+  }
+
+  /** The log is already past `p`: not appended again; the tip's own height is checked for a conflict. */
+  private skipBehindTip(p: Pending, tip: { height: number; seq: number; bytes: Uint8Array }): void {
+    this.queue[this.head++] = undefined as unknown as Pending;
+    this.queuedBytes -= p.bytes.length;
+    if (this.skipped++ === 0 || this.skipped % 1000 === 0)
+      this.logger.warn(
+        { height: p.height, tip: tip.height, skipped: this.skipped },
+        `the log is already at ${tip.height}: block ${p.height} not appended again`,
+      );
+    natsMetrics.published.inc({ result: 'skipped' });
+    if (p.height === tip.height && !sameMessage(tip.bytes, p.bytes)) this.conflict(p.height, tip.seq);
+    this.published = Math.max(this.published ?? 0, tip.height);
+    this.gauge();
+    this.emit('published', p.height, p.height === tip.height ? tip.seq : -1, true);
+  }
+
+  private conflict(height: number, seq: number): void {
+    this.conflicts++;
+    natsMetrics.conflicts.inc();
+    this.emit('conflict', height);
+    this.logger.error({ height, seq }, `conflict: the log holds a different block at height ${height} than this core applied`);
+  }
+
   /** Another core wrote this height first: the log must hold the same block we applied. */
   private async checkDuplicate(p: Pending, seq: number): Promise<void> {
     try {
       const stored = await this.jsm!.streams.getMessage(this.stream, { seq });
       if (stored === null) return;
-      if (Buffer.compare(Buffer.from(stored.data), Buffer.from(p.bytes)) !== 0) {
-        this.conflicts++;
-        natsMetrics.conflicts.inc();
-        this.emit('conflict', p.height);
-        this.logger.error({ height: p.height, seq }, `conflict: the log holds a different block at height ${p.height} than this core applied`);
-      }
+      if (!sameMessage(stored.data, p.bytes)) this.conflict(p.height, seq);
     } catch (err) {
       this.logger.debug({ err, height: p.height }, 'could not read back a duplicate height');
     }

@@ -1,7 +1,8 @@
 /**
  * What a core sets up in NATS, as created (real nats-server): the stream's retention (by age
  * and bytes, dedupe window, file storage, oldest discarded), the defaults and the options;
- * and the snapshot bucket keeping only the newest few (default 3), named by height.
+ * and the snapshot bucket keeping only the newest few (default 3), named by height; a core
+ * back after longer than the dedupe window does not append heights the log already holds.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
@@ -83,4 +84,30 @@ describe.skipIf(!HAVE_NATS)('what a core creates in NATS', () => {
     expect(kept.map((s) => s.height)).toEqual([FIRST + 2, FIRST + 3, FIRST + 4]);
     expect(pub.status().snapshot).toBe(FIRST + 4);
   }, 180_000);
+
+  it('a core back after the dedupe window does not append heights the log already holds, and counts a different block at its tip', async () => {
+    const nats = await startNats();
+    cleanups.push(() => nats.close());
+    const lines = fixture();
+    const a = await core(nats, { snapshotEvery: 0, retention: { duplicateWindowMs: 200 } });
+    for (let i = 0; i < 6; i++) a.feed.apply(blockOf(lines, i));
+    await a.pub.flushed();
+    await a.pub.close();
+    // The scenario is time itself: JetStream forgets the ids once the window has passed.
+    await new Promise((r) => setTimeout(r, 600));
+    const b = await core(nats, { snapshotEvery: 0 });
+    const conflicts: number[] = [];
+    b.pub.on('conflict', (h) => conflicts.push(h));
+    for (let i = 0; i < 5; i++) b.feed.apply(blockOf(lines, i));
+    // At the log's last height this core applied a different block (another block time).
+    const fifth = blockOf(lines, 5);
+    b.feed.apply({ ...fifth, time: fifth.time + 1 });
+    for (let i = 6; i < 8; i++) b.feed.apply(blockOf(lines, i));
+    await b.pub.flushed();
+    expect(b.pub.status()).toMatchObject({ skipped: 6, conflicts: 1, published: FIRST + 7, buffered: 0 });
+    expect(conflicts).toEqual([FIRST + 5]);
+    const info = await (await jetstreamManager(await natsClient(nats))).streams.info('HL_BLOCKS');
+    expect(info.state.messages).toBe(8);
+    expect(info.state.last_seq - info.state.first_seq + 1).toBe(8);
+  }, 120_000);
 });
