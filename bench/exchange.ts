@@ -154,7 +154,9 @@ export async function run(report: Report): Promise<void> {
       actions: ACTIONS,
       inFlight: IN_FLIGHT,
       connections: SHARED ? 'shared by all accounts' : `${PER_ACCOUNT} per account`,
-      ...(before && after ? { candidateHits: after.candidate - before.candidate, fullRecoveries: after.full - before.full } : {}),
+      ...(before && after
+        ? { candidateHits: after.candidate - before.candidate, fullRecoveries: after.full - before.full, onMarketThread: after.here - before.here }
+        : {}),
       profile: 'mainnet',
       blocksPerS: Math.round((blocks / seconds) * 10) / 10,
     });

@@ -36,7 +36,21 @@ export interface RecoveryPoolOptions {
   maxPending?: number;
   /** The candidate fast path's tables (signer-check.ts), per thread. */
   candidates?: SignerCheckOptions;
+  /**
+   * When every worker holds its fill, this thread takes the oldest waiting jobs itself, in slices
+   * of at most 2 ms per event-loop turn (work stealing: its idle time between the market's blocks
+   * is the other half of a 2-core box). Default false: measured on the paper exchange's bench it
+   * made no difference (docs/benchmarks.md, exchange), and it spends the market's thread.
+   */
+  steal?: boolean;
 }
+
+/** Jobs a worker holds at most (sent, not answered): small batches answered as they finish keep latency low. */
+const LANE_DEPTH = 24;
+/** Jobs per message to a worker. */
+const BATCH = 8;
+/** This thread's recovery time per event-loop turn when it helps (ms). */
+const HERE_SLICE_MS = 2;
 
 /**
  * The worker: batches of jobs in one buffer (SIGNER_JOB_BYTES each), answered with one string per
@@ -81,19 +95,24 @@ interface Lane {
 export class RecoveryPool {
   private readonly lanes: Lane[] = [];
   private readonly maxPending: number;
+  /** Jobs not yet sent to a worker, oldest first from `head`. */
   private waiting: Job[] = [];
+  private head = 0;
   private pending = 0;
-  private flushScheduled = false;
+  private pumpScheduled = false;
+  private helpScheduled = false;
+  private readonly steal: boolean;
   private nextBatch = 0;
   private closed = false;
   private readonly candidates: SignerCheckOptions;
   /** This thread's checker (no workers, after close, or a lost worker's jobs), made on first use. */
   private here: SignerChecker | undefined;
-  private readonly counts = { candidate: 0, full: 0 };
+  private readonly counts = { candidate: 0, full: 0, here: 0 };
 
   constructor(options: RecoveryPoolOptions = {}) {
     this.maxPending = options.maxPending ?? 50_000;
     this.candidates = options.candidates ?? {};
+    this.steal = options.steal ?? false;
     const workers = options.workers ?? Math.min(2, Math.max(0, availableParallelism() - 1));
     if (workers > 0) {
       const require = createRequire(import.meta.url);
@@ -111,8 +130,8 @@ export class RecoveryPool {
     return this.lanes.length;
   }
 
-  /** Recoveries answered so far by each path (the candidate's check, or a full recovery). */
-  stats(): { candidate: number; full: number } {
+  /** Recoveries answered so far by each path (the candidate's check, or a full recovery), and how many on this thread. */
+  stats(): { candidate: number; full: number; here: number } {
     return { ...this.counts };
   }
 
@@ -146,10 +165,10 @@ export class RecoveryPool {
     this.pending++;
     return new Promise<RecoveredSigner>((resolve, reject) => {
       this.waiting.push({ bytes: job, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
+      if (!this.pumpScheduled) {
+        this.pumpScheduled = true;
         // Requests read in the same turn of the event loop go out as one batch per worker.
-        setImmediate(() => this.flush());
+        setImmediate(() => this.pump());
       }
     });
   }
@@ -165,8 +184,7 @@ export class RecoveryPool {
     this.closed = true;
     const lanes = this.lanes.splice(0);
     if (pending === 'drop') {
-      const dropped = [...this.waiting, ...lanes.flatMap((l) => [...l.inFlight.values()].flat())];
-      this.waiting = [];
+      const dropped = [...this.takeWaiting(Infinity), ...lanes.flatMap((l) => [...l.inFlight.values()].flat())];
       for (const l of lanes) l.inFlight.clear();
       for (const job of dropped) {
         this.pending--;
@@ -174,7 +192,7 @@ export class RecoveryPool {
       }
     } else {
       for (const lane of lanes) this.recoverHere(lane);
-      this.flush();
+      this.pump();
     }
     await Promise.all(lanes.map((l) => l.worker.terminate()));
   }
@@ -191,39 +209,74 @@ export class RecoveryPool {
       lane.inFlight.delete(m.id);
       lane.jobs -= batch.length;
       batch.forEach((job, i) => this.settle(job, m.out![i]!));
+      // Refilled as it answers: the worker never waits for this thread's next turn.
+      this.pump();
     });
     const lost = (): void => {
       // A worker that dies (out of memory, killed) hands its jobs back to this thread.
       const at = this.lanes.indexOf(lane);
       if (at >= 0) this.lanes.splice(at, 1);
       this.recoverHere(lane);
+      this.pump();
     };
     worker.on('error', lost);
     worker.on('exit', lost);
     return lane;
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const jobs = this.waiting;
-    this.waiting = [];
-    if (jobs.length === 0) return;
+  /** The oldest `n` waiting jobs, removed. */
+  private takeWaiting(n: number): Job[] {
+    const end = Math.min(this.waiting.length, this.head + n);
+    const taken = this.waiting.slice(this.head, end);
+    this.head = end;
+    if (this.head === this.waiting.length) {
+      this.waiting = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
+    return taken;
+  }
+
+  /** Fills each worker up to LANE_DEPTH jobs, oldest first; what is left waits, or is helped here. */
+  private pump(): void {
+    this.pumpScheduled = false;
     if (this.lanes.length === 0) {
-      for (const job of jobs) this.settleHere(job);
+      for (const job of this.takeWaiting(Infinity)) this.settleHere(job);
       return;
     }
-    // Split by what each worker already holds, so a slow (descheduled) one gets fewer.
-    const lanes = [...this.lanes].sort((a, b) => a.jobs - b.jobs);
-    const per = Math.ceil(jobs.length / lanes.length);
-    for (let i = 0; i < lanes.length && i * per < jobs.length; i++) {
-      const batch = jobs.slice(i * per, (i + 1) * per);
-      const buffer = new Uint8Array(batch.length * SIGNER_JOB_BYTES);
-      batch.forEach((job, k) => buffer.set(job.bytes, k * SIGNER_JOB_BYTES));
-      const id = this.nextBatch++;
-      const lane = lanes[i]!;
-      lane.inFlight.set(id, batch);
-      lane.jobs += batch.length;
-      lane.worker.postMessage({ id, jobs: buffer });
+    // The least loaded first, so a slow (descheduled) worker gets fewer.
+    const lanes = this.lanes.length === 1 ? this.lanes : [...this.lanes].sort((a, b) => a.jobs - b.jobs);
+    for (const lane of lanes) {
+      while (lane.jobs < LANE_DEPTH && this.waiting.length > this.head) {
+        const batch = this.takeWaiting(Math.min(BATCH, LANE_DEPTH - lane.jobs));
+        const buffer = new Uint8Array(batch.length * SIGNER_JOB_BYTES);
+        batch.forEach((job, k) => buffer.set(job.bytes, k * SIGNER_JOB_BYTES));
+        const id = this.nextBatch++;
+        lane.inFlight.set(id, batch);
+        lane.jobs += batch.length;
+        lane.worker.postMessage({ id, jobs: buffer });
+      }
+    }
+    if (this.steal && this.waiting.length > this.head && !this.helpScheduled) {
+      this.helpScheduled = true;
+      setImmediate(() => this.help());
+    }
+  }
+
+  /** Every worker is full: this thread recovers the oldest waiting jobs for one slice, then yields. */
+  private help(): void {
+    this.helpScheduled = false;
+    const until = performance.now() + HERE_SLICE_MS;
+    while (this.waiting.length > this.head && performance.now() < until) {
+      const [job] = this.takeWaiting(1);
+      this.counts.here++;
+      this.settleHere(job!);
+    }
+    if (this.waiting.length > this.head && !this.helpScheduled) {
+      this.helpScheduled = true;
+      setImmediate(() => this.help());
     }
   }
 

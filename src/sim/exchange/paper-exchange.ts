@@ -88,8 +88,8 @@ export interface PaperExchangeStats {
   accounts: number;
   actions: number;
   refused: number;
-  /** Signatures confirmed by the connection's candidate key, and recovered in full. */
-  recoveries: { candidate: number; full: number };
+  /** Signatures confirmed by the connection's candidate key, recovered in full, and of those how many on the market's thread (helping a full worker). */
+  recoveries: { candidate: number; full: number; here: number };
 }
 
 export class PaperExchange implements MarketParticipant {
@@ -124,7 +124,7 @@ export class PaperExchange implements MarketParticipant {
   }
 
   stats(): PaperExchangeStats {
-    return { accounts: this.ledger.accounts.size, ...this.counts, recoveries: this.pool?.stats() ?? { candidate: 0, full: 0 } };
+    return { accounts: this.ledger.accounts.size, ...this.counts, recoveries: this.pool?.stats() ?? { candidate: 0, full: 0, here: 0 } };
   }
 
   /**
