@@ -41,6 +41,21 @@ const ACCOUNTS = Math.max(8, Math.ceil(IN_FLIGHT / PER_ACCOUNT));
 const SHARED = process.env.EXCHANGE_BENCH_SHARED === '1';
 const ETH = 1;
 
+/** The lists merged in a random order (fixed seed) that keeps each list's own order. */
+function interleave(lists: string[][], seed: number): string[] {
+  const at = lists.map(() => 0);
+  const out: string[] = [];
+  let state = seed;
+  for (;;) {
+    const open = lists.flatMap((l, k) => (at[k]! < l.length ? [k] : []));
+    if (open.length === 0) return out;
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    // The high bits: an LCG's low bits cycle with short periods.
+    const k = open[(state >>> 16) % open.length]!;
+    out.push(lists[k]![at[k]!++]!);
+  }
+}
+
 function post(agent: Agent, url: URL, body: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
@@ -120,10 +135,10 @@ export async function run(report: Report): Promise<void> {
     };
     sim.on('block', onBlock);
     const t0 = performance.now();
-    // Shared: the loops take the accounts' actions round-robin (a proxy's mix); else account k's
-    // PER_ACCOUNT loops take its own actions, over its own connections.
-    const roundRobin = Array.from({ length: bodies[0]!.length }, (_, i) => bodies.flatMap((b) => (i < b.length ? [b[i]!] : [])));
-    const queues = SHARED ? [roundRobin.flat()] : bodies;
+    // Shared: the accounts' actions in a random interleaving (each account's in its nonce order:
+    // a proxy's mix; round-robin would give each loop, and so each socket, a single account);
+    // else account k's PER_ACCOUNT loops take its own actions, over its own connections.
+    const queues = SHARED ? [interleave(bodies, 0x5eed)] : bodies;
     const next = queues.map(() => 0);
     await Promise.all(
       Array.from({ length: IN_FLIGHT }, async (_, loop) => {
