@@ -147,6 +147,7 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
       exchangeUrl: config.exchangeUrl ?? sim?.exchangeUrl ?? defaultExchangeUrl(started.kind, infoUrl),
       compressionLevel: config.compressionLevel,
       l2HeartbeatMs: config.l2HeartbeatMs,
+      intraBlock: config.bookUpdates === 'intra-block',
       maxClientUnsentBytes: config.maxClientUnsentBytes,
       maxTotalUnsentBytes: config.maxTotalUnsentBytes,
       authTokens: config.authTokens,
@@ -172,6 +173,7 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
     await cleanup();
     throw err;
   }
+  warnIntraBlock(config, feed.status().layout, logger);
   let stopping: Promise<void> | null = null;
   return {
     server,
@@ -237,6 +239,15 @@ export function pageUrl(wsUrl: string): string {
   return wsUrl.replace(/^ws(s?):/, 'http$1:').replace(/\/ws$/, '/');
 }
 
+/** `--book-updates intra-block` needs the streaming layout's lines: say so when it changes nothing (accepted, not refused: the node may switch layout). */
+export function warnIntraBlock(config: Pick<ServeConfig, 'bookUpdates'>, layout: string | undefined, logger: Logger): void {
+  if (config.bookUpdates !== 'intra-block' || layout === 'streaming') return;
+  logger.warn(
+    { bookUpdates: config.bookUpdates, layout: layout ?? 'none' },
+    `--book-updates intra-block changes nothing here: it needs the node's streaming layout (--stream-with-block-info), this server reads ${layout ?? 'no node files'}`,
+  );
+}
+
 export function registerServe(program: Command): void {
   const cmd = program
     .command('serve')
@@ -249,6 +260,10 @@ export function registerServe(program: Command): void {
     try {
       const given = givenToCommand(cmd);
       config = resolveServeConfig(given.flags, given.env);
+      const publish = (cmd.opts() as { publish?: unknown }).publish;
+      // The issue's spelling of the intra-block mode: --publish is the NATS block log's flag here.
+      if (publish === 'block' || publish === 'intra-block')
+        throw new HlobError(ErrorCodes.CONFIG, `--publish takes NATS URLs (the block log); for l2Book/bbo inside a block use --book-updates ${publish}`);
       nats = resolveNatsConfig(cmd.opts());
       if (nats !== null && config.workers > 1) throw new HlobError(ErrorCodes.CONFIG, '--publish and --source do not combine with --workers yet');
     } catch (err) {
