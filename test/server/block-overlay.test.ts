@@ -38,7 +38,9 @@ function snapshot(orders: Resting[]): L4SnapshotFile {
 }
 
 /** The ops as diffs, over the live orders (removes and updates pick among them, those added in the block included). */
-function diffsOf(start: Resting[], ops: fc.infer<typeof op>[]): BookDiffEvent[] {
+type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
+
+function diffsOf(start: Resting[], ops: Op[]): BookDiffEvent[] {
   const live = start.map((o) => ({ ...o }));
   let next = 10_000;
   const out: BookDiffEvent[] = [];
