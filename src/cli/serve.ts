@@ -239,6 +239,12 @@ export function pageUrl(wsUrl: string): string {
   return wsUrl.replace(/^ws(s?):/, 'http$1:').replace(/\/ws$/, '/');
 }
 
+/** `--publish block|intra-block` (the issue's spelling of `--book-updates`): `--publish` is the NATS block log's flag, say which one is meant. */
+export function refuseBookUpdatesAsPublish(publish: unknown): void {
+  if (publish === 'block' || publish === 'intra-block')
+    throw new HlobError(ErrorCodes.CONFIG, `--publish takes NATS URLs (the block log); for l2Book/bbo inside a block use --book-updates ${publish}`);
+}
+
 /** `--book-updates intra-block` needs the streaming layout's lines: say so when it changes nothing (accepted, not refused: the node may switch layout). */
 export function warnIntraBlock(config: Pick<ServeConfig, 'bookUpdates'>, layout: string | undefined, logger: Logger): void {
   if (config.bookUpdates !== 'intra-block' || layout === 'streaming') return;
@@ -260,10 +266,7 @@ export function registerServe(program: Command): void {
     try {
       const given = givenToCommand(cmd);
       config = resolveServeConfig(given.flags, given.env);
-      const publish = (cmd.opts() as { publish?: unknown }).publish;
-      // The issue's spelling of the intra-block mode: --publish is the NATS block log's flag here.
-      if (publish === 'block' || publish === 'intra-block')
-        throw new HlobError(ErrorCodes.CONFIG, `--publish takes NATS URLs (the block log); for l2Book/bbo inside a block use --book-updates ${publish}`);
+      refuseBookUpdatesAsPublish((cmd.opts() as { publish?: unknown }).publish);
       nats = resolveNatsConfig(cmd.opts());
       if (nats !== null && config.workers > 1) throw new HlobError(ErrorCodes.CONFIG, '--publish and --source do not combine with --workers yet');
     } catch (err) {
