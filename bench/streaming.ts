@@ -134,6 +134,8 @@ interface Timings {
   firstWritten: number[];
   applied: number[];
   frame: number[];
+  /** Process CPU time (user + system) over the paced blocks, ms per block: what each mode costs. */
+  cpuMsPerBlock: number;
 }
 
 type Mode = 'by-block' | 'streaming' | 'streaming-intra';
@@ -152,7 +154,7 @@ async function runLayout(dir: string, rec: Recorded, url: string, mode: Mode, to
   const states: string[] = [];
   feed.on('state', (st) => states.push(`${st.state}${st.error !== undefined ? `: ${st.error}` : ''}`));
   await feed.start();
-  const t: Timings = { start: [], firstWritten: [], applied: [], frame: [] };
+  const t: Timings = { start: [], firstWritten: [], applied: [], frame: [], cpuMsPerBlock: 0 };
   feed.on('block', (c) => {
     const i = c.height - rec.first;
     if (i >= 0 && t.applied[i] === undefined) t.applied[i] = performance.now();
@@ -187,6 +189,7 @@ async function runLayout(dir: string, rec: Recorded, url: string, mode: Mode, to
   for (let k = 0; k < 2400 && !isReady(); k++) await new Promise((r) => setTimeout(r, 50));
   if (!isReady()) throw new Error(`${layout}: the feed did not become ready (${JSON.stringify(feed.status())})`);
   let due = performance.now() + 200;
+  const cpu0 = process.cpuUsage();
   for (let i = 2; i < total; i++) {
     due += GAP_MS;
     const begin = due - SPAN_MS;
@@ -211,6 +214,8 @@ async function runLayout(dir: string, rec: Recorded, url: string, mode: Mode, to
     }
   }
   await sleepUntil(performance.now() + 500);
+  const cpu = process.cpuUsage(cpu0);
+  t.cpuMsPerBlock = (cpu.user + cpu.system) / 1000 / (total - 2);
   if (process.env.BENCH_DEBUG) process.stderr.write(`${layout} states: ${states.join(' | ')}\n`);
   ws.close();
   await server.close();
@@ -246,6 +251,7 @@ export async function run(report: Report): Promise<void> {
         fromStartP50: q(fromStart, 0.5),
         fromStartP99: q(fromStart, 0.99),
         framed: frame.filter((x) => Number.isFinite(x)).length,
+        cpuMsPerBlock: t.cpuMsPerBlock,
       };
     };
     const b = figures('by-block');
@@ -282,6 +288,7 @@ export async function run(report: Report): Promise<void> {
         ...common,
         frameP99Ms: round(f.frameP99!, 2),
         blocksWithFrame: f.framed!,
+        cpuMsPerBlock: round(f.cpuMsPerBlock!, 2),
       });
     }
     report({ bench: 'ingest.frame_from_start_p50_ms_byblock', value: round(b.fromStartP50!, 2), unit: 'ms', ...common, p99Ms: round(b.fromStartP99!, 2) });
