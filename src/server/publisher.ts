@@ -177,7 +177,10 @@ export class Publisher {
     // The first data follows the acknowledgement at once (before anything the client asks
     // next, such as a ping): computed now, not at the end of the turn.
     if (view === this.statusView) this.statusView.markDirty();
-    if (view instanceof StateView) {
+    if (view instanceof StateView && view.owesBoundary) {
+      // Mid-block with partial frames out: the newcomer gets the last full frame; the others keep their partial state.
+      this.deliver(view.welcome());
+    } else if (view instanceof StateView) {
       this.toRefresh.delete(view);
       this.deliver(view.refresh(this.context(), this.heartbeatDue.delete(view as L2View)));
     } else if (view instanceof L4View) {

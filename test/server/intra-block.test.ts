@@ -91,9 +91,16 @@ describe('intra-block frames', () => {
         partial: true,
       },
     ]);
+    // A newcomer mid-block gets the last full frame; the subscriber with the partial state gets nothing again.
+    const late = await h!.client();
+    late.send({ method: 'subscribe', subscription: { type: 'l2Book', coin: 'BTC' } });
+    const [welcome] = data(await late.untilPong()) as [Data];
+    expect(welcome).toEqual({ coin: 'BTC', time: T0, levels: feed.books.book('BTC')!.l2() });
+    expect(data(await l2.untilPong())).toEqual([]);
     // A diff deep enough to change nothing shown: no frame for bbo.
     feed.partial({ height: H + 1, time: T0 + 70, from: 2, diffs: [removeDiff('0xa', 4, 'A', '102.0')] });
     expect(data(await l2.untilPong())).toHaveLength(1);
+    expect(data(await late.untilPong())).toHaveLength(1);
     expect(data(await bbo.untilPong())).toEqual([]);
 
     // The block closes as the last partial showed it: its full frame still comes, without the field.

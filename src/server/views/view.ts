@@ -87,6 +87,18 @@ export abstract class StateView extends View {
   }
 
   /**
+   * The last full frame for the subscribers that have not had one, nothing recomputed: a
+   * newcomer while partial frames are out gets the last block's state, and the others are
+   * not sent back to it mid-block. Null when there is no frame yet or no newcomer.
+   */
+  welcome(): Delivery | null {
+    if (this.frame === null || this.newcomers.size === 0) return null;
+    const out = { peers: [...this.newcomers], frame: this.frame, channel: this.channel };
+    this.newcomers.clear();
+    return out;
+  }
+
+  /**
    * An intra-block frame (`"partial":true`) for every subscriber. The state is then marked
    * for recomputing, and the next refresh sends the full frame even if it equals the last
    * full or partial one: clients learn where the block ends.
