@@ -13,29 +13,43 @@ function q(s: string | null): string {
   return s === null ? 'null' : `"${s}"`;
 }
 
+/** The node's order object as statuses and snapshots write it, field for field (values already in the node's text). */
+export interface NodeOrderText extends NodeOrderTail {
+  coinJson: string;
+  side: 'B' | 'A';
+  limitPx: string;
+  sz: string;
+}
+
+/** An order object's fields after its `sz` (what {@link orderJsonTail} writes). */
+export interface NodeOrderTail {
+  oid: number;
+  timestamp: number;
+  triggerCondition: string;
+  isTrigger: boolean;
+  triggerPx: string;
+  isPositionTpsl: boolean;
+  reduceOnly: boolean;
+  orderType: string;
+  origSz: string;
+  tif: string | null;
+  cloid: string | null;
+}
+
+/** A plain limit order's fields: no trigger, not a position TP/SL ({@link limitOrderJson} fills in the rest). */
+export type LimitOrderText = Omit<NodeOrderText, 'triggerCondition' | 'isTrigger' | 'triggerPx' | 'isPositionTpsl' | 'orderType'>;
+
 /** The node's order object (statuses and snapshots): {@link orderJsonHead}, `sz`, {@link orderJsonTail}. */
-export function orderJson(
-  coinJson: string,
-  side: 'B' | 'A',
-  limitPx: string,
-  sz: string,
-  oid: number,
-  timestamp: number,
-  triggerCondition: string,
-  isTrigger: boolean,
-  triggerPx: string,
-  isPositionTpsl: boolean,
-  reduceOnly: boolean,
-  orderType: string,
-  origSz: string,
-  tif: string | null,
-  cloid: string | null,
-): string {
-  return (
-    orderJsonHead(coinJson, side, limitPx) +
-    sz +
-    orderJsonTail(oid, timestamp, triggerCondition, isTrigger, triggerPx, isPositionTpsl, reduceOnly, orderType, origSz, tif, cloid)
-  );
+export function orderJson(o: NodeOrderText): string {
+  return orderJsonHead(o.coinJson, o.side, o.limitPx) + o.sz + orderJsonTail(o);
+}
+
+/** What every plain limit order's object says: no trigger, not a position TP/SL. */
+const PLAIN_LIMIT = { triggerCondition: 'N/A', isTrigger: false, triggerPx: '0.0', isPositionTpsl: false, orderType: 'Limit' } as const;
+
+/** A plain limit order's object, as its statuses show it. */
+export function limitOrderJson(o: LimitOrderText): string {
+  return orderJson({ ...PLAIN_LIMIT, ...o });
 }
 
 /** An order object up to its `sz` value: `{"coin":…,"side":…,"limitPx":"…","sz":"`. */
@@ -44,24 +58,12 @@ export function orderJsonHead(coinJson: string, side: 'B' | 'A', limitPx: string
 }
 
 /** An order object after its `sz` value: `","oid":…}`. */
-export function orderJsonTail(
-  oid: number,
-  timestamp: number,
-  triggerCondition: string,
-  isTrigger: boolean,
-  triggerPx: string,
-  isPositionTpsl: boolean,
-  reduceOnly: boolean,
-  orderType: string,
-  origSz: string,
-  tif: string | null,
-  cloid: string | null,
-): string {
+export function orderJsonTail(o: NodeOrderTail): string {
   return (
-    `","oid":${oid},"timestamp":${timestamp},` +
-    `"triggerCondition":"${triggerCondition}","isTrigger":${isTrigger},"triggerPx":"${triggerPx}","children":[],` +
-    `"isPositionTpsl":${isPositionTpsl},"reduceOnly":${reduceOnly},"orderType":"${orderType}","origSz":"${origSz}",` +
-    `"tif":${q(tif)},"cloid":${q(cloid)}}`
+    `","oid":${o.oid},"timestamp":${o.timestamp},` +
+    `"triggerCondition":"${o.triggerCondition}","isTrigger":${o.isTrigger},"triggerPx":"${o.triggerPx}","children":[],` +
+    `"isPositionTpsl":${o.isPositionTpsl},"reduceOnly":${o.reduceOnly},"orderType":"${o.orderType}","origSz":"${o.origSz}",` +
+    `"tif":${q(o.tif)},"cloid":${q(o.cloid)}}`
   );
 }
 
@@ -80,19 +82,34 @@ export function restingOrderTail(coin: CoinSpec, o: RestingOrder): string {
   const origSz = formatScaled(o.origLots, coin.szDecimals);
   switch (o.kind) {
     case RestKind.Triggered:
-      t = orderJsonTail(o.oid, o.timestamp, 'Triggered', false, '0.0', o.isPositionTpsl, o.reduceOnly, o.orderType, origSz, 'Gtc', o.cloid);
+      t = orderJsonTail({ ...restingTail(o, origSz), triggerCondition: 'Triggered', tif: 'Gtc' });
       break;
     case RestKind.Statusless:
-      t = orderJsonTail(o.oid, o.timestamp, 'N/A', false, '0.0', false, false, 'Limit', origSz, 'Alo', null);
+      t = orderJsonTail({ ...PLAIN_LIMIT, oid: o.oid, timestamp: o.timestamp, reduceOnly: false, origSz, tif: 'Alo', cloid: null });
       break;
     default:
-      t = orderJsonTail(o.oid, o.timestamp, 'N/A', false, '0.0', o.isPositionTpsl, o.reduceOnly, o.orderType, origSz, o.tif, o.cloid);
+      t = orderJsonTail(restingTail(o, origSz));
   }
   // Reading a character makes V8 flatten the concatenation now: kept as one flat string, it
   // takes a third of the memory and copies fast on every snapshot.
   t.charCodeAt(0);
   o.snapshotTail = t;
   return t;
+}
+
+/** A resting order's tail fields as a limit order (or a TP/SL placed from a position) shows them. */
+function restingTail(o: RestingOrder, origSz: string): NodeOrderTail {
+  return {
+    ...PLAIN_LIMIT,
+    oid: o.oid,
+    timestamp: o.timestamp,
+    isPositionTpsl: o.isPositionTpsl,
+    reduceOnly: o.reduceOnly,
+    orderType: o.orderType,
+    origSz,
+    tif: o.tif,
+    cloid: o.cloid,
+  };
 }
 
 /** One event of `node_order_statuses_*`. `builder` is already JSON (`null` or `{"b":…,"f":…}`). */
