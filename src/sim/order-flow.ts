@@ -129,17 +129,7 @@ export class OrderFlow {
     const cloid = s.users.cloid(user);
     const oid = s.nextOid++;
     s.status(user, s.hash(), 'open', s.placedJson(c, side, px, lots, oid, tif, reduceOnly, cloid));
-    const order = placedLimit({
-      oid,
-      user,
-      side,
-      px,
-      lots,
-      timestamp: s.ms,
-      tif,
-      reduceOnly,
-      cloid,
-    });
+    const order = placedLimit({ oid, user, side, px, lots, timestamp: s.ms, tif, reduceOnly, cloid });
     const ahead = tif === 'Alo' ? this.priorityTarget(book, side, px) : null;
     book.rest(order, ahead);
     s.diff(c, order, newDiff(s.sz(c, lots), ahead?.oid));
