@@ -3,6 +3,7 @@
  * `JSON.stringify` of objects on the hot path, and the order is the node's, not ours).
  * Field order and optional fields follow the real lines in test/fixtures.
  */
+import type { NodeFill, NodeOrder } from '../book/events.js';
 import type { CoinSpec } from './market.js';
 import { formatScaled } from '../book/decimal.js';
 import { RestKind, type RestingOrder } from './matching-book.js';
@@ -13,28 +14,14 @@ function q(s: string | null): string {
   return s === null ? 'null' : `"${s}"`;
 }
 
-/** The node's order object as statuses and snapshots write it, field for field (values already in the node's text). */
-export interface NodeOrderText extends NodeOrderTail {
-  coinJson: string;
-  side: 'B' | 'A';
-  limitPx: string;
-  sz: string;
-}
+/**
+ * The node's order object ({@link NodeOrder}) with its values already in the node's text:
+ * `coinJson` is the coin as JSON (quoted), `children` always empty.
+ */
+export type NodeOrderText = Omit<NodeOrder, 'coin' | 'children'> & { coinJson: string };
 
 /** An order object's fields after its `sz` (what {@link orderJsonTail} writes). */
-export interface NodeOrderTail {
-  oid: number;
-  timestamp: number;
-  triggerCondition: string;
-  isTrigger: boolean;
-  triggerPx: string;
-  isPositionTpsl: boolean;
-  reduceOnly: boolean;
-  orderType: string;
-  origSz: string;
-  tif: string | null;
-  cloid: string | null;
-}
+export type NodeOrderTail = Omit<NodeOrderText, 'coinJson' | 'side' | 'limitPx' | 'sz'>;
 
 /** A plain limit order's fields: no trigger, not a position TP/SL ({@link limitOrderJson} fills in the rest). */
 export type LimitOrderText = Omit<NodeOrderText, 'triggerCondition' | 'isTrigger' | 'triggerPx' | 'isPositionTpsl' | 'orderType'>;
@@ -133,25 +120,12 @@ export function updateDiff(origSz: string, newSz: string): string {
 
 export const REMOVE_DIFF = '"remove"';
 
-export interface FillFields {
+/** The node's fill object ({@link NodeFill}) as the simulator writes it: `coinJson` quoted, `cloid` omitted from the line when null. */
+export type FillFields = Omit<NodeFill, 'coin' | 'cloid' | 'twapId' | 'liquidation' | 'builderFee' | 'deployerFee'> & {
   coinJson: string;
-  px: string;
-  sz: string;
-  side: 'B' | 'A';
-  time: number;
-  startPosition: string;
-  dir: string;
-  closedPnl: string;
-  hash: string;
-  oid: number;
-  crossed: boolean;
-  fee: string;
-  tid: number;
-  /** Omitted from the line when null (as the node does). */
   cloid: string | null;
-  feeToken: string;
   twapId: number | null;
-}
+};
 
 /** One event of `node_fills_*`: `[user, fill]`. */
 export function fillJson(user: string, f: FillFields): string {
