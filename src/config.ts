@@ -65,6 +65,11 @@ export interface ServeConfig {
   layout: 'auto' | 'by-block' | 'streaming';
   /** Streaming layout: once one stream moved past a block, wait this long for the others, ms; default 5. */
   blockCloseMs: number;
+  /**
+   * `intra-block`: `l2Book`/`bbo` also sent inside a block, as the streaming layout's diff lines
+   * are read, marked `"partial":true` (docs/protocol.md); `block` (default): at block ends only.
+   */
+  bookUpdates: 'block' | 'intra-block';
   /** Where closed candles are kept; null = `hlob-candles` next to the data dir. */
   candlesDir: string | null;
 }
@@ -193,6 +198,11 @@ function layout(raw: string, from: string): ServeConfig['layout'] {
   return raw;
 }
 
+function bookUpdates(raw: string, from: string): ServeConfig['bookUpdates'] {
+  if (raw !== 'block' && raw !== 'intra-block') throw new HlobError(ErrorCodes.CONFIG, `${from}: expected block or intra-block, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
 function mebibytes(raw: string, from: string): number {
   return Math.round(positiveNumber(raw, from) * MIB);
 }
@@ -221,6 +231,7 @@ export const DEFAULTS: ServeConfig = {
   maxConnectionsPerIp: 0,
   layout: 'auto',
   blockCloseMs: 5,
+  bookUpdates: 'block',
   candlesDir: null,
 };
 
@@ -392,6 +403,14 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
     description: 'streaming layout: once one stream moved past a block, wait this long for the others',
     shown: String(DEFAULTS.blockCloseMs),
     parse: integer(0, 10_000),
+  },
+  {
+    key: 'bookUpdates',
+    flag: '--book-updates <mode>',
+    env: 'HL_ORDERBOOK_BOOK_UPDATES',
+    description: 'l2Book/bbo frames at block ends (block) or also inside a block, marked "partial":true (intra-block; streaming layout only)',
+    shown: DEFAULTS.bookUpdates,
+    parse: bookUpdates,
   },
   {
     key: 'candlesDir',

@@ -12,7 +12,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { defaultNodeDataDir, givenToCommand, resolveServeConfig, serveOptions, type ServeConfig } from '../config.js';
+import { DEFAULTS, defaultNodeDataDir, givenToCommand, resolveServeConfig, serveOptions, type ServeConfig } from '../config.js';
 import { ErrorCodes, HlobError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { runServePrimary, type RunningPrimary } from '../cluster/primary.js';
@@ -147,6 +147,7 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
       exchangeUrl: config.exchangeUrl ?? sim?.exchangeUrl ?? defaultExchangeUrl(started.kind, infoUrl),
       compressionLevel: config.compressionLevel,
       l2HeartbeatMs: config.l2HeartbeatMs,
+      intraBlock: config.bookUpdates === 'intra-block',
       maxClientUnsentBytes: config.maxClientUnsentBytes,
       maxTotalUnsentBytes: config.maxTotalUnsentBytes,
       authTokens: config.authTokens,
@@ -172,6 +173,7 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
     await cleanup();
     throw err;
   }
+  warnIntraBlock(config, feed.status().layout, logger);
   let stopping: Promise<void> | null = null;
   return {
     server,
@@ -237,6 +239,45 @@ export function pageUrl(wsUrl: string): string {
   return wsUrl.replace(/^ws(s?):/, 'http$1:').replace(/\/ws$/, '/');
 }
 
+/**
+ * `--publish` takes two kinds of value, comma separated: NATS URLs (the block log, docs/scaleout.md) and
+ * `block`/`intra-block`, the same as `--book-updates` (l2Book/bbo frames inside a block). Split them.
+ */
+export function splitPublish(raw: string | undefined): { bookUpdates: ServeConfig['bookUpdates'] | undefined; urls: string | undefined } {
+  if (raw === undefined) return { bookUpdates: undefined, urls: undefined };
+  const parts = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  const modes = parts.filter((p) => p === 'block' || p === 'intra-block') as ServeConfig['bookUpdates'][];
+  if (new Set(modes).size > 1) throw new HlobError(ErrorCodes.CONFIG, `--publish: block and intra-block together (${JSON.stringify(raw)})`);
+  const urls = parts.filter((p) => p !== 'block' && p !== 'intra-block');
+  return { bookUpdates: modes[0], urls: urls.length === 0 ? undefined : urls.join(',') };
+}
+
+/** The serve config with `--publish block|intra-block` applied (it may not contradict `--book-updates`), and the NATS part. */
+export function publishSettings(
+  config: ServeConfig,
+  opts: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): { config: ServeConfig; nats: NatsServeConfig | null } {
+  const raw = typeof opts['publish'] === 'string' ? opts['publish'] : env['HL_ORDERBOOK_PUBLISH'] === '' ? undefined : env['HL_ORDERBOOK_PUBLISH'];
+  const { bookUpdates, urls } = splitPublish(raw);
+  if (bookUpdates !== undefined && config.bookUpdates !== DEFAULTS.bookUpdates && config.bookUpdates !== bookUpdates)
+    throw new HlobError(ErrorCodes.CONFIG, `--publish ${bookUpdates} and --book-updates ${config.bookUpdates} disagree`);
+  const nats = resolveNatsConfig({ ...opts, publish: urls }, { ...env, HL_ORDERBOOK_PUBLISH: urls ?? '' });
+  return { config: bookUpdates === undefined ? config : { ...config, bookUpdates }, nats };
+}
+
+/** `--book-updates intra-block` needs the streaming layout's lines: say so when it changes nothing (accepted, not refused: the node may switch layout). */
+export function warnIntraBlock(config: Pick<ServeConfig, 'bookUpdates'>, layout: string | undefined, logger: Logger): void {
+  if (config.bookUpdates !== 'intra-block' || layout === 'streaming') return;
+  logger.warn(
+    { bookUpdates: config.bookUpdates, layout: layout ?? 'none' },
+    `--book-updates intra-block changes nothing here: it needs the node's streaming layout (--stream-with-block-info), this server reads ${layout ?? 'no node files'}`,
+  );
+}
+
 export function registerServe(program: Command): void {
   const cmd = program
     .command('serve')
@@ -248,8 +289,7 @@ export function registerServe(program: Command): void {
     let nats: NatsServeConfig | null;
     try {
       const given = givenToCommand(cmd);
-      config = resolveServeConfig(given.flags, given.env);
-      nats = resolveNatsConfig(cmd.opts());
+      ({ config, nats } = publishSettings(resolveServeConfig(given.flags, given.env), cmd.opts(), process.env));
       if (nats !== null && config.workers > 1) throw new HlobError(ErrorCodes.CONFIG, '--publish and --source do not combine with --workers yet');
     } catch (err) {
       process.stderr.write(`hl-orderbook serve: ${(err as Error).message}\n`);

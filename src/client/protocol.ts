@@ -127,12 +127,20 @@ export interface L2BookData {
   coin: string;
   time: number;
   levels: L2Levels;
+  /**
+   * Present (`true`) only on a server run with `--book-updates intra-block`: the levels of a
+   * block still being read (its diffs so far), at that block's `time`. The block's own frame
+   * follows without the field (docs/protocol.md, "Intra-block frames").
+   */
+  partial?: true;
 }
 
 export interface BboData {
   coin: string;
   time: number;
   bbo: [L2Level | null, L2Level | null];
+  /** As `L2BookData.partial`. */
+  partial?: true;
 }
 
 export interface AllMidsData {

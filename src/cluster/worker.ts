@@ -206,6 +206,7 @@ async function listenOrExit(config: ServeConfig, settings: WorkerSettings, logge
       exchangeUrl: config.exchangeUrl ?? defaultExchangeUrl(settings.source, settings.infoUrl),
       compressionLevel: config.compressionLevel,
       l2HeartbeatMs: config.l2HeartbeatMs,
+      intraBlock: config.bookUpdates === 'intra-block',
       maxClientUnsentBytes: config.maxClientUnsentBytes,
       maxTotalUnsentBytes: config.maxTotalUnsentBytes,
       authTokens: config.authTokens,

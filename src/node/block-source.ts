@@ -7,15 +7,36 @@
  * says when heights are lost (`gap`: the feed rebuilds every coin from a snapshot; after a gap
  * the next block may be any height above it). It never steps over a missing height silently.
  */
-import type { Block } from '../book/events.js';
+import type { Block, BookDiffEvent } from '../book/events.js';
 import type { HlobError } from '../errors.js';
 import type { Gap, JoinedBlock } from './joiner.js';
 import type { NodeLayout } from './layout.js';
 import type { LinePosition } from './tailer.js';
 
+/**
+ * Diff lines of the block still being read (streaming layout only): the diffs `from`..`from +
+ * diffs.length` of block `height`, in node order, known before the block is complete. Not
+ * applied to any book: the books stay at block boundaries; the server shows them as an
+ * overlay (`--book-updates intra-block`). The whole block still comes as `block`.
+ * In-process only (it holds the parsed events).
+ */
+export interface PartialBlock {
+  height: number;
+  /** The block's time (ms), from the line's envelope. */
+  time: number;
+  /** Index in the block's diffs of the first one here (0: the block's first diffs). */
+  from: number;
+  diffs: readonly BookDiffEvent[];
+}
+
 export interface BlockSourceEventMap {
   /** A whole block, the next height after the last one (or, after a `gap` or at start, any height). */
   block: [joined: JoinedBlock];
+  /**
+   * Optional (streaming layout): diffs of the next block, as they are read, before it closes.
+   * Only for the block that follows the last `block` emitted, each diff once, in order.
+   */
+  partial: [partial: PartialBlock];
   /** Heights that will never come: everything after them needs a fresh snapshot. */
   gap: [gap: Gap];
   /** An input record that did not parse as a block (already logged and counted); where it was. */

@@ -3,7 +3,8 @@
  * (`layout.ts`, chosen at `start()`): a `Tailer` per stream, each line parsed (a bad one is
  * logged with file and offset, counted and skipped), then the layout's joiner (`BlockJoiner`
  * for by-block, `StreamJoiner` for streaming), which hands each joined block straight to this
- * source's one `block` event.
+ * source's one `block` event. Streaming: the next block's diffs are also announced as they
+ * are read (`partial`), for the server's intra-block frames.
  */
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
@@ -82,7 +83,15 @@ export class FileBlockSource extends EventEmitter<BlockSourceEventMap> implement
     // Before giving a height up by time, the joiners make the readers look once more: its line may be on disk.
     this.joiner =
       layout === 'streaming'
-        ? new StreamJoiner(out, { ...this.opts.streamJoiner, held: true, confirm: (streams) => this.settleStreams(streams) })
+        ? new StreamJoiner(out, {
+            ...this.opts.streamJoiner,
+            held: true,
+            confirm: (streams) => this.settleStreams(streams),
+            // Intra-block diffs: only worth slicing when someone listens (`--book-updates intra-block`).
+            partial: (p) => {
+              if (this.listenerCount('partial') > 0) this.emit('partial', p);
+            },
+          })
         : new BlockJoiner(out, { confirmGap: () => this.settle(), ...this.opts.joiner });
     const dirs = layoutDirs(layout);
     for (const stream of NAMES) this.tailers.set(stream, this.tail(stream, join(this.opts.dataDir, dirs[stream]), this.joiner));

@@ -166,6 +166,36 @@ export function scanStatusesBytes(bytes: Buffer, pieceBytes = STATUS_PIECE_BYTES
   return scanStatusesPieces(pieces);
 }
 
+/** The envelope after `local_time` of the last statuses line whose head was parsed, and its block time and number. */
+let lastHead: { rest: string; block_time: string; block_number: number } | undefined;
+const LOCAL_TIME_KEY = '{"local_time":"';
+const BLOCK_TIME_KEY = '","block_time":"';
+
+/**
+ * The envelope of a statuses line whose events start at `ev`. Streaming lines (one event
+ * each) repeat their block's envelope but for `local_time`: when the rest of the head is the
+ * previous line's, its checked block time and number are reused instead of parsing the head
+ * again (the same text gives the same values). Undefined when the head is not one.
+ */
+function statusesEnvelope(head: string, ev: number): BlockEnvelope<unknown> | undefined {
+  const bt = head.indexOf(BLOCK_TIME_KEY, LOCAL_TIME_KEY.length);
+  if (bt !== -1 && bt < ev && lastHead !== undefined && lastHead.rest.length === ev - bt && head.startsWith(lastHead.rest, bt)) {
+    const localTime = head.slice(LOCAL_TIME_KEY.length, bt);
+    // A quote or backslash inside would make it another JSON text: let the full parse judge.
+    if (localTime.indexOf('"') === -1 && localTime.indexOf('\\') === -1) {
+      return { local_time: localTime, block_time: lastHead.block_time, block_number: lastHead.block_number, events: [] };
+    }
+  }
+  let env: BlockEnvelope<unknown>;
+  try {
+    env = checkEnvelope('statuses', { ...(JSON.parse(head.slice(0, ev) + '}') as object), events: [] });
+  } catch {
+    return undefined;
+  }
+  lastHead = bt !== -1 && bt < ev ? { rest: head.slice(bt, ev), block_time: env.block_time, block_number: env.block_number } : undefined;
+  return env;
+}
+
 /**
  * The scan over a line's pieces: the first holds the envelope's head, each but the last ends
  * with the `,` after an event, the last ends with `]}`.
@@ -178,12 +208,8 @@ function scanStatusesPieces(pieces: readonly string[]): BlockEnvelope<OrderStatu
     return undefined;
   const ev = head.indexOf(EVENTS_KEY);
   if (ev === -1 || ev > 512) return undefined;
-  let env: BlockEnvelope<unknown>;
-  try {
-    env = checkEnvelope('statuses', { ...(JSON.parse(head.slice(0, ev) + '}') as object), events: [] });
-  } catch {
-    return undefined;
-  }
+  const env = statusesEnvelope(head, ev);
+  if (env === undefined) return undefined;
   const events: OrderStatusEvent[] = [];
   for (let k = 0; k <= last; k++) {
     const line = pieces[k]!;

@@ -21,6 +21,7 @@
  * trade comes out whole, once.
  */
 import { ErrorCodes, HlobError } from '../errors.js';
+import type { PartialBlock } from './block-source.js';
 import { realClock, type Joiner, type JoinerClock, type JoinerOutput } from './joiner.js';
 import type { StreamEvents } from './parse.js';
 import { STREAMING_DIRS } from './format.js';
@@ -55,6 +56,11 @@ export interface StreamJoinerOptions {
    * new hourly file yet would otherwise lose the block's last lines). Default: nothing.
    */
   confirm?: (streams: StreamName[]) => Promise<void>;
+  /**
+   * The diffs of the next block to close, as their lines are read (each once, in node order;
+   * those read before the block became the next one come when it does). Default: none.
+   */
+  partial?: (p: PartialBlock) => void;
 }
 
 const NAMES: readonly StreamName[] = ['statuses', 'diffs', 'fills'];
@@ -64,6 +70,8 @@ export { STREAMING_DIRS } from './format.js';
 interface Building {
   block: Block;
   lineBytes: Record<StreamName, number>;
+  /** Diffs already handed to `partial`. */
+  announced: number;
 }
 
 export class StreamJoiner implements Joiner {
@@ -71,6 +79,7 @@ export class StreamJoiner implements Joiner {
   private readonly maxEmptyRun: number;
   private readonly maxBufferedBytes: number;
   private readonly confirm: ((streams: StreamName[]) => Promise<void>) | undefined;
+  private readonly partial: ((p: PartialBlock) => void) | undefined;
   private readonly building = new Map<number, Building>();
   private readonly maxSeen: Record<StreamName, number> = { statuses: -1, diffs: -1, fills: -1 };
   private readonly firstSeen: Partial<Record<StreamName, number>> = {};
@@ -103,6 +112,7 @@ export class StreamJoiner implements Joiner {
     this.maxEmptyRun = opts.maxEmptyRun ?? 64;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 256 * 1024 * 1024;
     this.confirm = opts.confirm;
+    this.partial = opts.partial;
   }
 
   /** The next height to close, if known. */
@@ -145,7 +155,11 @@ export class StreamJoiner implements Joiner {
     this.firstSeen[stream] ??= h;
     let b = this.building.get(h);
     if (b === undefined) {
-      b = { block: { height: h, time: blockTimeMs(env.block_time), statuses: [], diffs: [], fills: [] }, lineBytes: { statuses: 0, diffs: 0, fills: 0 } };
+      b = {
+        block: { height: h, time: blockTimeMs(env.block_time), statuses: [], diffs: [], fills: [] },
+        lineBytes: { statuses: 0, diffs: 0, fills: 0 },
+        announced: 0,
+      };
       this.building.set(h, b);
     }
     const list = b.block[stream] as StreamEvents[S][];
@@ -175,6 +189,24 @@ export class StreamJoiner implements Joiner {
   }
 
   private drain(): void {
+    this.closeReady();
+    if (this.partial !== undefined) this.announce();
+  }
+
+  /** The next block's diffs not yet handed to `partial` (the books are at the block before it once the feed applied that). */
+  private announce(): void {
+    const n = this.next;
+    if (n === undefined || this.held) return;
+    const b = this.building.get(n);
+    if (b === undefined) return;
+    const diffs = b.block.diffs;
+    if (diffs.length <= b.announced) return;
+    const from = b.announced;
+    b.announced = diffs.length;
+    this.partial!({ height: n, time: b.block.time, from, diffs: diffs.slice(from) });
+  }
+
+  private closeReady(): void {
     for (;;) {
       if (this.next === undefined && !this.align()) return;
       const n = this.next!;

@@ -46,6 +46,8 @@ export interface ServerOptions {
   compressionLevel?: number;
   /** Default 5000 ms. */
   l2HeartbeatMs?: number;
+  /** `l2Book`/`bbo` also inside a block, from the feed's `partial` events (`--book-updates intra-block`). Default false. */
+  intraBlock?: boolean;
   /** Default 64 MiB. */
   maxClientUnsentBytes?: number;
   /** Default 1 GiB. */
@@ -197,7 +199,18 @@ function createCore(opts: ServerOptions): ServerCore {
   });
   const users = new UserStreams({ feed, limits: opts.userLimits, now });
   const exchange = opts.exchangeUrl === undefined ? undefined : new ExchangeForwarder({ url: opts.exchangeUrl, watcher: users });
-  const publisher = new Publisher({ feed, outbox, turn, health: () => ({ ...health() }), l2HeartbeatMs: opts.l2HeartbeatMs, now, logger, candles, users });
+  const publisher = new Publisher({
+    feed,
+    outbox,
+    turn,
+    health: () => ({ ...health() }),
+    l2HeartbeatMs: opts.l2HeartbeatMs,
+    now,
+    logger,
+    candles,
+    users,
+    intraBlock: opts.intraBlock,
+  });
   const info = new InfoService({ feed, publisher, infoUrl: opts.infoUrl ?? 'http://localhost:3001/info', users });
   publisher.onBooksAvailable(() => {
     logger?.info({ height: feed.status().height }, 'books loaded: checking subscriptions made before');

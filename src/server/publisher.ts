@@ -5,10 +5,17 @@
  * flushes) recomputes each marked view once and queues the same bytes to all its
  * subscribers. Event streams (`trades`, `l4Book` Updates) are serialized per block.
  * Ingest never waits: everything here is synchronous and bounded by the views touched.
+ *
+ * Intra-block (`intraBlock`, `--book-updates intra-block`): the feed's `partial` diffs of the
+ * open block are kept as an overlay over the books (`block-overlay.ts`, the books themselves
+ * stay at block boundaries); once per turn each coin they touched gets one `l2Book` / `bbo`
+ * frame per view with `"partial":true`, after the turn's full frames.
  */
 import type { Logger } from '../util/logger.js';
 import type { BooksView } from '../state/feed.js';
 import type { BlockChange } from '../book/types.js';
+import type { PartialBlock } from '../node/block-source.js';
+import { BlockOverlay } from './block-overlay.js';
 import type { BookFeed, FeedStatus } from '../state/feed.js';
 import { CandleService } from './candles/service.js';
 import { CandleView } from './candles/view.js';
@@ -49,6 +56,8 @@ export interface PublisherOptions {
   candles?: CandleService;
   /** User streams (`orderUpdates`, `userFills`, `userEvents`): their views are made and fed there. */
   users?: UserStreams;
+  /** Also send `l2Book`/`bbo` frames marked `"partial":true` inside a block, from the feed's `partial` events. Default false. */
+  intraBlock?: boolean;
 }
 
 /** The per-coin views, for finding what a block touched. */
@@ -94,6 +103,12 @@ export class Publisher {
   /** Coins being repaired (the feed's `repair` events): their l4Book snapshots wait for the reset. */
   private readonly repairing = new Set<string>();
   private readonly onRepairBound = (coin: string, repairing: boolean) => void (repairing ? this.repairing.add(coin) : this.repairing.delete(coin));
+  /** Intra-block: the open block's diffs over the books, the coins due a partial frame this turn, the views that sent one. */
+  private readonly intraBlock: boolean;
+  private readonly overlay = new BlockOverlay();
+  private readonly partialDue = new Set<string>();
+  private readonly owing = new Set<StateView>();
+  private readonly onPartialBound = (p: PartialBlock) => this.onPartial(p);
 
   constructor(opts: PublisherOptions) {
     this.feed = opts.feed;
@@ -106,6 +121,7 @@ export class Publisher {
     this.logger = opts.logger;
     this.candles = opts.candles ?? new CandleService({});
     this.users = opts.users;
+    this.intraBlock = opts.intraBlock === true;
     this.users?.deliverTo((d) => this.deliver(d));
     this.statusView = new ServerStatusView(opts.health);
     const st = this.feed.status();
@@ -117,6 +133,7 @@ export class Publisher {
     this.feed.on('state', this.onStateBound);
     this.feed.on('reset', this.onResetBound);
     this.feed.on('repair', this.onRepairBound);
+    if (this.intraBlock) this.feed.on('partial', this.onPartialBound);
     for (const coin of st.repairing) this.repairing.add(coin);
     this.checkAvailable();
     // Heartbeat: check often enough that no l2Book goes longer than heartbeatMs unsent.
@@ -160,7 +177,10 @@ export class Publisher {
     // The first data follows the acknowledgement at once (before anything the client asks
     // next, such as a ping): computed now, not at the end of the turn.
     if (view === this.statusView) this.statusView.markDirty();
-    if (view instanceof StateView) {
+    if (view instanceof StateView && view.owesBoundary) {
+      // Mid-block with partial frames out: the newcomer gets the last full frame; the others keep their partial state.
+      this.deliver(view.welcome());
+    } else if (view instanceof StateView) {
       this.toRefresh.delete(view);
       this.deliver(view.refresh(this.context(), this.heartbeatDue.delete(view as L2View)));
     } else if (view instanceof L4View) {
@@ -205,6 +225,7 @@ export class Publisher {
     this.feed.off('state', this.onStateBound);
     this.feed.off('reset', this.onResetBound);
     this.feed.off('repair', this.onRepairBound);
+    this.feed.off('partial', this.onPartialBound);
   }
 
   private createView(key: string, sub: Subscription): View {
@@ -279,6 +300,7 @@ export class Publisher {
   private onBlock(change: BlockChange): void {
     this.time = change.time;
     this.height = change.height;
+    this.endPartials();
     if (!this.available) this.checkAvailable();
     const books = this.books;
     const midsOn = this.midsViews.size > 0;
@@ -310,8 +332,10 @@ export class Publisher {
     this.turn.request();
   }
 
-  private onState(_status: FeedStatus): void {
+  private onState(status: FeedStatus): void {
     if (!this.available) this.checkAvailable();
+    // The books will move elsewhere than the open block's end: its partial frames end with the books' state.
+    if (status.state !== 'ready' && status.state !== 'degraded') this.endPartials();
     if (this.statusView.subscribed) this.markDirty(this.statusView);
     // A coin that finished repairing may have l4Book subscribers waiting.
     this.turn.request();
@@ -319,6 +343,7 @@ export class Publisher {
 
   private onReset(coins: string[] | 'all', height: number): void {
     this.height = Math.max(this.height, height);
+    this.endPartials();
     // A resync moves the books to another block: the frames that follow show its time.
     const time = this.feed.status().time;
     if (time !== null) this.time = time;
@@ -342,6 +367,56 @@ export class Publisher {
       for (const v of this.midsViews) this.markDirty(v);
     }
     this.turn.request();
+  }
+
+  /**
+   * Diffs of the block after the books' height, read before it closed: account them, and
+   * mark the coins with `l2Book`/`bbo` views for a partial frame this turn (at most one per
+   * view and turn, whatever number of lines came).
+   */
+  private onPartial(p: PartialBlock): void {
+    if (!this.available || p.height !== this.books.height + 1) return;
+    const touched = this.overlay.add(p.height, p.time, p.from, p.diffs, this.books);
+    if (touched === null) return;
+    let due = false;
+    for (const coin of touched) {
+      const cv = this.byCoin.get(coin);
+      if (cv === undefined || (cv.l2.size === 0 && cv.bbo === null) || this.repairing.has(coin)) continue;
+      this.partialDue.add(coin);
+      due = true;
+    }
+    if (due) this.turn.request();
+  }
+
+  /** The open block closed (or the books moved): drop its overlay; every view that sent a partial frame owes the full one. */
+  private endPartials(): void {
+    if (this.overlay.height === null && this.owing.size === 0) return;
+    this.overlay.clear();
+    this.partialDue.clear();
+    for (const v of this.owing) if (this.views.get(v.key) === v) this.toRefresh.add(v);
+    this.owing.clear();
+    this.turn.request();
+  }
+
+  /** Partial frames of the coins due this turn (after the full frames: a block that closed this turn comes first). */
+  private sendPartials(): void {
+    const time = this.overlay.time;
+    const now = this.now();
+    for (const coin of this.partialDue) {
+      const co = this.overlay.coin(coin);
+      const cv = this.byCoin.get(coin);
+      if (co === undefined || co.broken !== null || cv === undefined || this.repairing.has(coin)) continue;
+      const sides = co.sides(this.books.book(coin));
+      for (const v of cv.l2) this.sentPartial(v, v.partial(sides, time, now));
+      if (cv.bbo !== null) this.sentPartial(cv.bbo, cv.bbo.partial(sides, time, now));
+    }
+    this.partialDue.clear();
+  }
+
+  private sentPartial(view: StateView, d: Delivery | null): void {
+    if (d === null) return;
+    this.owing.add(view);
+    this.deliver(d);
   }
 
   private markDirty(view: StateView): void {
@@ -379,6 +454,7 @@ export class Publisher {
     for (const v of this.heartbeatDue) if (this.views.get(v.key) === v) this.deliver(v.refresh(ctx, true));
     this.heartbeatDue.clear();
     if (this.l4Due.size > 0) this.deliverSnapshots();
+    if (this.partialDue.size > 0) this.sendPartials();
   }
 
   private deliverSnapshots(): void {

@@ -5,6 +5,7 @@
 import type { Books } from '../book/books.js';
 import type { OrderBook } from '../book/order-book.js';
 import type { BlockChange } from '../book/types.js';
+import type { PartialBlock } from '../node/block-source.js';
 
 /**
  * One coin's live book as the server sees it: the reads only. The live object is the feed's
@@ -12,7 +13,7 @@ import type { BlockChange } from '../book/types.js';
  * resting orders it lists are still the book's own records (`RestingOrder`, whose fields the
  * book updates): a read-only record type for them belongs to `src/book`.
  */
-export type OrderBookView = Pick<OrderBook, 'coin' | 'size' | 'has' | 'get' | 'resting' | 'restingOrders' | 'l2' | 'bbo' | 'mid' | 'l4'>;
+export type OrderBookView = Pick<OrderBook, 'coin' | 'size' | 'has' | 'get' | 'resting' | 'restingOrders' | 'l2' | 'bbo' | 'mid' | 'l4' | 'levels'>;
 
 /** The live books as the server sees them: read only (the feed alone applies blocks and swaps books). */
 export interface BooksView {
@@ -63,6 +64,12 @@ export interface NatsReport {
 export interface FeedEventMap {
   /** After a block was applied to the books (in-process: the change holds Maps and errors, see `BlockChange`). */
   block: [change: BlockChange];
+  /**
+   * Optional (a streaming source): diffs of the block after the books' height, known before
+   * that block is complete, NOT applied to the books (`PartialBlock`). Only while the feed is
+   * `ready` or `degraded` (coins being repaired excepted by the listener: see `repair`).
+   */
+  partial: [partial: PartialBlock];
   /** On every state change. */
   state: [status: FeedStatus];
   /**

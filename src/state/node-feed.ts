@@ -137,6 +137,10 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
     );
     this.src.on('block', (b) => this.onBlock(b));
     this.src.on('gap', (g) => this.onGap(g));
+    // Intra-block diffs (streaming layout) go on to the server only over books at the block before them.
+    this.src.on('partial', (p) => {
+      if ((this.base === 'ready' || this.base === 'degraded') && p.height === this.books.height + 1) this.emit('partial', p);
+    });
     this.src.on('waiting', (what) => {
       this.lastError = `waiting for ${what.join(', ')}`;
       this.report();

@@ -1,6 +1,7 @@
 /**
  * `Bbo`: the latest best bid and offer of each tracked coin from `bbo`, with a `change`
- * event when either side's px, sz or n changes.
+ * event when either side's px, sz or n changes (and at a block's end after intra-block
+ * frames: `TrackedView.partial`).
  */
 import type { ModuleContext } from '../core/module.js';
 import { isRecord, type L2Level, type Subscription } from '../protocol.js';
@@ -36,10 +37,10 @@ export class Bbo extends CoinViewTracker<BboView, undefined> {
     const bid = levelOrNull(data.bbo[0]);
     const ask = levelOrNull(data.bbo[1]);
     if (bid === undefined || ask === undefined) return undefined;
-    return { coin, time: typeof data.time === 'number' ? data.time : 0, fresh: true, bid, ask };
+    return { coin, time: typeof data.time === 'number' ? data.time : 0, fresh: true, partial: data.partial === true, bid, ask };
   }
 
   protected signatureOf(view: BboView): string {
-    return JSON.stringify([view.bid, view.ask]);
+    return (view.partial ? 'p' : 'b') + JSON.stringify([view.bid, view.ask]);
   }
 }

@@ -21,6 +21,12 @@ export interface TrackedView {
   time: number;
   /** False from a connection loss until the first frame after the re-subscribe. */
   fresh: boolean;
+  /**
+   * True: the state inside a block still being read (a `"partial":true` frame of a server run
+   * with `--book-updates intra-block`); false: the state at a block's end. A block's end is a
+   * `change` even when its levels equal the last partial ones.
+   */
+  partial: boolean;
 }
 
 export type ViewEvents<V> = {

@@ -1,6 +1,8 @@
 /**
  * `L2BookTracker`: the latest aggregated book of each tracked coin from `l2Book`, with
  * best bid/ask and a `change` event when the levels change. One parameter set per coin.
+ * Intra-block frames (`partial`) are states too: each is a `change`, with `view.partial`
+ * set, and the block's end is a `change` of its own (see `TrackedView.partial`).
  */
 import type { ModuleContext } from '../core/module.js';
 import { isRecord, type L2Level, type L2Levels, type Subscription } from '../protocol.js';
@@ -52,6 +54,7 @@ export class L2BookTracker extends CoinViewTracker<L2BookView, L2Params> {
       coin,
       time: typeof data.time === 'number' ? data.time : 0,
       fresh: true,
+      partial: data.partial === true,
       levels: [bids, asks],
       bestBid: bids[0] ?? null,
       bestAsk: asks[0] ?? null,
@@ -59,6 +62,6 @@ export class L2BookTracker extends CoinViewTracker<L2BookView, L2Params> {
   }
 
   protected signatureOf(view: L2BookView): string {
-    return JSON.stringify(view.levels);
+    return (view.partial ? 'p' : 'b') + JSON.stringify(view.levels);
   }
 }

@@ -3,10 +3,16 @@
  * that can show in it: a changed bid below the last visible bid (or ask above the last
  * visible ask) of a full side cannot, whatever the aggregation, because bucketing rounds
  * bids down and asks up.
+ *
+ * Intra-block (`--book-updates intra-block`): `partial` shows the levels of the open block so
+ * far (`block-overlay.ts`) as a frame with `"partial":true`, when they differ from the last
+ * frame sent; the block's full frame then follows whatever it holds (`StateView`).
  */
+import { aggregateSide, l2Spec, type L2Spec } from '../../book/l2.js';
 import type { CoinChange, L2Params } from '../../book/types.js';
+import type { OverlaySides } from '../block-overlay.js';
 import { comparePx } from '../price.js';
-import { StateView, frameOf, type ViewContext } from './view.js';
+import { StateView, frameOf, type Delivery, type ViewContext } from './view.js';
 
 export class L2View extends StateView {
   readonly channel = 'l2Book';
@@ -15,6 +21,9 @@ export class L2View extends StateView {
   private bidEdge: string | null = null;
   private askEdge: string | null = null;
   private readonly coinJson: string;
+  private readonly spec: L2Spec;
+  /** Levels of the last partial frame since the last full one (null: none). */
+  private partialJson: string | null = null;
 
   constructor(
     key: string,
@@ -23,6 +32,16 @@ export class L2View extends StateView {
   ) {
     super(key);
     this.coinJson = JSON.stringify(coin);
+    this.spec = l2Spec(params);
+  }
+
+  /** The frame of the open block's levels so far, or null when they look as the last frame sent. */
+  partial(sides: OverlaySides, time: number, now: number): Delivery | null {
+    if (!this.subscribed || this.frame === null) return null;
+    const json = JSON.stringify([aggregateSide(sides.bids, true, this.spec), aggregateSide(sides.asks, false, this.spec)]);
+    if (json === (this.partialJson ?? this.levelsJson)) return null;
+    this.partialJson = json;
+    return this.partialToAll(frameOf('l2Book', `{"coin":${this.coinJson},"time":${time},"levels":${json},"partial":true}`), now);
   }
 
   /** Account one block's change of this coin; true when the view became dirty. */
@@ -47,6 +66,7 @@ export class L2View extends StateView {
   }
 
   protected build(ctx: ViewContext): Buffer {
+    this.partialJson = null;
     return frameOf('l2Book', `{"coin":${this.coinJson},"time":${ctx.time},"levels":${this.levelsJson}}`);
   }
 }

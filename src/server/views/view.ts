@@ -64,6 +64,8 @@ export abstract class StateView extends View {
   private sentAt = -Infinity;
   /** The last frame, re-sent to newcomers while the state is unchanged. */
   protected frame: Buffer | null = null;
+  /** An intra-block (`partial`) frame went out since the last full one: the next refresh sends the full frame, changed or not. */
+  private partialOut = false;
 
   /** The state may have changed: recompute it at the next refresh. */
   markDirty(): void {
@@ -79,6 +81,35 @@ export abstract class StateView extends View {
     return this.sentAt;
   }
 
+  /** A partial frame went out since the last full one (the block's full frame is owed). */
+  get owesBoundary(): boolean {
+    return this.partialOut;
+  }
+
+  /**
+   * The last full frame for the subscribers that have not had one, nothing recomputed: a
+   * newcomer while partial frames are out gets the last block's state, and the others are
+   * not sent back to it mid-block. Null when there is no frame yet or no newcomer.
+   */
+  welcome(): Delivery | null {
+    if (this.frame === null || this.newcomers.size === 0) return null;
+    const out = { peers: [...this.newcomers], frame: this.frame, channel: this.channel };
+    this.newcomers.clear();
+    return out;
+  }
+
+  /**
+   * An intra-block frame (`"partial":true`) for every subscriber. The state is then marked
+   * for recomputing, and the next refresh sends the full frame even if it equals the last
+   * full or partial one: clients learn where the block ends.
+   */
+  protected partialToAll(frame: Buffer, now: number): Delivery | null {
+    this.partialOut = true;
+    this.stale = true;
+    this.sentAt = now;
+    return this.toAll(frame);
+  }
+
   /**
    * Compute if dirty. The frame for everyone when the state changed (or `force`), else for
    * the newcomers only, else nothing. Newcomers count as served once this returns.
@@ -90,7 +121,8 @@ export abstract class StateView extends View {
       changed = this.recompute(ctx);
     }
     let out: Delivery | null = null;
-    if (changed || force || this.frame === null) {
+    if (changed || force || this.partialOut || this.frame === null) {
+      this.partialOut = false;
       this.frame = this.build(ctx);
       out = { peers: this.subscribers, frame: this.frame, channel: this.channel };
       this.sentAt = ctx.now;

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { Books } from '../../../src/book/index.js';
 import type { Block, BlockChange, L4SnapshotFile } from '../../../src/book/index.js';
+import type { PartialBlock } from '../../../src/node/block-source.js';
 import type { BookFeed, FeedEventMap, FeedState, FeedStatus } from '../../../src/state/feed.js';
 
 export class ManualFeed implements BookFeed {
@@ -60,6 +61,11 @@ export class ManualFeed implements BookFeed {
     this.st = { ...this.st, height: change.height, time: change.time, eventsPerSecond: block.statuses.length + block.diffs.length + block.fills.length };
     this.emitter.emit('block', change);
     return change;
+  }
+
+  /** Announce diffs of the next block, read before it closed (a streaming source's `partial`); the books do not change. */
+  partial(p: PartialBlock): void {
+    this.emitter.emit('partial', p);
   }
 
   /** Rebuild books from a snapshot (a resync), announce `reset`. */
