@@ -10,7 +10,7 @@ export type { UserSignedAction } from './user-signed.js';
 export { addressFromPrivateKey, addressFromPublicKey, randomPrivateKey, signDigest, recoverDigestSigner } from './keys.js';
 export type { Signature } from './keys.js';
 export { RecoveryPool } from './recovery-pool.js';
-export type { RecoveryPoolOptions } from './recovery-pool.js';
+export type { RecoveryPoolOptions, RecoveredSigner } from './recovery-pool.js';
 export { typedDataDigest } from './eip712.js';
 export type { TypedDataDomain, TypedDataTypes, TypedField } from './eip712.js';
 export type { Hex } from './hex.js';

@@ -7,6 +7,7 @@ import type { L4SnapshotFile } from '../book/events.js';
 import type { InfoServer } from './info-server.js';
 import type { CoinSpec } from './market.js';
 import type { FaultKind } from './faults.js';
+import type { PaperExchangeStats } from './exchange/paper-exchange.js';
 
 export interface SimStats {
   blocks: number;
@@ -21,6 +22,8 @@ export interface SimStats {
   restingOrders: number;
   /** Faults injected so far, by kind (only with `faults`). */
   faults?: Record<FaultKind, number>;
+  /** The paper exchange's counts (accounts, actions, refusals, how signers were recovered). */
+  exchange?: PaperExchangeStats;
 }
 
 export interface RunningSim {

@@ -87,6 +87,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       ...producer.stats,
       bytes: writer.bytes,
       restingOrders: sim.restingCount,
+      exchange: exchange.stats(),
       ...(faults === undefined ? {} : { faults: { ...faults.counts } }),
     }),
     emitter: producer.emitter,

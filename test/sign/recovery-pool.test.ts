@@ -98,6 +98,31 @@ describe('RecoveryPool', () => {
     );
   }, 300_000);
 
+  it('with candidates (right, wrong, none) and this thread helping a busy worker, answers as recoverDigestSigner', async () => {
+    const helped = new RecoveryPool({ workers: 1, steal: true });
+    const samples = fc.sample(cases, { seed: 2024, numRuns: 300 });
+    const sigs = samples.map(signatureOf);
+    const keys = [...new Set(samples.slice(0, 4).map((c) => toHex(c.key)))];
+    const candidateOf = (i: number): Uint8Array | undefined => {
+      const pick = i % 3 === 0 ? toHex(samples[i]!.key) : i % 3 === 1 ? keys[i % keys.length]! : undefined;
+      return pick === undefined ? undefined : secp256k1.getPublicKey(Uint8Array.from(Buffer.from(pick.slice(2), 'hex')), false).subarray(1);
+    };
+    const got = await Promise.all(
+      samples.map((c, i) =>
+        helped.recoverSigner(c.digest, sigs[i]!, candidateOf(i)).then(
+          (s) => ({ address: s.address }),
+          (e: Error) => ({ error: e.message }),
+        ),
+      ),
+    );
+    expect(got).toEqual(samples.map((c, i) => direct(c.digest, sigs[i]!)));
+    const stats = helped.stats();
+    // Some were confirmed by their candidate, and this thread took part.
+    expect(stats.candidate).toBeGreaterThan(0);
+    expect(stats.here).toBeGreaterThan(0);
+    await helped.close();
+  }, 300_000);
+
   it('recovers on the calling thread with no workers, with the same answers', async () => {
     const here = new RecoveryPool({ workers: 0 });
     expect(here.workers).toBe(0);

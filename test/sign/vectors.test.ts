@@ -16,6 +16,19 @@ import {
   type Signature,
 } from '../../src/sign/index.js';
 import { toHex } from '../../src/sign/hex.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { privateKeyBytes, recoverableBytes } from '../../src/sign/keys.js';
+import { createSignerChecker, signerJob } from '../../src/sign/signer-check.js';
+
+const checker = createSignerChecker(secp256k1, keccak_256, { tableWindow: 4 });
+
+/** The published signature confirms its signer on the candidate fast path (signer-check.ts). */
+function expectCandidate(input: { action: unknown; nonce: number; vaultAddress?: string; signature: Signature; source: 'a' | 'b' }, key: string): void {
+  const digest = phantomAgentDigest(actionHash(input), input.source);
+  const candidate = secp256k1.getPublicKey(privateKeyBytes(key), false).subarray(1);
+  expect(checker.run(signerJob(digest, recoverableBytes(input.signature), candidate), 0).slice(0, 43)).toBe('c' + addressFromPrivateKey(key));
+}
 
 /** Python's eth_utils.to_hex drops leading zeros: compare r and s as integers. */
 function expectSig(sig: Signature, r: string, s: string, v: number): void {
@@ -168,6 +181,7 @@ describe('Python SDK vectors (tests/signing_test.py)', () => {
       // The published (unpadded) r/s recover too.
       const signer = recoverL1ActionSigner({ action, nonce: 0, vaultAddress, signature: { r: r as Hex, s: s as Hex, v }, source: isMainnet ? 'a' : 'b' });
       expect(signer).toBe(address);
+      expectCandidate({ action, nonce: 0, vaultAddress, signature: { r: r as Hex, s: s as Hex, v }, source: isMainnet ? 'a' : 'b' }, key);
     });
   }
 
@@ -225,6 +239,9 @@ describe('Rust SDK vectors (src/exchange/exchange_client.rs)', () => {
       expectSig(signL1Action({ privateKey: key, action, nonce, isMainnet: false }), ...splitRs(testnet));
       const [r, s, v] = splitRs(testnet);
       expect(recoverL1ActionSigner({ action, nonce, signature: { r: r as Hex, s: s as Hex, v }, source: 'b' })).toBe(addressFromPrivateKey(key));
+      expectCandidate({ action, nonce, signature: { r: r as Hex, s: s as Hex, v }, source: 'b' }, key);
+      const [rm, sm, vm] = splitRs(mainnet);
+      expectCandidate({ action, nonce, signature: { r: rm as Hex, s: sm as Hex, v: vm }, source: 'a' }, key);
     });
   }
 

@@ -9,7 +9,8 @@ import type { ExchangeReply } from './paper-exchange.js';
 export const MAX_EXCHANGE_BODY = 1 << 20;
 
 export interface ExchangeEndpoint {
-  submit(text: string): Promise<ExchangeReply>;
+  /** `connection`: the request's socket, which keys the exchange's signer hint (one key per keep-alive connection). */
+  submit(text: string, connection?: object): Promise<ExchangeReply>;
 }
 
 export async function serveExchange(req: IncomingMessage, res: ServerResponse, exchange: ExchangeEndpoint): Promise<void> {
@@ -25,7 +26,7 @@ export async function serveExchange(req: IncomingMessage, res: ServerResponse, e
     }
     chunks.push(chunk);
   }
-  send(res, await exchange.submit(Buffer.concat(chunks).toString('utf8')));
+  send(res, await exchange.submit(Buffer.concat(chunks).toString('utf8'), req.socket));
 }
 
 function send(res: ServerResponse, reply: ExchangeReply): void {

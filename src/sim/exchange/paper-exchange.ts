@@ -13,8 +13,24 @@
  * on start. An action whose signature recovers to no account nor approved agent is refused as the
  * public exchange refuses it ("User or API Wallet 0x… does not exist."), so a signing bug shows
  * up here as it would on mainnet instead of trading for some random address.
+ *
+ * Signer hints. A client trades with one key per connection (an SDK's keep-alive transport), so
+ * the key that signed the last action on a connection is the likely signer of the next: it is
+ * handed to the recovery as a candidate, confirmed exactly at a fraction of a recovery's cost or
+ * else recovered in full (src/sign/signer-check.ts), the answer the same either way. A connection
+ * whose candidate missed twice in a row (many signers on one connection, as through a proxy's
+ * shared pool) stops naming one until the same key signs twice in a row again.
  */
-import { actionHash, phantomAgentDigest, RecoveryPool, userSignedActionDigest, type Hex, type UserSignedAction } from '../../sign/index.js';
+import {
+  actionHash,
+  phantomAgentDigest,
+  RecoveryPool,
+  userSignedActionDigest,
+  type Hex,
+  type L1Source,
+  type RecoveredSigner,
+  type UserSignedAction,
+} from '../../sign/index.js';
 import type { SimMarket, ExternalFill, ExternalMarket, MarketParticipant } from '../sim-market.js';
 import type { Account } from './account.js';
 import { ACCOUNT_INFO_TYPES, accountInfo } from './account-info.js';
@@ -28,6 +44,15 @@ export interface ExchangeReply {
   status: number;
   body: unknown;
 }
+
+/** What a connection's last accepted signature taught: its key and the source it signed for. */
+interface SignerHint {
+  publicKey: Uint8Array | undefined;
+  source: L1Source;
+  /** Candidates that missed in a row; none is named from MAX_HINT_MISSES on. */
+  misses: number;
+}
+const MAX_HINT_MISSES = 2;
 
 interface Pending {
   req: ParsedRequest;
@@ -63,6 +88,8 @@ export interface PaperExchangeStats {
   accounts: number;
   actions: number;
   refused: number;
+  /** Signatures confirmed by the connection's candidate key, recovered in full, and of those how many on the market's thread (helping a full worker). */
+  recoveries: { candidate: number; full: number; here: number };
 }
 
 export class PaperExchange implements MarketParticipant {
@@ -83,6 +110,7 @@ export class PaperExchange implements MarketParticipant {
   private readonly recoveryWorkers: number | undefined;
   /** Started with the first request: an exchange nobody uses runs no threads. */
   private pool: RecoveryPool | undefined;
+  private readonly hints = new WeakMap<object, SignerHint>();
 
   constructor(sim: SimMarket, options: PaperExchangeOptions = {}) {
     this.maxAccounts = options.maxAccounts ?? 10_000;
@@ -96,11 +124,15 @@ export class PaperExchange implements MarketParticipant {
   }
 
   stats(): PaperExchangeStats {
-    return { accounts: this.ledger.accounts.size, ...this.counts };
+    return { accounts: this.ledger.accounts.size, ...this.counts, recoveries: this.pool?.stats() ?? { candidate: 0, full: 0, here: 0 } };
   }
 
-  /** Handle a `POST /exchange` body; resolves once the action's block is written. */
-  submit(text: string): Promise<ExchangeReply> {
+  /**
+   * Handle a `POST /exchange` body; resolves once the action's block is written. `connection`
+   * (the request's socket) keys the signer hint: a connection's next action is likely signed by
+   * the same key.
+   */
+  submit(text: string, connection?: object): Promise<ExchangeReply> {
     const req = parseExchangeRequest(text);
     if ('error' in req) return Promise.resolve(err(req.error, 422));
     if (this.stopped) return Promise.resolve(err('the simulated node has stopped producing blocks', 503));
@@ -124,23 +156,35 @@ export class PaperExchange implements MarketParticipant {
       const p: Pending = { req, hash, signers: [], recovered: false, done: false, resolve };
       // In the queue now, so that its place is its arrival, however long its recovery takes.
       this.queue.push(p);
-      this.pool ??= new RecoveryPool({ workers: this.recoveryWorkers });
+      const pool = (this.pool ??= new RecoveryPool({ workers: this.recoveryWorkers }));
       const refuse = (e: unknown): void => {
         if (p.done) return;
         p.done = true;
         resolve(this.badSignature(e));
       };
-      this.pool.recover(digest, req.signature).then((a) => {
-        p.signers.push(a);
+      if (req.action.type === 'approveAgent') {
+        // User-signed by the master key, whatever the connection's agent signs with.
+        pool.recover(digest, req.signature).then((a) => {
+          p.signers.push(a);
+          p.recovered = true;
+        }, refuse);
+        return;
+      }
+      const hint = connection === undefined ? undefined : this.hintOf(connection);
+      pool.recoverSigner(digest, req.signature, this.candidate(hint, 'a')).then((a) => {
+        p.signers.push(a.address);
         // The testnet source costs a second recovery: tried only when the mainnet one names no
         // account or agent (the block re-checks both against the accounts then).
-        if (req.action.type === 'approveAgent' || this.known(a)) p.recovered = true;
-        else {
-          this.pool!.recover(phantomAgentDigest(hash, 'b'), req.signature).then((b) => {
-            p.signers.push(b);
-            p.recovered = true;
-          }, refuse);
+        if (this.known(a.address)) {
+          this.learn(hint, a, 'a');
+          p.recovered = true;
+          return;
         }
+        pool.recoverSigner(phantomAgentDigest(hash, 'b'), req.signature, this.candidate(hint, 'b')).then((b) => {
+          p.signers.push(b.address);
+          if (this.known(b.address)) this.learn(hint, b, 'b');
+          p.recovered = true;
+        }, refuse);
       }, refuse);
     });
   }
@@ -220,6 +264,30 @@ export class PaperExchange implements MarketParticipant {
 
   fill(f: ExternalFill): string {
     return this.ledger.fill(f);
+  }
+
+  private hintOf(connection: object): SignerHint {
+    let hint = this.hints.get(connection);
+    if (!hint) this.hints.set(connection, (hint = { publicKey: undefined, source: 'a', misses: 0 }));
+    return hint;
+  }
+
+  /** The connection's candidate for a signature over `source`'s digest, if it names one. */
+  private candidate(hint: SignerHint | undefined, source: L1Source): Uint8Array | undefined {
+    return hint !== undefined && hint.source === source && hint.misses < MAX_HINT_MISSES ? hint.publicKey : undefined;
+  }
+
+  /** A known signer was found for `source`: the connection's next candidate. */
+  private learn(hint: SignerHint | undefined, signer: RecoveredSigner, source: L1Source): void {
+    if (hint === undefined) return;
+    const same = hint.publicKey !== undefined && hint.source === source && sameBytes(hint.publicKey, signer.publicKey);
+    if (signer.path === 'candidate') hint.misses = 0;
+    // Named and missed: one more in a row. Not named (too many misses): the same key twice in a
+    // row names it again.
+    else if (!same && hint.publicKey !== undefined && hint.misses < MAX_HINT_MISSES && hint.source === source) hint.misses++;
+    else if (same) hint.misses = 0;
+    hint.publicKey = signer.publicKey;
+    hint.source = source;
   }
 
   private known(address: string): boolean {
@@ -317,4 +385,10 @@ export class PaperExchange implements MarketParticipant {
     this.ledger.remove(a, o, 'canceled');
     return this.ledger.place(a, wire, hash);
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -269,6 +269,15 @@ describe('the paper exchange of the simulated node', () => {
     expect(state.assetPositions.map((p) => [p.position.coin, p.position.szi])).toContainEqual(['BTC', side === 'B' ? '0.0002' : '-0.0002']);
   }, 120_000);
 
+  it("the SDK's keep-alive connection names its key: the next actions are confirmed on the signer fast path", async () => {
+    const before = sim.stats().exchange!.recoveries;
+    for (let i = 0; i < 5; i++) await expect(client.noop()).resolves.toEqual({ status: 'ok', response: { type: 'default' } });
+    const after = sim.stats().exchange!.recoveries;
+    // The first may follow another key on this connection (the agent's); the rest are the same key's.
+    expect(after.candidate - before.candidate).toBeGreaterThanOrEqual(4);
+    expect(after.candidate - before.candidate + after.full - before.full).toBe(5);
+  });
+
   it('leaves node files that check-data finds consistent, paper orders and fills included (last: it stops the node)', async () => {
     // Checked once production stopped: while it runs, the streams' last lines are written one after the other.
     await sim.stop();
