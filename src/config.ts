@@ -529,3 +529,23 @@ export function resolveServeConfig(opts: Record<string, unknown>, env: NodeJS.Pr
 export function defaultNodeDataDir(home: string = homedir()): string {
   return join(home, 'hl', 'data');
 }
+
+/** The settings every serving process hands its server alike (one process, or each cluster worker). */
+export function listenerSettings(c: ServeConfig): Pick<
+  ServeConfig,
+  'host' | 'port' | 'compressionLevel' | 'l2HeartbeatMs' | 'maxClientUnsentBytes' | 'maxTotalUnsentBytes' | 'authTokens' | 'metricsPublic'
+> & {
+  intraBlock: boolean;
+} {
+  return {
+    host: c.host,
+    port: c.port,
+    compressionLevel: c.compressionLevel,
+    l2HeartbeatMs: c.l2HeartbeatMs,
+    intraBlock: c.bookUpdates === 'intra-block',
+    maxClientUnsentBytes: c.maxClientUnsentBytes,
+    maxTotalUnsentBytes: c.maxTotalUnsentBytes,
+    authTokens: c.authTokens,
+    metricsPublic: c.metricsPublic,
+  };
+}

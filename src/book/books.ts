@@ -89,23 +89,39 @@ type CoinChanges = (coin: string) => CoinChange | undefined;
  * File the block's statuses under their coins. Only those that can open a resting order
  * (`open`, `triggered`) are indexed by oid, for the `new` diff that needs one: the last
  * wins, so a trigger placed and triggered in one block rests as triggered.
+ *
+ * The node writes a coin's statuses in runs (a whole block of one coin is one run): a run
+ * is copied into its coin's list with one `slice` rather than pushed one by one (~1,000
+ * statuses a block).
  */
 function fileStatuses(statuses: readonly OrderStatusEvent[], coinChange: CoinChanges): Map<number, OrderStatusEvent> {
   const opened = new Map<number, OrderStatusEvent>();
-  let sCoin: string | null = null;
-  let sCc: CoinChange | undefined;
-  for (const st of statuses) {
+  const n = statuses.length;
+  let runStart = 0;
+  let runCoin: string | null = null;
+  let runCc: CoinChange | undefined;
+  for (let i = 0; i < n; i++) {
+    const st = statuses[i]!;
     const coin = statusCoin(st);
-    if (coin !== sCoin) {
-      sCoin = coin;
-      sCc = coinChange(coin);
+    if (coin !== runCoin) {
+      if (runCc !== undefined) fileRun(statuses, runStart, i, runCc);
+      runCoin = coin;
+      runCc = coinChange(coin);
+      runStart = i;
     }
-    if (sCc === undefined) continue;
-    sCc.statuses.push(st);
+    if (runCc === undefined) continue;
     const s = st.status;
     if (s === 'open' || s === 'triggered') opened.set(st.order.oid, st);
   }
+  if (runCc !== undefined) fileRun(statuses, runStart, n, runCc);
   return opened;
+}
+
+/** Append `statuses[from..to)` (one run of the coin) to the coin's list. */
+function fileRun(statuses: readonly OrderStatusEvent[], from: number, to: number, cc: CoinChange): void {
+  const list = cc.statuses;
+  if (list.length === 0) cc.statuses = statuses.slice(from, to);
+  else for (let i = from; i < to; i++) list.push(statuses[i]!);
 }
 
 export class Books {
@@ -208,8 +224,9 @@ export class Books {
   private applyDiffs(block: Block, coinChange: CoinChanges, opened: Map<number, OrderStatusEvent>): { begun: OrderBook[]; desyncs: DesyncError[] } {
     const desyncs: DesyncError[] = [];
     const begun: OrderBook[] = [];
-    const created = new Set<string>();
-    const failed = new Set<string>();
+    // Made on first use: nearly every block creates no book and has no failure.
+    let created: Set<string> | null = null;
+    let failed: Set<string> | null = null;
     let dCoin: string | null = null;
     let dCc: CoinChange | undefined;
     let book: OrderBook | null = null;
@@ -219,11 +236,11 @@ export class Books {
         dCoin = coin;
         dCc = coinChange(coin);
         book = null;
-        if (dCc !== undefined && !failed.has(coin)) {
+        if (dCc !== undefined && (failed === null || !failed.has(coin))) {
           book = this.books.get(coin) ?? null;
           if (book === null) {
             this.books.set(coin, (book = new OrderBook(coin)));
-            created.add(coin);
+            (created ??= new Set()).add(coin);
           }
           if (!book.changing) {
             book.beginChanges();
@@ -238,11 +255,11 @@ export class Books {
         this.applyDiff(book, d, dCc, opened, block.time);
       } catch (err) {
         book.rollbackChanges();
-        failed.add(coin);
+        (failed ??= new Set()).add(coin);
         dCc.bookStatuses.length = 0;
         const reason = err instanceof Error ? err.message : String(err);
         desyncs.push(new DesyncError(coin, d.oid, block.height, reason));
-        if (created.has(coin) && book.size === 0) this.books.delete(coin);
+        if (created !== null && created.has(coin) && book.size === 0) this.books.delete(coin);
         book = null;
       }
     }

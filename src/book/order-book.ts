@@ -32,7 +32,8 @@ export class OrderBook {
   private readonly bids = new BookSide(true);
   private readonly asks = new BookSide(false);
   private readonly orders = new Map<number, RestingOrder>();
-  private log: ChangeLog | null = null;
+  /** Armed while `Books.applyBlock` changes this book (see `change-log.ts` for why it is kept, not made per block). */
+  private readonly log = new ChangeLog(this.bids, this.asks);
   private readonly views = new ViewCache(this.bids, this.asks);
 
   constructor(readonly coin: string) {}
@@ -85,7 +86,7 @@ export class OrderBook {
     const o = new RestingOrder(oid, user, template, sz, lv, isBid);
     side.link(o, lv, at);
     this.orders.set(oid, o);
-    this.log?.added(o);
+    if (this.log.armed) this.log.added(o);
     return o;
   }
 
@@ -106,7 +107,7 @@ export class OrderBook {
     const o = order as RestingOrder;
     const old = o.sz;
     (o.isBid ? this.bids : this.asks).resize(o, sz);
-    this.log?.resized(o, old);
+    if (this.log.armed) this.log.resized(o, old);
   }
 
   /** Take off an order resting here, as `resting` handed it out (as for `setRestingSize`, it must still rest in this book). */
@@ -115,7 +116,7 @@ export class OrderBook {
     const prev = o.prev;
     (o.isBid ? this.bids : this.asks).unlink(o);
     this.orders.delete(o.oid);
-    this.log?.removed(o, prev);
+    if (this.log.armed) this.log.removed(o, prev);
   }
 
   /**
@@ -123,28 +124,23 @@ export class OrderBook {
    * (`commitChanges`). `Books.applyBlock` wraps each coin's diffs of a block in one of these.
    */
   beginChanges(): void {
-    if (this.log !== null) throw desync(`changes on ${this.coin} already begun`);
-    this.log = new ChangeLog(this.bids, this.asks);
+    if (this.log.armed) throw desync(`changes on ${this.coin} already begun`);
+    this.log.begin();
   }
 
   get changing(): boolean {
-    return this.log !== null;
+    return this.log.armed;
   }
 
   /** Keep the changes since `beginChanges`, and say which levels they touched. */
   commitChanges(): BookChanges {
-    const log = this.log;
-    if (log === null) return { changedBids: [], changedAsks: [], bboChanged: false };
-    this.log = null;
-    return log.changes();
+    if (!this.log.armed) return { changedBids: [], changedAsks: [], bboChanged: false };
+    return this.log.changes();
   }
 
   /** Undo every change since `beginChanges`, leaving the book exactly as it was (time priority included). */
   rollbackChanges(): void {
-    const log = this.log;
-    if (log === null) return;
-    this.log = null;
-    log.rollback(this.orders);
+    if (this.log.armed) this.log.rollback(this.orders);
   }
 
   /**

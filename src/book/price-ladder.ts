@@ -66,27 +66,24 @@ export abstract class PriceLadder<T extends Aggregate> {
 
   /** The entry at `px`, created in its sorted place if missing. */
   level(px: number): T {
-    let lv = this.byPx.get(px);
-    if (lv === undefined) {
-      lv = this.create(px, this.isBid ? px : -px);
-      this.byPx.set(px, lv);
-      const a = this.levels;
-      const last = a[a.length - 1];
-      if (!this.sorted || last === undefined || last.key < lv.key) a.push(lv);
-      else a.splice(this.lowerBound(lv.key), 0, lv);
-    }
-    return lv;
+    return this.byPx.get(px) ?? this.add(px, true);
   }
 
   /** Like `level`, but appends a new entry unsorted (bulk load; call `sort` after). */
   levelUnsorted(px: number): T {
-    let lv = this.byPx.get(px);
-    if (lv === undefined) {
-      lv = this.create(px, this.isBid ? px : -px);
-      this.byPx.set(px, lv);
-      const a = this.levels;
-      const last = a[a.length - 1];
-      if (last !== undefined && last.key > lv.key) this.sorted = false;
+    return this.byPx.get(px) ?? this.add(px, false);
+  }
+
+  /** A new entry at `px`, indexed; in its sorted place, or appended (marking the ladder unsorted if it lands out of order). */
+  private add(px: number, keepSorted: boolean): T {
+    const lv = this.create(px, this.isBid ? px : -px);
+    this.byPx.set(px, lv);
+    const a = this.levels;
+    const last = a[a.length - 1];
+    if (last === undefined || last.key < lv.key) a.push(lv);
+    else if (keepSorted && this.sorted) a.splice(this.lowerBound(lv.key), 0, lv);
+    else {
+      this.sorted = false;
       a.push(lv);
     }
     return lv;

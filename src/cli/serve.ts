@@ -12,7 +12,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULTS, defaultNodeDataDir, givenToCommand, resolveServeConfig, serveOptions, type ServeConfig } from '../config.js';
+import { DEFAULTS, defaultNodeDataDir, givenToCommand, listenerSettings, resolveServeConfig, serveOptions, type ServeConfig } from '../config.js';
 import { ErrorCodes, HlobError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import { runServePrimary, type RunningPrimary } from '../cluster/primary.js';
@@ -141,17 +141,9 @@ export async function runServe(config: ServeConfig, logger: Logger, home: string
   try {
     server = await startServer({
       feed,
-      host: config.host,
-      port: config.port,
+      ...listenerSettings(config),
       infoUrl,
       exchangeUrl: config.exchangeUrl ?? sim?.exchangeUrl ?? defaultExchangeUrl(started.kind, infoUrl),
-      compressionLevel: config.compressionLevel,
-      l2HeartbeatMs: config.l2HeartbeatMs,
-      intraBlock: config.bookUpdates === 'intra-block',
-      maxClientUnsentBytes: config.maxClientUnsentBytes,
-      maxTotalUnsentBytes: config.maxTotalUnsentBytes,
-      authTokens: config.authTokens,
-      metricsPublic: config.metricsPublic,
       maxConnectionsPerIp: config.maxConnectionsPerIp,
       candlesDir: config.candlesDir ?? defaultCandlesDir(dataDir),
       logger,

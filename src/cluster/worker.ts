@@ -4,7 +4,7 @@
  * the primary over IPC: snapshot requests to the node (one for all), `/health`, `/ready`
  * and `/metrics` (totals over every worker).
  */
-import type { ServeConfig } from '../config.js';
+import { listenerSettings, type ServeConfig } from '../config.js';
 import { ErrorCodes, HlobError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { registry } from '../metrics.js';
@@ -200,17 +200,9 @@ async function listenOrExit(config: ServeConfig, settings: WorkerSettings, logge
   try {
     return await startServer({
       feed,
-      host: config.host,
-      port: config.port,
+      ...listenerSettings(config),
       infoUrl: settings.infoUrl,
       exchangeUrl: config.exchangeUrl ?? defaultExchangeUrl(settings.source, settings.infoUrl),
-      compressionLevel: config.compressionLevel,
-      l2HeartbeatMs: config.l2HeartbeatMs,
-      intraBlock: config.bookUpdates === 'intra-block',
-      maxClientUnsentBytes: config.maxClientUnsentBytes,
-      maxTotalUnsentBytes: config.maxTotalUnsentBytes,
-      authTokens: config.authTokens,
-      metricsPublic: config.metricsPublic,
       // One writer of the candle files; the other workers read them and keep their own recent ones.
       candlesDir: config.candlesDir ?? defaultCandlesDir(settings.dataDir),
       candlesPersist: settings.slot === 1,

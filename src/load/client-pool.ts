@@ -41,12 +41,8 @@ export interface ClientPoolOptions {
   now?: () => number;
 }
 
-/**
- * What a pool counted: connections, acknowledgements and errors over the whole run; frames,
- * bytes and latency since `startWindow()`.
- */
-export interface PoolStats {
-  clients: number;
+/** What the clients counted: connections, acknowledgements and errors; frames and bytes (also the load report's figures). */
+export interface ClientCounts {
   /** Connections open now. */
   open: number;
   /** Clients whose every subscription was answered (ack or error), now open. */
@@ -70,6 +66,14 @@ export interface PoolStats {
   socketErrors: number;
   /** A few error texts, for the report. */
   errorSamples: string[];
+}
+
+/**
+ * What a pool counted: connections, acknowledgements and errors over the whole run; frames,
+ * bytes and latency since `startWindow()`.
+ */
+export interface PoolStats extends ClientCounts {
+  clients: number;
   latency: HistogramData;
   /** CPU time this process used since `startWindow()`, seconds. */
   cpuSeconds: number;

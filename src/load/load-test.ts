@@ -4,7 +4,7 @@
  * errors, disconnects and what each delivered frame cost the server's CPU.
  */
 import { ErrorCodes, HlobError } from '../errors.js';
-import type { PoolStats } from './client-pool.js';
+import type { ClientCounts, PoolStats } from './client-pool.js';
 import { LatencyHistogram } from './histogram.js';
 import { parseLoopbackWsUrl } from './loopback.js';
 import { ForkedPool, InProcessPool, type PoolHandle } from './pool-handle.js';
@@ -63,7 +63,8 @@ export interface LoadTestOptions {
   progressEveryMs?: number;
 }
 
-export interface LoadReport {
+/** The run's figures: every worker's client counts summed (`open`: at the end of the window), and what they make per second. */
+export interface LoadReport extends ClientCounts {
   url: string;
   clients: number;
   workers: number;
@@ -74,24 +75,9 @@ export interface LoadReport {
   rampSeconds: number;
   /** The measuring window, s. */
   durationSeconds: number;
-  /** Open at the end of the window. */
-  open: number;
-  subscribed: number;
-  connects: number;
-  connectFailures: number;
-  disconnects: number;
-  closeCodes: Record<string, number>;
-  churned: number;
-  frames: number;
-  bytes: number;
   framesPerSecond: number;
   megabytesPerSecond: number;
-  framesByChannel: Record<string, number>;
   latencyMs: { samples: number; p50: number | null; p90: number | null; p99: number | null; max: number | null };
-  acks: number;
-  errorFrames: number;
-  socketErrors: number;
-  errorSamples: string[];
   /** The tail clients (`tailClients`), measured apart; null without them. */
   tail: {
     clients: number;
@@ -147,44 +133,32 @@ export function splitClients(n: number, k: number): number[] {
   return Array.from({ length: k }, (_, i) => base + (i < n % k ? 1 : 0));
 }
 
+/** The counts that add up over workers (`windowSeconds` is the longest, the rest merge by key). */
+const SUMMED = [
+  'clients',
+  'open',
+  'subscribed',
+  'connects',
+  'connectFailures',
+  'disconnects',
+  'churned',
+  'frames',
+  'bytes',
+  'acks',
+  'errorFrames',
+  'socketErrors',
+  'cpuSeconds',
+] as const satisfies readonly (keyof PoolStats)[];
+
 function mergeStats(all: PoolStats[]): { sum: Omit<PoolStats, 'latency'>; latency: LatencyHistogram } {
   const latency = new LatencyHistogram();
-  const sum: Omit<PoolStats, 'latency'> = {
-    clients: 0,
-    open: 0,
-    subscribed: 0,
-    connects: 0,
-    connectFailures: 0,
-    disconnects: 0,
-    closeCodes: {},
-    churned: 0,
-    frames: 0,
-    bytes: 0,
-    framesByChannel: {},
-    acks: 0,
-    errorFrames: 0,
-    socketErrors: 0,
-    errorSamples: [],
-    cpuSeconds: 0,
-    windowSeconds: 0,
-  };
+  const zeros = Object.fromEntries(SUMMED.map((k) => [k, 0])) as Record<(typeof SUMMED)[number], number>;
+  const sum: Omit<PoolStats, 'latency'> = { ...zeros, closeCodes: {}, framesByChannel: {}, errorSamples: [], windowSeconds: 0 };
   const addTo = (into: Record<string, number>, from: Record<string, number>): void => {
     for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
   };
   for (const s of all) {
-    sum.clients += s.clients;
-    sum.open += s.open;
-    sum.subscribed += s.subscribed;
-    sum.connects += s.connects;
-    sum.connectFailures += s.connectFailures;
-    sum.disconnects += s.disconnects;
-    sum.churned += s.churned;
-    sum.frames += s.frames;
-    sum.bytes += s.bytes;
-    sum.acks += s.acks;
-    sum.errorFrames += s.errorFrames;
-    sum.socketErrors += s.socketErrors;
-    sum.cpuSeconds += s.cpuSeconds;
+    for (const k of SUMMED) sum[k] += s[k];
     sum.windowSeconds = Math.max(sum.windowSeconds, s.windowSeconds);
     addTo(sum.closeCodes, s.closeCodes);
     addTo(sum.framesByChannel, s.framesByChannel);

@@ -7,13 +7,16 @@
  * is much cheaper than asking the node for another snapshot (which loads the node, and on a
  * replay can never be newer). Each stream's files are searched by bisection on the byte
  * offset (a line's `block_number` is near its start), then read forward: only the lines in
- * the range are parsed, one block is held at a time.
+ * the range are parsed, one block is held at a time. Both layouts: `blocksFromFiles` reads
+ * the by-block files, `blocksFromStreamingFiles` the `_streaming` ones.
  */
 import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Block } from '../book/events.js';
 import { ErrorCodes, HlobError } from '../errors.js';
 import { blockTimeMs, parseLineBytes, type StreamEvents } from './parse.js';
+import { STREAMING_DIRS } from './format.js';
+import { StreamJoiner } from './stream-joiner.js';
 import { STREAMS, type BlockEnvelope, type StreamName } from './types.js';
 
 export interface FileRangeOptions {
@@ -121,13 +124,14 @@ async function* linesFrom(fh: FileHandle, offset: number, readBytes: number): As
 
 type Env<S extends StreamName> = BlockEnvelope<StreamEvents[S]>;
 
-/** One stream's lines with heights in [from, to], in file order, parsed. */
+/** One stream's lines with heights in [from, to], in file order, parsed; with `onePast`, also the first line above `to`. */
 async function* streamRange<S extends StreamName>(
   stream: S,
   files: string[],
   from: number,
   to: number,
   opts: Required<Omit<FileRangeOptions, 'signal'>>,
+  onePast = false,
 ): AsyncGenerator<Env<S>> {
   const probe = Buffer.allocUnsafe(64 * 1024);
   for (const path of files) {
@@ -149,12 +153,16 @@ async function* streamRange<S extends StreamName>(
         const m = HEIGHT.exec(bytes.toString('latin1', 0, Math.min(PREFIX_BYTES, bytes.length)));
         const h = m === null ? NaN : Number(m[1]);
         if (h < from) continue;
-        if (h > to) break;
+        // Later files hold only later heights: the range ends here (with `onePast`, after this line).
+        if (h > to && !onePast) return;
+        let env: Env<S>;
         try {
-          yield parseLineBytes(stream, bytes);
+          env = parseLineBytes(stream, bytes);
         } catch (err) {
           throw new HlobError(ErrorCodes.BAD_LINE, `${path} offset ${at}: ${(err as Error).message}`, { cause: err });
         }
+        yield env;
+        if (h > to) return;
       }
     } finally {
       await fh.close().catch(() => undefined);
@@ -197,6 +205,65 @@ export async function* blocksFromFiles(dataDir: string, from: number, to: number
       yield { height: h, time: blockTimeMs(st.block_time), statuses: st.events, diffs: d.events, fills: f.events };
     }
   } finally {
+    await Promise.all(NAMES.map((s) => iters[s].return(undefined)));
+  }
+}
+
+/**
+ * The blocks `from`..`to` from the `_streaming` files (one event a line, the block envelope on
+ * each), put together by the same `StreamJoiner` as live: every stream's lines are pushed in
+ * height order across the streams, so a block closes as soon as a line of a later block comes
+ * (no close timer). So block `to` is known whole only by a later line in some stream, and a
+ * height with no line in any stream is an empty block (its time the previous block's), as
+ * live; too many in a row is a gap. `from` must have a line: the files may begin after it
+ * otherwise. Throws `HLOB_ERR_HEIGHT_GAP` naming the height the files do not show whole,
+ * `HLOB_ERR_BAD_LINE` for a line in the range that does not parse.
+ */
+export async function* blocksFromStreamingFiles(dataDir: string, from: number, to: number, opts: FileRangeOptions = {}): AsyncGenerator<Block> {
+  if (to < from) return;
+  const o = { files: opts.files ?? 2, readBytes: opts.readBytes ?? 1024 * 1024 };
+  const iters = {} as Record<StreamName, AsyncGenerator<Env<StreamName>>>;
+  for (const s of NAMES) iters[s] = streamRange(s, await recentHourlyFiles(join(dataDir, STREAMING_DIRS[s]), o.files), from, to, o, true);
+  const heads: Partial<Record<StreamName, Env<StreamName>>> = {};
+  const advance = async (s: StreamName): Promise<void> => {
+    const r = await iters[s].next();
+    if (r.done === true) delete heads[s];
+    else heads[s] = r.value;
+  };
+  const closed: Block[] = [];
+  let gap: HlobError | undefined;
+  // Lines come in height order across the streams: a later height means every earlier block is whole.
+  const joiner = new StreamJoiner({ block: (jb) => closed.push(jb.block), gap: (g) => (gap ??= g.error) }, { blockCloseMs: 0, blockIdleMs: 0 });
+  // Each stream is read from its first line at or above `from`: that height is whole in every stream.
+  for (const s of NAMES) joiner.markWhole(s);
+  let next = from;
+  let first = true;
+  try {
+    for (const s of NAMES) await advance(s);
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      let lowest: StreamName | undefined;
+      for (const s of NAMES) if (heads[s] !== undefined && (lowest === undefined || heads[s].block_number < heads[lowest]!.block_number)) lowest = s;
+      if (lowest === undefined) {
+        throw new HlobError(ErrorCodes.HEIGHT_GAP, `block ${next} is not whole in the streaming files (they end before a later block shows it complete)`);
+      }
+      const env = heads[lowest]!;
+      if (first && env.block_number !== from) {
+        throw new HlobError(ErrorCodes.HEIGHT_GAP, `block ${from} is not in the streaming files (first line there: block ${env.block_number})`);
+      }
+      joiner.push(lowest, env, 0);
+      first = false;
+      // What closed before a gap is whole: it goes out first.
+      for (const b of closed.splice(0)) {
+        yield b;
+        next = b.height + 1;
+      }
+      if (next > to) return;
+      if (gap !== undefined) throw gap;
+      await advance(lowest);
+    }
+  } finally {
+    joiner.close();
     await Promise.all(NAMES.map((s) => iters[s].return(undefined)));
   }
 }

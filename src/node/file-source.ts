@@ -13,7 +13,7 @@ import { ErrorCodes, HlobError } from '../errors.js';
 import { metrics } from '../metrics.js';
 import type { BlockSource, BlockSourceEventMap } from './block-source.js';
 import { describeMissing, missingDirError } from './data-dir.js';
-import { blocksFromFiles } from './file-range.js';
+import { blocksFromFiles, blocksFromStreamingFiles } from './file-range.js';
 import { BlockJoiner, type BlockJoinerOptions, type Joiner, type JoinerOutput } from './joiner.js';
 import { detectLayout, layoutDirs, type LayoutChoice, type NodeLayout } from './layout.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -119,9 +119,10 @@ export class FileBlockSource extends EventEmitter<BlockSourceEventMap> implement
     for (const t of this.tailers.values()) t.wake();
   }
 
-  /** From the by-block hourly files (this hour's and the previous one's), as `blocksFromFiles`. */
+  /** From the hourly files of the layout being read (this hour's and the previous one's), as `blocksFromFiles` or `blocksFromStreamingFiles`. */
   readRange(from: number, to: number, signal?: AbortSignal): AsyncIterable<Block> {
-    return blocksFromFiles(this.opts.dataDir, from, to, { signal });
+    const read = this.chosen === 'streaming' ? blocksFromStreamingFiles : blocksFromFiles;
+    return read(this.opts.dataDir, from, to, { signal });
   }
 
   private async settleStreams(streams: StreamName[]): Promise<void> {

@@ -9,7 +9,7 @@ import { EventSink } from './event-sink.js';
 import type { CoinSpec } from './market.js';
 import { MarketTape } from './market-tape.js';
 import { MatchingBook, type RestingOrder, type SideIx } from './matching-book.js';
-import { SIDE, diffJson, orderJson, statusJson } from './node-json.js';
+import { SIDE, diffJson, limitOrderJson, statusJson } from './node-json.js';
 import type { Population } from './population.js';
 import type { PriceWalk } from './price-walk.js';
 import type { Rng } from '../util/rng.js';
@@ -99,7 +99,7 @@ export class MarketState {
   /** A limit order's JSON as its statuses show it when it is placed. */
   placedJson(c: CoinSpec, side: SideIx, px: number, lots: number, oid: number, tif: string | null, reduceOnly: boolean, cloid: string | null): string {
     const sz = this.sz(c, lots);
-    return orderJson(c.json, SIDE[side], this.px(c, px), sz, oid, this.ms, 'N/A', false, '0.0', false, reduceOnly, 'Limit', sz, tif, cloid);
+    return limitOrderJson({ coinJson: c.json, side: SIDE[side], limitPx: this.px(c, px), sz, oid, timestamp: this.ms, reduceOnly, origSz: sz, tif, cloid });
   }
 }
 

@@ -138,25 +138,24 @@ export class BookSide {
 
   /** Append at the back of its level (time priority). */
   append(order: RestingOrder): void {
-    const level = this.byPx.get(order.px) ?? this.insertLevel(order.px);
-    order.level = level;
-    order.prev = level.tail;
-    order.next = null;
-    if (level.tail) level.tail.next = order;
-    else level.head = order;
-    level.tail = order;
-    level.count++;
+    this.link(order, this.byPx.get(order.px) ?? this.insertLevel(order.px), null);
   }
 
   /** Link `order` into `target`'s level immediately ahead of it (`insertBefore`: ALO priority). */
   insertBefore(order: RestingOrder, target: RestingOrder): void {
-    const level = target.level!;
+    this.link(order, target.level!, target);
+  }
+
+  /** Link `order` into `level` just ahead of `next` (null: at the back). */
+  private link(order: RestingOrder, level: Level, next: RestingOrder | null): void {
+    const prev = next === null ? level.tail : next.prev;
     order.level = level;
-    order.prev = target.prev;
-    order.next = target;
-    if (target.prev) target.prev.next = order;
+    order.prev = prev;
+    order.next = next;
+    if (prev) prev.next = order;
     else level.head = order;
-    target.prev = order;
+    if (next) next.prev = order;
+    else level.tail = order;
     level.count++;
   }
 

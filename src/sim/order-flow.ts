@@ -6,7 +6,7 @@
 import type { CoinSpec } from './market.js';
 import { clamp, type MarketState } from './market-state.js';
 import { ASK, BID, RestKind, newRestingOrder, placedLimit, type MatchingBook, type RestingOrder, type SideIx } from './matching-book.js';
-import { REMOVE_DIFF, SIDE, newDiff, orderJson, restingOrderJson, updateDiff } from './node-json.js';
+import { REMOVE_DIFF, SIDE, limitOrderJson, newDiff, restingOrderJson, updateDiff } from './node-json.js';
 import type { BookTargets } from './population.js';
 import type { Positions } from './positions.js';
 
@@ -129,17 +129,7 @@ export class OrderFlow {
     const cloid = s.users.cloid(user);
     const oid = s.nextOid++;
     s.status(user, s.hash(), 'open', s.placedJson(c, side, px, lots, oid, tif, reduceOnly, cloid));
-    const order = placedLimit({
-      oid,
-      user,
-      side,
-      px,
-      lots,
-      timestamp: s.ms,
-      tif,
-      reduceOnly,
-      cloid,
-    });
+    const order = placedLimit({ oid, user, side, px, lots, timestamp: s.ms, tif, reduceOnly, cloid });
     const ahead = tif === 'Alo' ? this.priorityTarget(book, side, px) : null;
     book.rest(order, ahead);
     s.diff(c, order, newDiff(s.sz(c, lots), ahead?.oid));
@@ -260,14 +250,21 @@ export class OrderFlow {
     const s = this.s;
     const twap = t.twapId !== null;
     const gtc = t.tif === 'Gtc';
+    const json = (sz: string): string =>
+      limitOrderJson({
+        coinJson: c.json,
+        side: SIDE[t.side],
+        limitPx: s.px(c, t.limit),
+        sz,
+        oid: t.oid,
+        timestamp: s.ms,
+        reduceOnly: false,
+        origSz: s.sz(c, t.lots),
+        tif: t.tif,
+        cloid: t.cloid,
+      });
     if (rem === 0) {
-      if (!twap)
-        s.status(
-          t.user,
-          null,
-          'filled',
-          orderJson(c.json, SIDE[t.side], s.px(c, t.limit), '0.0', t.oid, s.ms, 'N/A', false, '0.0', false, false, 'Limit', s.sz(c, t.lots), t.tif, t.cloid),
-        );
+      if (!twap) s.status(t.user, null, 'filled', json('0.0'));
     } else if (gtc) {
       const order = placedLimit({
         oid: t.oid,
@@ -284,28 +281,7 @@ export class OrderFlow {
       book.rest(order);
       s.diff(c, order, newDiff(s.sz(c, rem)));
     } else if (!twap) {
-      s.status(
-        t.user,
-        null,
-        'canceled',
-        orderJson(
-          c.json,
-          SIDE[t.side],
-          s.px(c, t.limit),
-          s.sz(c, rem),
-          t.oid,
-          s.ms,
-          'N/A',
-          false,
-          '0.0',
-          false,
-          false,
-          'Limit',
-          s.sz(c, t.lots),
-          t.tif,
-          t.cloid,
-        ),
-      );
+      s.status(t.user, null, 'canceled', json(s.sz(c, rem)));
     }
   }
 

@@ -233,18 +233,7 @@ export class SimMarket {
       },
       diff: (c, o, diff) => s.diff(c, o, diff),
       trade: (c, taker, maker, pxTicks, qty) => this.positions.trade(c, { ...taker, twapId: null }, maker, pxTicks, qty),
-      newOrder: (oid, user, side, px, lots, tif, reduceOnly, cloid) =>
-        placedLimit({
-          oid,
-          user,
-          side,
-          px,
-          lots,
-          timestamp: s.ms,
-          tif,
-          reduceOnly,
-          cloid,
-        }),
+      newOrder: (oid, user, side, px, lots, tif, reduceOnly, cloid) => placedLimit({ oid, user, side, px, lots, timestamp: s.ms, tif, reduceOnly, cloid }),
     };
     return this.external;
   }

@@ -136,22 +136,22 @@ export class Triggers {
     // "Price below 77409" for 77409.0; "Price above 3000.5" keeps its decimals.
     const condition = `Price ${t.below ? 'below' : 'above'} ${tp.endsWith('.0') ? tp.slice(0, -2) : tp}`;
     const sz = s.sz(c, t.lots);
-    return orderJson(
-      c.json,
-      SIDE[t.side],
-      s.px(c, t.limitPx),
+    return orderJson({
+      coinJson: c.json,
+      side: SIDE[t.side],
+      limitPx: s.px(c, t.limitPx),
       sz,
-      t.oid,
-      t.timestamp,
-      condition,
-      true,
-      tp,
-      t.isPositionTpsl,
-      t.reduceOnly,
-      t.orderType,
-      sz,
-      null,
-      t.cloid,
-    );
+      oid: t.oid,
+      timestamp: t.timestamp,
+      triggerCondition: condition,
+      isTrigger: true,
+      triggerPx: tp,
+      isPositionTpsl: t.isPositionTpsl,
+      reduceOnly: t.reduceOnly,
+      orderType: t.orderType,
+      origSz: sz,
+      tif: null,
+      cloid: t.cloid,
+    });
   }
 }

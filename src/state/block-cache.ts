@@ -7,6 +7,7 @@
 import type { Block } from '../book/events.js';
 import { plainStatus, statusOid } from '../book/raw-status.js';
 import type { JoinedBlock } from '../node/joiner.js';
+import { Fifo } from '../util/fifo.js';
 
 export interface CachedBlock {
   block: Block;
@@ -31,8 +32,7 @@ export function compactBlock(joined: JoinedBlock, coins?: ReadonlySet<string>): 
 }
 
 export class BlockCache {
-  private blocks: CachedBlock[] = [];
-  private head = 0;
+  private readonly blocks = new Fifo<CachedBlock>();
   private total = 0;
   /** Blocks dropped from the front to stay under the bound, since the last clear. */
   evicted = 0;
@@ -45,12 +45,12 @@ export class BlockCache {
   }
 
   get length(): number {
-    return this.blocks.length - this.head;
+    return this.blocks.length;
   }
 
   /** Height of the oldest block held. */
   first(): number | undefined {
-    return this.blocks[this.head]?.block.height;
+    return this.blocks.peek()?.block.height;
   }
 
   push(c: CachedBlock): void {
@@ -64,20 +64,14 @@ export class BlockCache {
 
   /** Take the oldest block. */
   shift(): Block | undefined {
-    const c = this.blocks[this.head];
+    const c = this.blocks.shift();
     if (c === undefined) return undefined;
-    this.blocks[this.head++] = undefined as unknown as CachedBlock;
     this.total -= c.bytes;
-    if (this.head > 1024 && this.head * 2 > this.blocks.length) {
-      this.blocks = this.blocks.slice(this.head);
-      this.head = 0;
-    }
     return c.block;
   }
 
   clear(): void {
-    this.blocks = [];
-    this.head = 0;
+    this.blocks.clear();
     this.total = 0;
     this.evicted = 0;
   }

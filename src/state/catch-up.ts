@@ -87,8 +87,9 @@ export async function replayCache(
 
 /**
  * Bring `books` (at `from`) up to `to` with blocks read back from the source (the node's
- * files: this hour's and the previous hour's): a snapshot older than the first cached block
- * is caught up from them instead of asking the node for another. `Unusable` when the source
+ * files in the layout being read, by-block or streaming: this hour's and the previous
+ * hour's): a snapshot older than the first cached block is caught up from them instead of
+ * asking the node for another. `Unusable` when the source
  * cannot read back, no longer holds a height, or a block does not apply.
  */
 export async function catchUpFromSource(ctx: CatchUpContext, books: Books, from: number, to: number, only?: ReadonlySet<string>): Promise<Reached> {

@@ -1,8 +1,9 @@
+import { Fifo } from '../util/fifo.js';
+
 /** Events per second over a sliding window, for `/health`. */
 export class EventRate {
-  private readonly times: number[] = [];
-  private readonly counts: number[] = [];
-  private head = 0;
+  /** Each `add`: when, and how many. */
+  private readonly added = new Fifo<{ at: number; n: number }>();
   private sum = 0;
 
   /**
@@ -15,8 +16,7 @@ export class EventRate {
   ) {}
 
   add(n: number): void {
-    this.times.push(this.now());
-    this.counts.push(n);
+    this.added.push({ at: this.now(), n });
     this.sum += n;
     this.expire();
   }
@@ -28,15 +28,9 @@ export class EventRate {
 
   private expire(): void {
     const cut = this.now() - this.windowMs;
-    while (this.head < this.times.length && this.times[this.head]! <= cut) {
-      this.sum -= this.counts[this.head]!;
-      this.head++;
-    }
-    // Compact now and then rather than shifting on every call.
-    if (this.head > 1024 && this.head * 2 > this.times.length) {
-      this.times.splice(0, this.head);
-      this.counts.splice(0, this.head);
-      this.head = 0;
+    for (let a = this.added.peek(); a !== undefined && a.at <= cut; a = this.added.peek()) {
+      this.sum -= a.n;
+      this.added.shift();
     }
   }
 }

@@ -180,6 +180,43 @@ describe('Books.applyBlock', () => {
     expect(books.height).toBe(101);
   });
 
+  it('files statuses under their coins in node order when coins alternate, leaving skipped coins out', () => {
+    const books = booksWith(l4(U1, { oid: 1, side: 'B', limitPx: '100.0', sz: '1.0' }), l4(U1, { oid: 2, side: 'B', limitPx: '5.0', sz: '1.0' }, 'ETH'));
+    const btc = (oid: number, st = 'canceled') => status(U1, st, nodeOrder({ oid, side: 'B', limitPx: '100.0', sz: '1.0' }));
+    const eth = (oid: number, st = 'canceled') => status(U1, st, nodeOrder({ oid, side: 'A', limitPx: '6.0', sz: '1.0' }, 'ETH'));
+    const sol = status(U2, 'open', nodeOrder({ oid: 30, side: 'B', limitPx: '1.0', sz: '1.0' }, 'SOL'));
+    const statuses = [btc(11), btc(12), eth(21), btc(13, 'open'), sol, eth(22, 'open'), eth(23), btc(14)];
+    const diffs = [newDiff(U1, 13, 'B', '100.0', '1.0'), newDiff(U1, 22, 'A', '6.0', '1.0', 'ETH'), newDiff(U2, 30, 'B', '1.0', '1.0', 'SOL')];
+    const ch = books.applyBlock(block(101, { statuses, diffs }), { skip: new Set(['SOL']) });
+    expect(ch.desyncs).toEqual([]);
+    expect([...ch.coins.keys()]).toEqual(['BTC', 'ETH']);
+    expect(ch.coins.get('BTC')!.statuses).toEqual([statuses[0], statuses[1], statuses[3], statuses[7]]);
+    expect(ch.coins.get('ETH')!.statuses).toEqual([statuses[2], statuses[5], statuses[6]]);
+    expect(ch.coins.get('BTC')!.bookStatuses).toEqual([statuses[3]]);
+    expect(ch.coins.get('ETH')!.bookStatuses).toEqual([statuses[5]]);
+    expect(ch.statuses).toBe(statuses);
+    expect(books.book('SOL')).toBeUndefined();
+  });
+
+  it('records changes afresh in each block: a rolled-back block leaves nothing for the next to undo or report', () => {
+    const books = booksWith(l4(U1, { oid: 1, side: 'B', limitPx: '100.0', sz: '1.0' }), l4(U1, { oid: 2, side: 'A', limitPx: '101.0', sz: '1.0' }));
+    const failed = books.applyBlock(block(101, { diffs: [newDiff(U2, 3, 'B', '99.0', '1.0'), removeDiff(U1, 999, 'B', '100.0')] }));
+    expect(failed.desyncs).toHaveLength(1);
+    expect(books.book('BTC')!.changing).toBe(false);
+    const ok = books.applyBlock(block(102, { diffs: [updateDiff(U1, 2, 'A', '101.0', '1.0', '0.5')] }));
+    expect(ok.desyncs).toEqual([]);
+    const cc = ok.coins.get('BTC')!;
+    expect([cc.changedBids, cc.changedAsks, cc.bboChanged]).toEqual([[], ['101.0'], true]);
+    const quiet = books.applyBlock(block(103, { diffs: [newDiff(U2, 4, 'B', '90.0', '1.0')] }));
+    expect([quiet.coins.get('BTC')!.changedBids, quiet.coins.get('BTC')!.changedAsks, quiet.coins.get('BTC')!.bboChanged]).toEqual([['90.0'], [], false]);
+    expect(
+      books
+        .book('BTC')!
+        .l4()[0]
+        .map((o) => o.oid),
+    ).toEqual([1, 4]);
+  });
+
   it('pairs fills by tid into trades with the taker side and [buyer, seller]; an unpaired half is reported', () => {
     const books = new Books(0);
     const maker = fill(U1, { px: '81308.0', sz: '0.00033', side: 'A', tid: 316059956208702, crossed: false, hash: '0xh' });

@@ -5,32 +5,19 @@
  * /exchange` is forwarded by whichever worker takes it (here to a URL where nothing
  * listens: a 502 naming it).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NodeFill } from '../../src/book/events.js';
-import { startSimulator, type RunningSim } from '../../src/sim/index.js';
-import { createNodeFeed, type NodeFeed } from '../../src/state/index.js';
 import { TestClient } from '../server/helpers/client.js';
+import { closeAll, listening, serveWorkers, simulatedNode } from './support/served-cluster.js';
 
-const MAIN = 'dist/src/cli/main.js';
-let dir: string | undefined;
-let sim: RunningSim | undefined;
-let feed: NodeFeed | undefined;
-let child: ChildProcess | undefined;
 const clients: TestClient[] = [];
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
-  if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await feed?.stop();
-  await sim?.stop();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  await closeAll();
 });
 
 async function deadUrl(): Promise<string> {
@@ -43,11 +30,7 @@ async function deadUrl(): Promise<string> {
 
 describe('user streams with --workers 2', () => {
   it("every worker streams any address's fills, exactly; /exchange forwarded by each", async () => {
-    dir = await mkdtemp(join(tmpdir(), 'hlob-user-workers-'));
-    const dataDir = join(dir, 'hl', 'data');
-    sim = await startSimulator({ dataDir, infoPort: 0, seed: 31, profile: 'mainnet', restingOrders: 3_000, blocksPerSecond: 20, startHeight: 7_000_000 });
-    feed = createNodeFeed({ dataDir, infoUrl: sim.infoUrl, snapshotDir: join(dir, 'test-snapshots'), source: 'simulated' }) as NodeFeed;
-    sim.on('block', () => feed?.wake());
+    const { dir, dataDir, sim, feed } = await simulatedNode('hlob-user-workers-', { seed: 31, restingOrders: 3_000, startHeight: 7_000_000 });
     // Each address's fills by block, as this test reads the files: fill (user, tid) → that block's fills of the user.
     const blockOf = new Map<string, NodeFill[]>();
     const counts = new Map<string, number>();
@@ -60,42 +43,20 @@ describe('user streams with --workers 2', () => {
     });
     await feed.start();
     const exchangeUrl = await deadUrl();
-    child = spawn(
-      process.execPath,
-      [
-        MAIN,
-        'serve',
-        '--workers',
-        '2',
-        '--data-dir',
-        dataDir,
-        '--info-url',
-        sim.infoUrl,
-        '--exchange-url',
-        exchangeUrl,
-        '--snapshot-dir',
-        join(dir, 'snapshots'),
-        '--port',
-        '0',
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const lines: { msg: string; url?: string }[] = [];
-    const waiters: (() => void)[] = [];
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      lines.push(JSON.parse(line) as { msg: string; url?: string });
-      for (const w of waiters.splice(0)) w();
-    });
-    const logged = async (msg: string): Promise<{ msg: string; url?: string }> => {
-      for (;;) {
-        const l = lines.find((x) => x.msg === msg);
-        if (l !== undefined) return l;
-        await new Promise<void>((r) => waiters.push(r));
-      }
-    };
-    const url = (await logged('listening')).url!;
-    await logged('books ready');
-    const httpUrl = url.replace(/^ws/, 'http').replace(/\/ws$/, '');
+    const served = serveWorkers([
+      '--data-dir',
+      dataDir,
+      '--info-url',
+      sim.infoUrl,
+      '--exchange-url',
+      exchangeUrl,
+      '--snapshot-dir',
+      join(dir, 'snapshots'),
+      '--port',
+      '0',
+    ]);
+    const { url, httpUrl } = await listening(served);
+    await served.logged((l) => l.msg === 'books ready');
 
     // The trader in the most blocks over the first few hundred (user, block) pairs: its fills
     // come often (picked after one fill, it may be anyone, who need not trade again soon).
@@ -137,7 +98,7 @@ describe('user streams with --workers 2', () => {
       expect(r.status).toBe(502);
       expect(await r.text()).toContain(exchangeUrl);
     }
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
+    served.child.kill('SIGTERM');
+    await served.exited;
   }, 90_000);
 });

@@ -6,34 +6,21 @@
  * restarted while the other's clients keep their data; SIGTERM closes every socket with
  * 1001 and exits 0, workers included.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Health } from '../../src/server/health.js';
-import { startSimulator, type RunningSim } from '../../src/sim/index.js';
-import { createNodeFeed, type NodeFeed } from '../../src/state/index.js';
 import { TestClient, type Frame } from '../server/helpers/client.js';
+import { closeAll, listening, serveWorkers, simulatedNode } from './support/served-cluster.js';
 
-const MAIN = 'dist/src/cli/main.js';
-let dir: string | undefined;
-let sim: RunningSim | undefined;
-let feed: NodeFeed | undefined;
 let proxy: Server | undefined;
-let child: ChildProcess | undefined;
 const clients: TestClient[] = [];
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
-  if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await feed?.stop();
-  await sim?.stop();
+  await closeAll();
   await new Promise<void>((resolve) => (proxy === undefined ? resolve() : proxy.close(() => resolve())));
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
 /** The simulator's info server behind a proxy that counts snapshot requests. */
@@ -61,23 +48,6 @@ async function countingProxy(target: string): Promise<{ url: string; snapshots: 
   return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/info`, snapshots: () => snapshots };
 }
 
-interface Log {
-  level?: number;
-  msg: string;
-  url?: string;
-  state?: string;
-  worker?: number;
-}
-
-/** Resolves with the first log line matching `pred` (past and future). */
-function logWaiter(logs: Log[], onLine: ((l: Log) => void)[]) {
-  return (pred: (l: Log) => boolean): Promise<Log> => {
-    const seen = logs.find(pred);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve) => onLine.push((l) => pred(l) && resolve(l)));
-  };
-}
-
 async function health(httpUrl: string): Promise<Health> {
   return (await (await fetch(`${httpUrl}/health`)).json()) as Health;
 }
@@ -97,18 +67,14 @@ const COINS = ['BTC', 'ETH'];
 
 describe('serve --workers 2', () => {
   it('spreads clients over two workers that all serve the books; one snapshot request; totals; restart; clean shutdown', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'hlob-workers-'));
-    const dataDir = join(dir, 'hl', 'data');
-    sim = await startSimulator({ dataDir, infoPort: 0, seed: 23, profile: 'mainnet', restingOrders: 4_000, blocksPerSecond: 20, startHeight: 5_000_000 });
     // This test's own books from the same files: what every frame must equal.
-    feed = createNodeFeed({ dataDir, infoUrl: sim.infoUrl, snapshotDir: join(dir, 'test-snapshots'), source: 'simulated' }) as NodeFeed;
-    sim.on('block', () => feed?.wake());
+    const { dir, dataDir, sim, feed } = await simulatedNode('hlob-workers-', { seed: 23, restingOrders: 4_000, startHeight: 5_000_000 });
     const expected = new Map<string, { l2: string; bbo: string; trades: string }>();
     let lastTime = 0;
     const timeWaiters: (() => void)[] = [];
     feed.on('block', (change) => {
       for (const coin of COINS) {
-        const book = feed!.books.book(coin);
+        const book = feed.books.book(coin);
         if (book === undefined) continue;
         expected.set(`${coin} ${change.time}`, {
           l2: JSON.stringify(book.l2({ nSigFigs: null, mantissa: null })),
@@ -122,25 +88,12 @@ describe('serve --workers 2', () => {
     await feed.start();
     const info = await countingProxy(sim.infoUrl);
 
-    child = spawn(
-      process.execPath,
-      [MAIN, 'serve', '--workers', '2', '--data-dir', dataDir, '--info-url', info.url, '--snapshot-dir', join(dir, 'snapshots'), '--port', '0'],
-      {
-        env: { ...process.env, HL_ORDERBOOK_WORKERS: '7' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    const logs: Log[] = [];
-    const onLine: ((l: Log) => void)[] = [];
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const l = JSON.parse(line) as Log;
-      logs.push(l);
-      for (const f of onLine) f(l);
+    const served = serveWorkers(['--data-dir', dataDir, '--info-url', info.url, '--snapshot-dir', join(dir, 'snapshots'), '--port', '0'], {
+      ...process.env,
+      HL_ORDERBOOK_WORKERS: '7',
     });
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-    const logged = logWaiter(logs, onLine);
-    const url = (await Promise.race([logged((l) => l.msg === 'listening'), exited.then((c) => Promise.reject(new Error(`exited ${c}`)))])).url!;
-    const httpUrl = url.replace(/^ws/, 'http').replace(/\/ws$/, '');
+    const { child, logs, logged, exited } = served;
+    const { url, httpUrl } = await listening(served);
     await logged((l) => l.msg === 'books ready');
     // One `listening` line, from the primary, for both workers.
     expect(logs.filter((l) => l.msg === 'listening')).toHaveLength(1);

@@ -1,14 +1,18 @@
 /**
- * `blocksFromFiles`: heights read back from the node's hourly files (the previous hour's and
- * this hour's), found by bisection, joined across the three streams, on the real fixture's lines.
+ * `blocksFromFiles` and `blocksFromStreamingFiles`: heights read back from the node's hourly
+ * files (the previous hour's and this hour's) of either layout, found by bisection, joined
+ * across the three streams, on the real fixture's lines.
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/errors.js';
-import { blocksFromFiles, recentHourlyFiles } from '../../src/node/file-range.js';
+import { blocksFromFiles, blocksFromStreamingFiles, recentHourlyFiles } from '../../src/node/file-range.js';
+import { STREAMING_DIRS } from '../../src/node/format.js';
 import { blockTimeMs, parseLine, parseLineBytes } from '../../src/node/parse.js';
 import { STREAMS } from '../../src/node/types.js';
-import { appendNode, fixtureLines, NAMES, tempDir } from '../node/files.js';
-import { join } from 'node:path';
+import { appendNode, fixtureLines, NAMES, tempDir, withHeight } from '../node/files.js';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Block } from '../../src/book/events.js';
 
 const LINES = { statuses: fixtureLines('statuses'), diffs: fixtureLines('diffs'), fills: fixtureLines('fills') };
 const FIRST = parseLine('diffs', LINES.diffs[0]!).block_number;
@@ -97,5 +101,81 @@ describe('blocksFromFiles', () => {
         s === 'fills' ? `{"local_time":"x","block_time":"2026-05-05T17:00:00","block_number":${FIRST + 3},"events":{}}\n` : LINES[s][3]! + '\n',
       );
     await expect(collect(bad, FIRST + 1, FIRST + 3)).rejects.toMatchObject({ code: ErrorCodes.BAD_LINE });
+  });
+});
+
+/** The fixture's streaming lines (the same blocks as LINES, one event a line), without newlines. */
+const STREAMING = Object.fromEntries(NAMES.map((s) => [s, fixtureLines(s, undefined, undefined, 'streaming')])) as Record<(typeof NAMES)[number], string[]>;
+const heightOf = (line: string): number => Number(/"block_number":(\d+)/.exec(line)![1]);
+
+/** The streaming lines of heights [from, to) written into `hour`'s files, except those `drop` says. */
+function writeStreaming(dataDir: string, hour: number, from: number, to: number, drop: (s: (typeof NAMES)[number], h: number) => boolean = () => false): void {
+  for (const s of NAMES) {
+    const path = join(dataDir, STREAMING_DIRS[s], 'hourly', '20260505', String(hour));
+    mkdirSync(dirname(path), { recursive: true });
+    const lines = STREAMING[s].filter((l) => heightOf(l) >= from && heightOf(l) < to && !drop(s, heightOf(l)));
+    appendFileSync(path, lines.map((l) => l + '\n').join(''));
+  }
+}
+
+async function all(blocks: AsyncIterable<Block>): Promise<Block[]> {
+  const out: Block[] = [];
+  for await (const b of blocks) out.push(b);
+  return out;
+}
+
+/** Block 985148193 has no line in any streaming file: an empty block, at the previous block's time (as the live joiner has it). */
+const EMPTY = FIRST + 11;
+
+describe('blocksFromStreamingFiles', () => {
+  it('reads any range across the previous and the current hour, the same blocks as the by-block files hold', async () => {
+    const byBlock = tempDir();
+    write(byBlock, 17, 0, N);
+    const dataDir = tempDir();
+    writeStreaming(dataDir, 16, FIRST, FIRST + 8);
+    writeStreaming(dataDir, 17, FIRST + 8, FIRST + N);
+    for (const [from, to] of [
+      [FIRST, FIRST + N - 2],
+      [FIRST + 7, FIRST + 13],
+      [FIRST + 9, EMPTY],
+      [FIRST + 12, FIRST + 12],
+    ] as const) {
+      const streaming = await all(blocksFromStreamingFiles(dataDir, from, to, { readBytes: 4096 }));
+      const expected = await all(blocksFromFiles(byBlock, from, to));
+      expect(streaming.map((b) => b.height)).toEqual(range(from, to));
+      // Every event in node order (fill halves on separate lines joined); statuses compared as the node wrote them.
+      const text = (b: Block): string => JSON.stringify({ ...b, time: b.height === EMPTY ? 0 : b.time });
+      expect(streaming.map(text)).toEqual(expected.map(text));
+      const empty = streaming.findIndex((b) => b.height === EMPTY);
+      if (empty > 0) expect(streaming[empty]!.time).toBe(streaming[empty - 1]!.time);
+    }
+  });
+
+  it('says which height the files do not show whole: none before the first, none after the last, a lost line', async () => {
+    const dataDir = tempDir();
+    writeStreaming(dataDir, 17, FIRST, FIRST + N);
+    // The last block: nothing after it shows that its lines are all written.
+    await expect(all(blocksFromStreamingFiles(dataDir, FIRST + N - 2, FIRST + N - 1))).rejects.toMatchObject({
+      code: ErrorCodes.HEIGHT_GAP,
+      message: `block ${FIRST + N - 1} is not whole in the streaming files (they end before a later block shows it complete)`,
+    });
+    // Below the oldest line: the files may begin after it.
+    await expect(all(blocksFromStreamingFiles(dataDir, FIRST - 3, FIRST))).rejects.toThrow(
+      `block ${FIRST - 3} is not in the streaming files (first line there: block ${FIRST})`,
+    );
+    // A run of heights with no line longer than the joiner allows is a gap, not empty blocks.
+    const holed = tempDir();
+    writeStreaming(holed, 17, FIRST, FIRST + 3);
+    const later = withHeight(
+      STREAMING.statuses.find((l) => heightOf(l) === FIRST + 3)!,
+      FIRST + 500,
+    );
+    appendFileSync(join(holed, STREAMING_DIRS.statuses, 'hourly', '20260505', '17'), later + '\n');
+    const got: number[] = [];
+    const err = await (async () => {
+      for await (const b of blocksFromStreamingFiles(holed, FIRST, FIRST + 10)) got.push(b.height);
+    })().catch((e: unknown) => e);
+    expect(got).toEqual(range(FIRST, FIRST + 2));
+    expect(err).toMatchObject({ code: ErrorCodes.HEIGHT_GAP });
   });
 });

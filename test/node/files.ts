@@ -11,9 +11,10 @@ export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fix
 export const BTC = join(FIXTURES, 'mainnet-btc-985148181');
 export const NAMES = Object.keys(STREAMS) as StreamName[];
 
-/** The lines of a fixture stream file (by-block), without newlines. */
-export function fixtureLines(stream: StreamName, fixture = BTC, hourPath = '20260505/17'): string[] {
-  const gz = readFileSync(join(fixture, 'hl', 'data', STREAMS[stream].dir, 'hourly', `${hourPath}.gz`));
+/** The lines of a fixture stream file (by-block unless told), without newlines. */
+export function fixtureLines(stream: StreamName, fixture = BTC, hourPath = '20260505/17', layout: 'by-block' | 'streaming' = 'by-block'): string[] {
+  const dir = layout === 'by-block' ? STREAMS[stream].dir : STREAMS[stream].streamingDir;
+  const gz = readFileSync(join(fixture, 'hl', 'data', dir, 'hourly', `${hourPath}.gz`));
   return gunzipSync(gz)
     .toString('utf8')
     .split('\n')

@@ -24,44 +24,24 @@ function expected(cap: CapturedBooks): string {
         const sz = formatUnits(lots[s]![i]!, coin.szDecimals);
         const px = formatUnits(o.px, coin.pxDecimals);
         const origSz = formatUnits(o.origLots, coin.szDecimals);
+        const common = {
+          coinJson: coin.json,
+          side: SIDE[o.side],
+          limitPx: px,
+          sz,
+          oid: o.oid,
+          timestamp: o.timestamp,
+          isTrigger: false,
+          triggerPx: '0.0',
+          origSz,
+        };
+        const asPlaced = { isPositionTpsl: o.isPositionTpsl, reduceOnly: o.reduceOnly, orderType: o.orderType, cloid: o.cloid };
         const json =
           o.kind === RestKind.Triggered
-            ? orderJson(
-                coin.json,
-                SIDE[o.side],
-                px,
-                sz,
-                o.oid,
-                o.timestamp,
-                'Triggered',
-                false,
-                '0.0',
-                o.isPositionTpsl,
-                o.reduceOnly,
-                o.orderType,
-                origSz,
-                'Gtc',
-                o.cloid,
-              )
+            ? orderJson({ ...common, ...asPlaced, triggerCondition: 'Triggered', tif: 'Gtc' })
             : o.kind === RestKind.Statusless
-              ? orderJson(coin.json, SIDE[o.side], px, sz, o.oid, o.timestamp, 'N/A', false, '0.0', false, false, 'Limit', origSz, 'Alo', null)
-              : orderJson(
-                  coin.json,
-                  SIDE[o.side],
-                  px,
-                  sz,
-                  o.oid,
-                  o.timestamp,
-                  'N/A',
-                  false,
-                  '0.0',
-                  o.isPositionTpsl,
-                  o.reduceOnly,
-                  o.orderType,
-                  origSz,
-                  o.tif,
-                  o.cloid,
-                );
+              ? orderJson({ ...common, triggerCondition: 'N/A', isPositionTpsl: false, reduceOnly: false, orderType: 'Limit', tif: 'Alo', cloid: null })
+              : orderJson({ ...common, ...asPlaced, triggerCondition: 'N/A', tif: o.tif });
         return `["${cap.users[o.user]}",${json}]`;
       }),
     );

@@ -4,6 +4,7 @@
  * `BufferFullError` rather than silently dropping data (a book replica fed from a queue
  * with holes would be wrong) or growing without limit.
  */
+import { Fifo } from '../../util/fifo.js';
 import { BufferFullError } from './errors.js';
 
 export interface AsyncQueueOptions {
@@ -18,8 +19,7 @@ export interface AsyncQueueOptions {
 }
 
 export class AsyncQueue<T> implements AsyncIterableIterator<T> {
-  private readonly items: T[] = [];
-  private head = 0;
+  private readonly items = new Fifo<T>();
   private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
   private ended = false;
   private failure: unknown;
@@ -40,7 +40,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
 
   /** Items waiting. */
   get size(): number {
-    return this.items.length - this.head;
+    return this.items.length;
   }
 
   get done(): boolean {
@@ -75,22 +75,14 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
     if (this.ended) return;
     this.ended = true;
     this.failure = error;
-    this.items.length = 0;
-    this.head = 0;
+    this.items.clear();
     this.settleWaiter();
     this.finish();
   }
 
   next(): Promise<IteratorResult<T>> {
     if (this.size > 0) {
-      const value = this.items[this.head] as T;
-      this.items[this.head] = undefined as T;
-      this.head++;
-      if (this.head > 1024 && this.head * 2 > this.items.length) {
-        this.items.splice(0, this.head);
-        this.head = 0;
-      }
-      return Promise.resolve({ value, done: false });
+      return Promise.resolve({ value: this.items.shift() as T, done: false });
     }
     if (this.failure !== undefined) {
       const error = this.failure;
@@ -104,8 +96,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   }
 
   return(): Promise<IteratorResult<T>> {
-    this.items.length = 0;
-    this.head = 0;
+    this.items.clear();
     this.failure = undefined;
     this.end();
     return Promise.resolve({ value: undefined, done: true });

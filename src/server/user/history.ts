@@ -4,31 +4,27 @@
  * a user's own oldest. A user whose items were evicted is marked `truncated`: what the
  * public API would still return for them is no longer all here (the caller forwards).
  */
+import { Fifo } from '../../util/fifo.js';
 
 /** One user's items, oldest first. */
 class Ring<T> {
   constructor(readonly user: string) {}
-  items: T[] = [];
-  head = 0;
+  readonly items = new Fifo<T>(64);
   /** Items of this user still counted in the global queue but already dropped by the per-user bound. */
   droppedEarly = 0;
   truncated = false;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.items.length;
   }
 
   shift(): void {
-    this.items[this.head++] = undefined as unknown as T;
-    if (this.head > 64 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    this.items.shift();
   }
 
   /** Oldest first. */
   list(): T[] {
-    return this.items.slice(this.head);
+    return this.items.toArray();
   }
 }
 
@@ -42,8 +38,7 @@ export interface HistoryLimits {
 export class UserHistory<T> {
   private readonly users = new Map<string, Ring<T>>();
   /** Whose item each kept item is, oldest first (the total bound's order). */
-  private order: Ring<T>[] = [];
-  private orderHead = 0;
+  private readonly order = new Fifo<Ring<T>>();
   private count = 0;
   /** Items evicted (either bound) since start. */
   evicted = 0;
@@ -78,17 +73,12 @@ export class UserHistory<T> {
       this.evicted++;
     }
     // The queue also holds the entries of per-user drops until they come up: keep it bounded too.
-    while (this.count > this.limits.total || this.order.length - this.orderHead > 2 * this.limits.total + 1024) this.evictOldest();
+    while (this.count > this.limits.total || this.order.length > 2 * this.limits.total + 1024) this.evictOldest();
   }
 
   private evictOldest(): void {
-    const r = this.order[this.orderHead];
+    const r = this.order.shift();
     if (r === undefined) return;
-    this.order[this.orderHead++] = undefined as unknown as Ring<T>;
-    if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
-      this.order = this.order.slice(this.orderHead);
-      this.orderHead = 0;
-    }
     if (r.droppedEarly > 0) {
       // Already gone from its user's ring (per-user bound): only the queue entry remained.
       r.droppedEarly--;
@@ -122,7 +112,7 @@ export class UserHistory<T> {
     const r = this.users.get(user);
     if (r === undefined) return [];
     const out: T[] = [];
-    for (let i = r.items.length - 1; i >= r.head && out.length < limit; i--) out.push(r.items[i]!);
+    for (let i = r.length - 1; i >= 0 && out.length < limit; i--) out.push(r.items.at(i)!);
     return out;
   }
 
@@ -136,7 +126,10 @@ export class UserHistory<T> {
   findLast(user: string, pred: (item: T) => boolean): T | undefined {
     const r = this.users.get(user);
     if (r === undefined) return undefined;
-    for (let i = r.items.length - 1; i >= r.head; i--) if (pred(r.items[i]!)) return r.items[i];
+    for (let i = r.length - 1; i >= 0; i--) {
+      const item = r.items.at(i)!;
+      if (pred(item)) return item;
+    }
     return undefined;
   }
 
@@ -149,7 +142,6 @@ export class UserHistory<T> {
     // Its queue entries stay; mark them as already dropped so the total bound skips them.
     r.droppedEarly += r.length;
     this.count -= r.length;
-    r.items = [];
-    r.head = 0;
+    r.items.clear();
   }
 }

@@ -13,7 +13,7 @@ import {
 } from '../../book/decimal.js';
 import type { CoinSpec } from '../market.js';
 import { ASK, BID, RestKind, type SideIx } from '../matching-book.js';
-import { REMOVE_DIFF, SIDE, fillJson, newDiff, orderJson, restingOrderJson, updateDiff } from '../node-json.js';
+import { REMOVE_DIFF, SIDE, fillJson, limitOrderJson, newDiff, restingOrderJson, updateDiff } from '../node-json.js';
 import type { ExternalFill, ExternalMarket } from '../sim-market.js';
 import { Account, type Leverage, type OpenOrder } from './account.js';
 import type { AssetTable } from './assets.js';
@@ -81,7 +81,7 @@ export class Ledger {
     const reject = (status: string, message: string, lots: number | null = null): OrderStatus => {
       const sz = lots === null ? szText : formatUnits(lots, c.szDecimals);
       const oid = m.nextOid();
-      const json = orderJson(c.json, SIDE[side], pxText, sz, oid, m.ms, 'N/A', false, '0.0', false, w.r, 'Limit', sz, tif, cloid);
+      const json = limitOrderJson({ coinJson: c.json, side: SIDE[side], limitPx: pxText, sz, oid, timestamp: m.ms, reduceOnly: w.r, origSz: sz, tif, cloid });
       m.status(a.user, null, status, json);
       a.recordStatus(oid, { coin: c, orderJson: json, status, statusTimestamp: m.ms }, cloid);
       return { error: message };
@@ -127,7 +127,7 @@ export class Ledger {
 
     const oid = m.nextOid();
     const sz = formatUnits(lots, c.szDecimals);
-    const placed = orderJson(c.json, SIDE[side], pxText, sz, oid, m.ms, 'N/A', false, '0.0', false, w.r, 'Limit', sz, tif, cloid);
+    const placed = limitOrderJson({ coinJson: c.json, side: SIDE[side], limitPx: pxText, sz, oid, timestamp: m.ms, reduceOnly: w.r, origSz: sz, tif, cloid });
     m.status(a.user, hash, 'open', placed);
     a.recordStatus(oid, { coin: c, orderJson: placed, status: 'open', statusTimestamp: m.ms }, cloid);
 
@@ -168,7 +168,7 @@ export class Ledger {
       filled: withCloid({ totalSz: formatUnits(filled, c.szDecimals), avgPx: avgPx(cost, filled, c), oid }),
     });
     const finalJson = (remSz: string): string =>
-      orderJson(c.json, SIDE[side], pxText, remSz, oid, m.ms, 'N/A', false, '0.0', false, w.r, 'Limit', sz, tif, cloid);
+      limitOrderJson({ coinJson: c.json, side: SIDE[side], limitPx: pxText, sz: remSz, oid, timestamp: m.ms, reduceOnly: w.r, origSz: sz, tif, cloid });
     if (rem === 0) {
       const json = finalJson('0.0');
       m.status(a.user, null, 'filled', json);

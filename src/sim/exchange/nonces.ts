@@ -21,26 +21,23 @@ export class NonceSet {
   /** Record an accepted nonce (after `check`). */
   use(nonce: number): void {
     const k = this.kept;
-    let lo = 0;
-    let hi = k.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (k[mid]! < nonce) lo = mid + 1;
-      else hi = mid;
-    }
-    k.splice(lo, 0, nonce);
+    k.splice(lowerBound(k, nonce), 0, nonce);
     if (k.length > NONCES_KEPT) k.shift();
   }
 
   private has(nonce: number): boolean {
-    const k = this.kept;
-    let lo = 0;
-    let hi = k.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (k[mid]! < nonce) lo = mid + 1;
-      else hi = mid;
-    }
-    return k[lo] === nonce;
+    return this.kept[lowerBound(this.kept, nonce)] === nonce;
   }
+}
+
+/** Index of the first of the ascending `kept` that is >= `nonce`. */
+function lowerBound(kept: readonly number[], nonce: number): number {
+  let lo = 0;
+  let hi = kept.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (kept[mid]! < nonce) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
