@@ -12,6 +12,7 @@
  * file after the first lines of the next.
  */
 import { ErrorCodes, HlobError } from '../errors.js';
+import { monotonicClock, type Clock, type TimerHandle } from '../util/clock.js';
 import type { StreamEvents } from './parse.js';
 import { blockTimeMs } from './parse.js';
 import { STREAMS, type Block, type BlockEnvelope, type StreamName } from './types.js';
@@ -84,23 +85,11 @@ export interface BlockJoinerOptions {
   clock?: JoinerClock;
 }
 
-/** What the joiner needs of time: a clock (ms) and one-shot timers. */
-export interface JoinerClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** What the joiner needs of time: a clock (ms) and one-shot timers (util's `Clock`). */
+export type JoinerClock = Clock;
 
-export const realClock: JoinerClock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    // A pending check must not keep a process alive that has nothing else to do.
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/** The joiner's real clock: monotonic, its timers never keeping the process alive. */
+export const realClock: JoinerClock = monotonicClock;
 
 const NAMES = Object.keys(STREAMS) as StreamName[];
 
@@ -124,7 +113,7 @@ export class BlockJoiner implements Joiner {
   private readonly confirmGap: (() => Promise<void>) | undefined;
   private readonly clock: JoinerClock;
   /** The height every stream has moved past while it is missing, and since when. */
-  private overdue: { height: number; since: number; timer: unknown } | undefined;
+  private overdue: { height: number; since: number; timer: TimerHandle | undefined } | undefined;
 
   constructor(
     private readonly out: JoinerOutput,
@@ -227,7 +216,7 @@ export class BlockJoiner implements Joiner {
 
   private unwatch(): void {
     if (this.overdue === undefined) return;
-    this.clock.clearTimeout(this.overdue.timer);
+    if (this.overdue.timer !== undefined) this.clock.clearTimeout(this.overdue.timer);
     this.overdue = undefined;
   }
 

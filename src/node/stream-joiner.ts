@@ -21,6 +21,7 @@
  * trade comes out whole, once.
  */
 import { ErrorCodes, HlobError } from '../errors.js';
+import type { TimerHandle } from '../util/clock.js';
 import type { PartialBlock } from './block-source.js';
 import { realClock, type Joiner, type JoinerClock, type JoinerOutput } from './joiner.js';
 import type { StreamEvents } from './parse.js';
@@ -98,7 +99,7 @@ export class StreamJoiner implements Joiner {
   /** Lines pushed so far: the idle check sees whether any came while it waited. */
   private pushes = 0;
   /** The open block the idle check watches, and its timer. */
-  private idle: { height: number; pushes: number; timer: unknown } | undefined;
+  private idle: { height: number; pushes: number; timer: TimerHandle | undefined } | undefined;
   private held: boolean;
 
   constructor(
@@ -319,7 +320,7 @@ export class StreamJoiner implements Joiner {
   private watchIdle(n: number): void {
     if (this.blockIdleMs <= 0 || this.idle?.height === n) return;
     this.unwatchIdle();
-    const w = { height: n, pushes: this.pushes, timer: undefined as unknown };
+    const w: { height: number; pushes: number; timer: TimerHandle | undefined } = { height: n, pushes: this.pushes, timer: undefined };
     const check = (): void => {
       if (this.idle !== w || this.next !== n) return;
       if (this.pushes !== w.pushes) {

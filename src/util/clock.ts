@@ -17,3 +17,14 @@ export const systemClock: Clock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as TimerHandle,
   clearTimeout: (handle) => clearTimeout(handle as unknown as ReturnType<typeof setTimeout>),
 };
+
+/**
+ * A monotonic clock (`performance.now`, so a wall-clock step cannot fire a bound early or
+ * late) whose timers do not keep the process alive: for bounds on waits that something else
+ * keeps the process up for (the joiner's gap and quiet-stream closes).
+ */
+export const monotonicClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref() as unknown as TimerHandle,
+  clearTimeout: (handle) => clearTimeout(handle as unknown as ReturnType<typeof setTimeout>),
+};

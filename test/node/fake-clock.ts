@@ -1,5 +1,6 @@
 /** A clock and one-shot timers that move only when the test says so (no sleeps, no real time). */
 import type { JoinerClock } from '../../src/node/joiner.js';
+import type { TimerHandle } from '../../src/util/clock.js';
 
 export class FakeClock implements JoinerClock {
   private t = 0;
@@ -10,14 +11,14 @@ export class FakeClock implements JoinerClock {
     return this.t;
   }
 
-  setTimeout(fn: () => void, ms: number): unknown {
+  setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = ++this.seq;
     this.timers.set(id, { at: this.t + ms, fn });
-    return id;
+    return { id };
   }
 
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
+  clearTimeout(handle: TimerHandle): void {
+    this.timers.delete((handle as { id: number }).id);
   }
 
   /** Timers pending. */
