@@ -23,6 +23,7 @@ import { silentLogger } from '../node/logger.js';
 import type { BookFeed } from '../state/feed.js';
 import { blockOfChange, CODEC_VERSION, encodeBlock, heightOfMsgId, messageVersion, sameMessage, type StatusMode } from './codec.js';
 import { ErrorCodes, HlobError } from '../errors.js';
+import { Fifo } from '../util/fifo.js';
 import { connectNats, nanos, type NatsConnectOptions } from './connection.js';
 import { natsMetrics } from './metrics.js';
 import { snapshotChunks, SnapshotStore, DEFAULT_BUCKET } from './snapshot-store.js';
@@ -109,8 +110,7 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
   private jsm: JetStreamManager | undefined;
   private store: SnapshotStore | undefined;
   private ready: Promise<void> | undefined;
-  private readonly queue: Pending[] = [];
-  private head = 0;
+  private readonly queue = new Fifo<Pending>();
   private queuedBytes = 0;
   private pumping = false;
   private closed = false;
@@ -161,7 +161,7 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
     const s: PublishStatus = {
       role: 'publish',
       connected: this.connected,
-      buffered: this.queue.length - this.head,
+      buffered: this.queue.length,
       bufferedBytes: this.queuedBytes,
       published: this.published,
       dropped: this.dropped,
@@ -186,7 +186,7 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
 
   /** Resolves once every block applied so far is in the log (tests, benchmarks). */
   async flushed(): Promise<void> {
-    while (this.queue.length - this.head > 0 && !this.closed) await this.nextPublished();
+    while (this.queue.length > 0 && !this.closed) await this.nextPublished();
   }
 
   /** Resolves on the next block in the log, or when the publisher closes (a waiter must not outlive it). */
@@ -238,8 +238,7 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
       if (!was) this.logger.info({ servers: this.opts.connection.servers }, 'publishing the block log to NATS');
     } else {
       this.lastError = why;
-      if (was)
-        this.logger.warn({ servers: this.opts.connection.servers, buffered: this.queue.length - this.head }, `NATS away: blocks are buffered (${why ?? ''})`);
+      if (was) this.logger.warn({ servers: this.opts.connection.servers, buffered: this.queue.length }, `NATS away: blocks are buffered (${why ?? ''})`);
     }
   }
 
@@ -304,9 +303,8 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
     const bytes = encodeBlock(blockOfChange(change), this.mode, st.repairing);
     this.queue.push({ height: change.height, bytes });
     this.queuedBytes += bytes.length;
-    while (this.queuedBytes > this.maxBufferedBytes && this.queue.length - this.head > 1) {
-      const old = this.queue[this.head]!;
-      this.queue[this.head++] = undefined as unknown as Pending;
+    while (this.queuedBytes > this.maxBufferedBytes && this.queue.length > 1) {
+      const old = this.queue.shift()!;
       this.queuedBytes -= old.bytes.length;
       this.dropped++;
       natsMetrics.dropped.inc();
@@ -324,7 +322,7 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
   }
 
   private gauge(): void {
-    natsMetrics.buffered.set(this.queue.length - this.head);
+    natsMetrics.buffered.set(this.queue.length);
     natsMetrics.bufferedBytes.set(this.queuedBytes);
   }
 
@@ -346,12 +344,8 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
   private async pump(): Promise<void> {
     let failures = 0;
     while (!this.closed) {
-      const next = this.queue[this.head];
+      const next = this.queue.peek();
       if (next === undefined) {
-        if (this.head > 0) {
-          this.queue.length = 0;
-          this.head = 0;
-        }
         await new Promise<void>((r) => (this.wake = r));
         continue;
       }
@@ -363,8 +357,8 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
       try {
         const ack = await this.js!.publish(this.subject, next.bytes, { msgID: String(next.height), timeout: this.publishTimeoutMs });
         failures = 0;
-        if (this.queue[this.head] === next) {
-          this.queue[this.head++] = undefined as unknown as Pending;
+        if (this.queue.peek() === next) {
+          this.queue.shift();
           this.queuedBytes -= next.bytes.length;
         }
         if (ack.duplicate) await this.checkDuplicate(next, ack.seq);
@@ -405,9 +399,15 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
     }
   }
 
+  /** Whether a block at or below `height` still waits to be published. */
+  private queuedAtOrBelow(height: number): boolean {
+    for (let i = 0; i < this.queue.length; i++) if (this.queue.at(i)!.height <= height) return true;
+    return false;
+  }
+
   /** The log is already past `p`: not appended again; the tip's own height is checked for a conflict. */
   private skipBehindTip(p: Pending, tip: { height: number; seq: number; bytes: Uint8Array }): void {
-    this.queue[this.head++] = undefined as unknown as Pending;
+    this.queue.shift();
     this.queuedBytes -= p.bytes.length;
     if (this.skipped++ === 0 || this.skipped % 1000 === 0)
       this.logger.warn(
@@ -453,7 +453,7 @@ export class BlockLogPublisher extends EventEmitter<PublisherEventMap> {
     const snap = this.feed!.books.toSnapshot();
     this.snapshotJob = (async () => {
       await this.ready;
-      while (!this.closed && (this.published === null || this.published < height) && this.queue.slice(this.head).some((p) => p.height <= height)) {
+      while (!this.closed && (this.published === null || this.published < height) && this.queuedAtOrBelow(height)) {
         await this.nextPublished();
       }
       if (this.closed) return;
