@@ -41,6 +41,8 @@ export interface CatchUpContext {
   logger: Logger;
   /** Where blocks before the cached ones are read back from. */
   source: Pick<BlockSource, 'readRange'>;
+  /** What that source reads, for messages: "the node's files" (default), "the NATS block log". */
+  sourceName?: string;
 }
 
 export const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -94,6 +96,7 @@ export async function replayCache(
  */
 export async function catchUpFromSource(ctx: CatchUpContext, books: Books, from: number, to: number, only?: ReadonlySet<string>): Promise<Reached> {
   const t0 = performance.now();
+  const name = ctx.sourceName ?? "the node's files";
   let reached: Reached = { height: from, time: undefined };
   let slice = performance.now();
   const readRange = ctx.source.readRange;
@@ -101,7 +104,7 @@ export async function catchUpFromSource(ctx: CatchUpContext, books: Books, from:
   try {
     for await (const b of readRange.call(ctx.source, from + 1, to, ctx.signal)) {
       const change = books.applyBlock(b, only === undefined ? undefined : { only });
-      if (change.desyncs.length > 0) throw new Unusable(`catching up from the files: ${change.desyncs[0]!.message}`);
+      if (change.desyncs.length > 0) throw new Unusable(`catching up from ${name}: ${change.desyncs[0]!.message}`);
       reached = { height: b.height, time: b.time };
       metrics.fileCatchUpBlocks.inc();
       if (performance.now() - slice >= ctx.sliceMs) {
@@ -111,11 +114,11 @@ export async function catchUpFromSource(ctx: CatchUpContext, books: Books, from:
     }
   } catch (err) {
     if (err instanceof Unusable || ctx.signal.aborted) throw err;
-    throw new Unusable(`the node's files cannot catch the snapshot at ${from} up to ${to}: ${(err as Error).message}`);
+    throw new Unusable(`${name} cannot catch the snapshot at ${from} up to ${to}: ${(err as Error).message}`);
   }
   ctx.logger.info(
     { from: from + 1, to, coins: only === undefined ? 'all' : [...only], ms: Math.round(performance.now() - t0) },
-    `caught up blocks ${from + 1}..${to} from the node's files`,
+    `caught up blocks ${from + 1}..${to} from ${name}`,
   );
   return reached;
 }

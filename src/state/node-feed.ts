@@ -114,7 +114,13 @@ export class NodeFeed extends EventEmitter<FeedEventMap> implements BookFeed {
     this.rate = new EventRate(5_000, this.now);
     this.cache = new BlockCache(maxCachedBytes);
     this.lastBlockAt = this.now();
-    this.ctx = { sliceMs: opts.sliceMs ?? 4, signal: this.abort.signal, logger: this.logger, source: src };
+    this.ctx = {
+      sliceMs: opts.sliceMs ?? 4,
+      signal: this.abort.signal,
+      logger: this.logger,
+      source: src,
+      sourceName: opts.source === 'nats' ? 'the NATS block log' : "the node's files",
+    };
     this.repairs = new CoinRepairs(
       this.ctx,
       {
