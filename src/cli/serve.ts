@@ -79,14 +79,25 @@ export interface StartedSource {
   cleanup(): Promise<void>;
 }
 
+/**
+ * The layout the embedded simulated node writes: the one `--layout` asks for; with `auto`, the
+ * streaming layout when `--book-updates intra-block` wants its lines (else there is nothing to
+ * send inside a block), by-block otherwise (the node's default).
+ */
+export function simulatedLayout(config: Pick<ServeConfig, 'layout' | 'bookUpdates'>): 'by-block' | 'streaming' {
+  if (config.layout === 'by-block' || config.layout === 'streaming') return config.layout;
+  return config.bookUpdates === 'intra-block' ? 'streaming' : 'by-block';
+}
+
 export async function startSource(config: ServeConfig, logger: Logger, home: string = homedir()): Promise<StartedSource> {
   const source = await chooseSource(config, home);
   if (source.kind === 'node') return { kind: 'node', dataDir: source.dataDir, infoUrl: config.infoUrl, sim: null, cleanup: async () => undefined };
   const simDir = await mkdtemp(join(tmpdir(), 'hlob-sim-'));
-  const sim = await startSimulator({ dataDir: join(simDir, 'data'), infoPort: 0, faults: config.simFaults ?? undefined });
+  const layout = simulatedLayout(config);
+  const sim = await startSimulator({ dataDir: join(simDir, 'data'), infoPort: 0, faults: config.simFaults ?? undefined, layout });
   logger.info(
-    { dataDir: sim.dataDir, infoUrl: sim.infoUrl },
-    `no node data at ${defaultNodeDataDir(home)}: serving a simulated node (its files in ${sim.dataDir})`,
+    { dataDir: sim.dataDir, infoUrl: sim.infoUrl, layout },
+    `no node data at ${defaultNodeDataDir(home)}: serving a simulated node (its files in ${sim.dataDir}, ${layout} layout)`,
   );
   return {
     kind: 'simulated',

@@ -41,7 +41,8 @@ const SPECS: Spec[] = [
   {
     flag: '--publish <urls>',
     env: 'HL_ORDERBOOK_PUBLISH',
-    description: 'append every applied block to the NATS JetStream block log (nats://host:4222, comma separated for a cluster)',
+    description:
+      'append every applied block to the NATS JetStream block log (nats://host:4222, comma separated for a cluster); block or intra-block in the same list sets --book-updates',
   },
   { flag: '--source <url>', env: 'HL_ORDERBOOK_SOURCE', description: 'serve as an edge from the NATS block log (nats://host:4222[,…]) instead of a node' },
   { flag: '--nats-creds <file>', env: 'HL_ORDERBOOK_NATS_CREDS', description: 'NATS credentials file (.creds)' },

@@ -7,7 +7,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { resolveServeConfig } from '../../src/config.js';
-import { publishSettings, splitPublish, warnIntraBlock } from '../../src/cli/serve.js';
+import { publishSettings, simulatedLayout, splitPublish, warnIntraBlock } from '../../src/cli/serve.js';
 import { createLogger } from '../../src/log.js';
 
 function captured(): { logger: ReturnType<typeof createLogger>; lines: () => string[] } {
@@ -43,6 +43,13 @@ describe('--book-updates', () => {
     const intra = resolveServeConfig({ bookUpdates: 'intra-block' }, {});
     expect(() => publishSettings(intra, { publish: 'block' }, {})).toThrow(/--publish block and --book-updates intra-block disagree/);
     expect(() => publishSettings(base, { publish: 'intra-blok' }, {})).toThrow(/"intra-blok" is not nats:\/\/host:port/);
+  });
+
+  it('has the embedded simulated node write the layout asked for, and the streaming one for intra-block with --layout auto', () => {
+    expect(simulatedLayout({ layout: 'auto', bookUpdates: 'block' })).toBe('by-block');
+    expect(simulatedLayout({ layout: 'auto', bookUpdates: 'intra-block' })).toBe('streaming');
+    expect(simulatedLayout({ layout: 'streaming', bookUpdates: 'block' })).toBe('streaming');
+    expect(simulatedLayout({ layout: 'by-block', bookUpdates: 'intra-block' })).toBe('by-block');
   });
 
   it('warns that intra-block changes nothing without the streaming layout, and says nothing with it', () => {
