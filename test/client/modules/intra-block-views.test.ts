@@ -6,18 +6,22 @@
 import { describe, expect, it } from 'vitest';
 import { Bbo, type BboView } from '../../../src/client/modules/bbo.js';
 import { L2BookTracker, type L2BookView } from '../../../src/client/modules/l2-book-tracker.js';
-import { ack, connected, sent } from '../support/harness.js';
+import { ack, connected, sent, type Harness } from '../support/harness.js';
 
 const lvl = (px: string, sz: string, n = 1) => ({ px, sz, n });
+
+/** Once `track` (already called) has subscribed `subscription`: acknowledge it and wait for the tracking to start. */
+async function acknowledged(socket: Harness['socket'], tracking: Promise<unknown>, subscription: { type: string; coin: string }): Promise<void> {
+  await sent(socket, { method: 'subscribe', subscription });
+  socket.receive(ack(subscription));
+  await tracking;
+}
 
 describe('trackers and intra-block frames', () => {
   it('L2BookTracker: partial states are changes with partial true; the block end is a change with the same levels', async () => {
     const { socket, client } = await connected((b) => b.withModule(L2BookTracker));
     const l2 = client.getHandle(L2BookTracker);
-    const tracking = l2.track('BTC');
-    await sent(socket, { method: 'subscribe', subscription: { type: 'l2Book', coin: 'BTC' } });
-    socket.receive(ack({ type: 'l2Book', coin: 'BTC' }));
-    await tracking;
+    await acknowledged(socket, l2.track('BTC'), { type: 'l2Book', coin: 'BTC' });
     const changes: L2BookView[] = [];
     l2.on('change', (v) => changes.push(v));
     const a = [[lvl('100.0', '1.0')], [lvl('101.0', '1.0')]];
@@ -38,10 +42,7 @@ describe('trackers and intra-block frames', () => {
   it('Bbo: the same', async () => {
     const { socket, client } = await connected((b) => b.withModule(Bbo));
     const bbo = client.getHandle(Bbo);
-    const tracking = bbo.track('ETH');
-    await sent(socket, { method: 'subscribe', subscription: { type: 'bbo', coin: 'ETH' } });
-    socket.receive(ack({ type: 'bbo', coin: 'ETH' }));
-    await tracking;
+    await acknowledged(socket, bbo.track('ETH'), { type: 'bbo', coin: 'ETH' });
     const changes: BboView[] = [];
     bbo.on('change', (v) => changes.push(v));
     socket.receive({ channel: 'bbo', data: { coin: 'ETH', time: 1, bbo: [lvl('10.0', '1.0'), null] } });
