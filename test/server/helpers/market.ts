@@ -7,6 +7,7 @@
  */
 import type { Block, BookDiffEvent, FillEvent, L4SnapshotFile, NodeOrder, OrderStatusEvent, Side } from '../../../src/book/index.js';
 import { seededRandom } from '../../../src/util/rng.js';
+import { nodeOrder } from '../../book/helpers.js';
 
 export const COINS = ['ETH', '@107', 'PURR/USDC', 'xyz:ABC', 'xyz:DEF'] as const;
 
@@ -77,24 +78,7 @@ export function makeMarket(opts: { seed?: number; blocks?: number; height?: numb
   const order = (coin: string, side: Side, pxTicks: number, szUnits: number, time: number, tif = 'Gtc'): NodeOrder => {
     const s = SPECS[coin as (typeof COINS)[number]];
     const sz = fmt(szUnits, s.szDecimals);
-    return {
-      coin,
-      side,
-      limitPx: fmt(pxTicks, s.pxDecimals),
-      sz,
-      oid: ++oid,
-      timestamp: time,
-      triggerCondition: 'N/A',
-      isTrigger: false,
-      triggerPx: '0.0',
-      children: [],
-      isPositionTpsl: false,
-      reduceOnly: false,
-      orderType: 'Limit',
-      origSz: sz,
-      tif,
-      cloid: null,
-    };
+    return nodeOrder({ side, limitPx: fmt(pxTicks, s.pxDecimals), sz, oid: ++oid, timestamp: time, tif }, coin);
   };
   const status = (user: string, st: string, o: NodeOrder, time: number): OrderStatusEvent => ({
     time: nodeTime(time),

@@ -6,6 +6,7 @@
  */
 import type { Block, FillEvent, L4SnapshotFile, NodeFill, NodeOrder, Side } from '../../../src/book/index.js';
 import { blockTimeMs, parseLine } from '../../../src/node/parse.js';
+import { nodeOrder } from '../../book/helpers.js';
 
 export const ALICE = '0x' + 'a1'.repeat(20);
 /** Alice as a client may write her address. */
@@ -26,25 +27,7 @@ export function blockTime(h: number): number {
 }
 
 export function order(coin: string, side: Side, px: string, sz: string, oid: number, opts: Partial<NodeOrder> = {}): NodeOrder {
-  return {
-    coin,
-    side,
-    limitPx: px,
-    sz,
-    oid,
-    timestamp: T0,
-    triggerCondition: 'N/A',
-    isTrigger: false,
-    triggerPx: '0.0',
-    children: [],
-    isPositionTpsl: false,
-    reduceOnly: false,
-    orderType: 'Limit',
-    origSz: sz,
-    tif: 'Gtc',
-    cloid: null,
-    ...opts,
-  };
+  return nodeOrder({ side, limitPx: px, sz, oid, timestamp: T0, ...opts }, coin);
 }
 
 /** The snapshot: Bob rests two asks on ETH (2000.0 × 0.5, 2001.0 × 0.5), Carol a bid. */
